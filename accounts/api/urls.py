@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from accounts.api import views
+
+members = views.MemberViewSet.as_view({"get": "list", "post": "create"})
+member = views.MemberViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
+invitations = views.InvitationViewSet.as_view({"get": "list"})
+invitation = views.InvitationViewSet.as_view({"delete": "destroy"})
+
+urlpatterns = [
+    path("auth/token/", views.auth_token, name="api_auth_token"),
+    path("me/", views.me, name="api_me"),
+    path(
+        "departments/",
+        views.DepartmentViewSet.as_view({"get": "list", "post": "create"}),
+        name="api_department_list",
+    ),
+    path(
+        "departments/<slug:slug>/",
+        views.DepartmentViewSet.as_view({"get": "retrieve"}),
+        name="api_department_detail",
+    ),
+    path("departments/<slug:department_slug>/members/", members, name="api_member_list"),
+    path("departments/<slug:department_slug>/members/<int:pk>/", member, name="api_member_detail"),
+    path(
+        "departments/<slug:department_slug>/invitations/",
+        invitations,
+        name="api_invitation_list",
+    ),
+    path(
+        "departments/<slug:department_slug>/invitations/<int:pk>/",
+        invitation,
+        name="api_invitation_detail",
+    ),
+]

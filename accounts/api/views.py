@@ -1,0 +1,170 @@
+"""People and departments over the API, with the same rules as the pages (the same services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts import mfa, selectors, services
+from accounts.api import serializers as s
+from accounts.models import Department, Invitation, Membership
+from approvals.audit import audit_record
+from socialhub import authz
+from socialhub.api import ScopedGenericViewSet
+from socialhub.errors import InvalidInput
+
+
+class TokenThrottle(ScopedRateThrottle):
+    scope = "token"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+@extend_schema(request=s.TokenRequestSerializer, responses=s.TokenResponseSerializer)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([TokenThrottle])
+def auth_token(request: Request) -> Response:
+    """Exchange e-mail, password and (with MFA) a TOTP or recovery code for an API token."""
+    data = s.TokenRequestSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(
+        request._request,
+        username=data.validated_data["email"].lower(),
+        password=data.validated_data["password"],
+    )
+    if user is None or not user.is_active:
+        raise InvalidInput("E-mail address or password is not correct.", field="non_field_errors")
+    if mfa.is_enabled(user):
+        code = (data.validated_data.get("otp") or "").strip()
+        if not code:
+            raise InvalidInput(
+                "This account uses two-factor authentication: send otp.", field="otp"
+            )
+        if not mfa.verify_code(user, code):
+            raise InvalidInput("The code is not correct or was used already.", field="otp")
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        audit_record(actor=user, action="api_token.issued", target=user)  # type: ignore[arg-type]
+    return Response({"token": token.key})
+
+
+@extend_schema(responses=s.MeSerializer)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """Who I am: departments and roles, MFA state; training state once that part is installed."""
+    from socialhub.profile_state import profile_state
+
+    return Response(s.MeSerializer(profile_state(request.user)).data)
+
+
+class DepartmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
+):
+    serializer_class = s.DepartmentSerializer
+    lookup_field = "slug"
+    filterset_fields: tuple[str, ...] = ()
+
+    def visible_queryset(self) -> QuerySet[Department]:
+        return selectors.department_list(user=self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = s.DepartmentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        department = services.department_create(
+            actor=request.user,  # type: ignore[arg-type]
+            name=payload.validated_data["name"],
+            slug=payload.validated_data.get("slug", ""),
+            description=payload.validated_data.get("description", ""),
+        )
+        department = selectors.department_list(user=request.user).get(pk=department.pk)
+        return Response(s.DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
+
+
+class _DepartmentChildMixin:
+    request: Any
+    kwargs: Any
+
+    def department(self) -> Department:
+        if not hasattr(self, "_department"):
+            self._department = selectors.department_get(
+                user=self.request.user, slug=self.kwargs["department_slug"]
+            )
+        return self._department
+
+
+class MemberViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGenericViewSet):
+    """Members of a department. POST invites a person by e-mail (the invitation is returned)."""
+
+    serializer_class = s.MembershipSerializer
+    filterset_fields: tuple[str, ...] = ("role",)
+
+    def visible_queryset(self) -> QuerySet[Membership]:
+        return selectors.member_list(department=self.department())
+
+    @extend_schema(request=s.InvitationCreateSerializer, responses={201: s.InvitationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        department = self.department()
+        authz.require(
+            authz.can_manage_department(request.user, department),
+            "Only the department's managers and org admins can invite people.",
+        )
+        payload = s.InvitationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invitation, _link = services.invitation_create(
+            actor=request.user,  # type: ignore[arg-type]
+            department=department,
+            email=payload.validated_data["email"],
+            role=payload.validated_data["role"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MembershipRoleSerializer, responses=s.MembershipSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        membership = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        payload = s.MembershipRoleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = services.membership_change_role(
+            actor=request.user,  # type: ignore[arg-type]
+            membership=membership,
+            role=payload.validated_data["role"],
+        )
+        return Response(s.MembershipSerializer(membership).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        membership = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        services.membership_remove(actor=request.user, membership=membership)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGenericViewSet):
+    """Open invitations of a department (managers and org admins); DELETE revokes one."""
+
+    serializer_class = s.InvitationSerializer
+    filterset_fields: tuple[str, ...] = ()
+
+    def visible_queryset(self) -> QuerySet[Invitation]:
+        department = self.department()
+        authz.require(
+            authz.can_manage_department(self.request.user, department),
+            "Only the department's managers and org admins can see invitations.",
+        )
+        return selectors.open_invitation_list(department=department).select_related("department")
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invitation = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,373 @@
+"""Writes for people and departments: every change checks access, then writes with its audit event.
+
+Pages, the API and the admin all call these, so no path can skip a rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Department, Invitation, Membership, User
+from accounts.roles import GROUP_NAMES
+from approvals.audit import audit_record
+from socialhub import authz
+from socialhub.errors import Conflict, InvalidInput, NotAllowed
+
+INVITATION_VALIDITY = timedelta(days=14)
+
+
+def _department_group_name(slug: str) -> str:
+    return f"department:{slug}"
+
+
+def _normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidInput("Enter a valid e-mail address.", field="email") from exc
+    return email
+
+
+def _check_role(role: str) -> str:
+    if role not in Membership.Role.values:
+        choices = ", ".join(Membership.Role.values)
+        raise InvalidInput(f"Role must be one of: {choices}.", field="role")
+    return role
+
+
+# --- Departments -------------------------------------------------------------------------------
+
+
+def department_create(
+    *, actor: User | None, name: str, slug: str = "", description: str = ""
+) -> Department:
+    """Create a department and its permission group. Org admins only (actor None: system seed)."""
+    if actor is not None and not authz.is_org_admin(actor):
+        raise NotAllowed("Only org admins can create departments.")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("A department needs a name.", field="name")
+    slug = slugify(slug or name)
+    if not slug:
+        raise InvalidInput("Enter a slug made of letters, digits and hyphens.", field="slug")
+    if Department.objects.filter(slug=slug).exists():
+        raise InvalidInput(f"A department with the slug {slug!r} exists already.", field="slug")
+    if Department.objects.filter(name__iexact=name).exists():
+        raise InvalidInput(f"A department named {name!r} exists already.", field="name")
+    with transaction.atomic():
+        group = Group.objects.create(name=_department_group_name(slug))
+        department = Department.objects.create(
+            slug=slug, name=name, description=description, group=group
+        )
+        audit_record(
+            actor=actor, action="department.created", target=department, department=department
+        )
+    return department
+
+
+# --- Membership --------------------------------------------------------------------------------
+
+
+def _add_membership(*, user: User, department: Department, role: str) -> Membership:
+    membership = Membership.objects.create(user=user, department=department, role=role)
+    user.groups.add(department.group)
+    authz.forget_cached_roles(user)
+    return membership
+
+
+def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    department = membership.department
+    authz.require(
+        authz.can_manage_department(actor, department),
+        "Only the department's managers and org admins can change roles.",
+    )
+    _check_role(role)
+    if membership.role == role:
+        return membership
+    _refuse_removing_last_manager(membership, new_role=role)
+    with transaction.atomic():
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="membership.role_changed",
+            target=membership,
+            department=department,
+            from_state=old,
+            to_state=role,
+            data={"user": membership.user.email},
+        )
+    authz.forget_cached_roles(membership.user)
+    return membership
+
+
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    """Remove a person from a department; what they held through it goes at once (group)."""
+    department = membership.department
+    authz.require(
+        authz.can_manage_department(actor, department),
+        "Only the department's managers and org admins can remove members.",
+    )
+    _refuse_removing_last_manager(membership, new_role=None)
+    user = membership.user
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="membership.removed",
+            target=membership,
+            department=department,
+            from_state=membership.role,
+            data={"user": user.email},
+        )
+        membership.delete()
+        user.groups.remove(department.group)
+    authz.forget_cached_roles(user)
+
+
+def _refuse_removing_last_manager(membership: Membership, *, new_role: str | None) -> None:
+    """A department keeps at least one manager unless an org admin does the change."""
+    if membership.role != Membership.Role.MANAGER or new_role == Membership.Role.MANAGER:
+        return
+    others = Membership.objects.filter(
+        department=membership.department, role=Membership.Role.MANAGER
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise Conflict(
+            "This is the department's last manager. Make someone else a manager first.",
+            code="last_manager",
+        )
+
+
+def membership_add_existing(
+    *, actor: User | None, user: User, department: Department, role: str
+) -> Membership:
+    """Add someone who already has an account (org admins and the seed; others invite)."""
+    if actor is not None:
+        authz.require(authz.is_org_admin(actor), "Only org admins can add members directly.")
+    _check_role(role)
+    if Membership.objects.filter(user=user, department=department).exists():
+        raise InvalidInput(f"{user.email} is already a member of {department}.", field="email")
+    with transaction.atomic():
+        membership = _add_membership(user=user, department=department, role=role)
+        audit_record(
+            actor=actor,
+            action="membership.added",
+            target=membership,
+            department=department,
+            to_state=role,
+            data={"user": user.email},
+        )
+    return membership
+
+
+# --- Organisation-wide roles -------------------------------------------------------------------
+
+
+def org_role_set(*, actor: User | None, user: User, role: str, held: bool) -> None:
+    """Give or take an organisation-wide role (a Django group). Org admins only."""
+    if actor is not None:
+        authz.require(authz.is_org_admin(actor), "Only org admins can change organisation roles.")
+    if role not in GROUP_NAMES:
+        raise InvalidInput(f"Unknown role {role!r}.", field="role")
+    group = Group.objects.get(name=GROUP_NAMES[role])
+    with transaction.atomic():
+        if held:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+        audit_record(
+            actor=actor,
+            action="org_role.granted" if held else "org_role.revoked",
+            target=user,
+            to_state=role if held else "",
+            from_state="" if held else role,
+        )
+    authz.forget_cached_roles(user)
+
+
+# --- Invitations -------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *, actor: User, department: Department, email: str, role: str, base_url: str
+) -> tuple[Invitation, str]:
+    """Invite a person into a department. Returns the invitation and the link sent by e-mail."""
+    authz.require(
+        authz.can_manage_department(actor, department),
+        "Only the department's managers and org admins can invite people.",
+    )
+    email = _normalise_email(email)
+    _check_role(role)
+    if Membership.objects.filter(user__email__iexact=email, department=department).exists():
+        raise InvalidInput(f"{email} is already a member of {department}.", field="email")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        # An expired invitation no longer counts as open; a live one is not sent twice.
+        stale = Invitation.objects.select_for_update().filter(
+            department=department, email__iexact=email, accepted_at=None, revoked_at=None
+        )
+        for old in stale:
+            if old.expires_at > now:
+                raise InvalidInput(
+                    f"{email} has an open invitation to {department} already.", field="email"
+                )
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    department=department,
+                    email=email,
+                    role=role,
+                    token_hash=_token_hash(token),
+                    invited_by=actor,
+                    expires_at=now + INVITATION_VALIDITY,
+                )
+        except IntegrityError as exc:  # a concurrent request invited the same address
+            raise InvalidInput(
+                f"{email} has an open invitation to {department} already.", field="email"
+            ) from exc
+        audit_record(
+            actor=actor,
+            action="invitation.created",
+            target=invitation,
+            department=department,
+            to_state=role,
+            data={"email": email},
+        )
+        link = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
+        transaction.on_commit(lambda: _send_invitation(invitation, link))
+    return invitation, link
+
+
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    context = {"invitation": invitation, "link": link}
+    mail.send_mail(
+        subject=f"[SocialHub] You are invited to {invitation.department}",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_find(token: str) -> Invitation | None:
+    """The usable invitation behind a link's token, or None (unknown, used, revoked, expired)."""
+    invitation = (
+        Invitation.objects.select_related("department", "invited_by")
+        .filter(token_hash=_token_hash(token or ""))
+        .first()
+    )
+    if invitation is None or not invitation.is_usable:
+        return None
+    return invitation
+
+
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    authz.require(
+        authz.can_manage_department(actor, invitation.department),
+        "Only the department's managers and org admins can revoke invitations.",
+    )
+    if not invitation.is_open:
+        raise Conflict("This invitation was already used or revoked.")
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="invitation.revoked",
+            target=invitation,
+            department=invitation.department,
+            data={"email": invitation.email},
+        )
+
+
+def invitation_accept(
+    *, token: str, user: User | None = None, full_name: str = "", password: str = ""
+) -> Membership:
+    """Accept an invitation: a new person sets a password, a signed-in person joins as they are.
+
+    The e-mailed link proves the address, so a new account's address counts as verified.
+    """
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("department")
+            .filter(token_hash=_token_hash(token or ""))
+            .first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise Conflict("This invitation link is no longer valid. Ask for a new one.")
+        if user is None:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise Conflict(
+                    "An account with this address exists already: log in, then open the link."
+                )
+            user = User(email=invitation.email, full_name=full_name.strip())
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise InvalidInput(" ".join(exc.messages), field="password1") from exc
+            user.set_password(password)
+            user.save()
+            EmailAddress.objects.create(
+                user=user, email=invitation.email, verified=True, primary=True
+            )
+        elif user.email.lower() != invitation.email.lower():
+            raise NotAllowed(
+                f"This invitation is for {invitation.email}. Log in with that address."
+            )
+        if Membership.objects.filter(user=user, department=invitation.department).exists():
+            raise Conflict(f"You are already a member of {invitation.department}.")
+        membership = _add_membership(
+            user=user, department=invitation.department, role=invitation.role
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(
+            actor=user,
+            action="invitation.accepted",
+            target=invitation,
+            department=invitation.department,
+            to_state=invitation.role,
+            data={"email": invitation.email},
+        )
+    return membership
+
+
+# --- Profile -----------------------------------------------------------------------------------
+
+
+def profile_update(*, user: User, full_name: str, timezone_name: str) -> User:
+    from accounts.models import validate_timezone
+
+    try:
+        validate_timezone(timezone_name)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], field="timezone") from exc
+    user.full_name = full_name.strip()[:150]
+    user.timezone = timezone_name
+    user.save(update_fields=["full_name", "timezone"])
+    return user

@@ -1,0 +1,200 @@
+"""People pages: thin views that parse, call a selector or service, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import AcceptInvitationForm, InvitationForm, ProfileForm, RoleForm
+from accounts.models import Invitation, Membership
+from socialhub import authz
+from socialhub.errors import DomainError
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    departments = selectors.department_list(user=request.user)
+    return render(request, "accounts/department_list.html", {"departments": departments})
+
+
+@login_required
+def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    department = selectors.department_get(user=request.user, slug=slug)
+    can_manage = authz.can_manage_department(request.user, department)
+    context = {
+        "department": department,
+        "members": selectors.member_list(department=department),
+        "can_manage": can_manage,
+        "invitations": selectors.open_invitation_list(department=department) if can_manage else [],
+        "invite_form": InvitationForm(),
+        "roles": Membership.Role.choices,
+    }
+    return render(request, "accounts/department_detail.html", context)
+
+
+@login_required
+@require_POST
+def department_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    department = selectors.department_get(user=request.user, slug=slug)
+    authz.require(authz.can_manage_department(request.user, department))
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation, _link = services.invitation_create(
+                actor=request.user,  # type: ignore[arg-type]
+                department=department,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                base_url=settings.SOCIALHUB_BASE_URL,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("department_detail", slug=department.slug)
+    context = {
+        "department": department,
+        "members": selectors.member_list(department=department),
+        "can_manage": True,
+        "invitations": selectors.open_invitation_list(department=department),
+        "invite_form": form,
+        "roles": Membership.Role.choices,
+    }
+    return render(request, "accounts/department_detail.html", context, status=400)
+
+
+def _membership(request: HttpRequest, slug: str, membership_id: int) -> Membership:
+    department = selectors.department_get(user=request.user, slug=slug)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "department"),
+        pk=membership_id,
+        department=department,
+    )
+
+
+@login_required
+@require_POST
+def member_change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    membership = _membership(request, slug, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+        return redirect("department_detail", slug=slug)
+    try:
+        services.membership_change_role(
+            actor=request.user,  # type: ignore[arg-type]
+            membership=membership,
+            role=form.cleaned_data["role"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+    return redirect("department_detail", slug=slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    membership = _membership(request, slug, membership_id)
+    try:
+        services.membership_remove(actor=request.user, membership=membership)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{membership.user} was removed from {membership.department}.")
+    return redirect("department_detail", slug=slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    department = selectors.department_get(user=request.user, slug=slug)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, department=department)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The invitation for {invitation.email} was revoked.")
+    return redirect("department_detail", slug=slug)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """A new person sets a password; a signed-in person with the invited address just joins."""
+    invitation = services.invitation_find(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    signed_in = request.user.is_authenticated
+    form = AcceptInvitationForm(request.POST or None) if not signed_in else None
+    if request.method == "POST":
+        try:
+            if signed_in:
+                membership = services.invitation_accept(token=token, user=request.user)  # type: ignore[arg-type]
+            elif form is not None and form.is_valid():
+                membership = services.invitation_accept(
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                )
+                login(request, membership.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            else:
+                membership = None
+        except DomainError as exc:
+            membership = None
+            if form is not None:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.error(request, exc.message)
+        if membership is not None:
+            messages.success(request, f"Welcome to {membership.department}.")
+            return redirect("department_detail", slug=membership.department.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "signed_in": signed_in},
+        status=status,
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"full_name": user.full_name, "timezone": user.timezone},  # type: ignore[union-attr]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(
+                user=user,  # type: ignore[arg-type]
+                full_name=form.cleaned_data["full_name"],
+                timezone_name=form.cleaned_data["timezone"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Your profile was saved.")
+            return redirect("profile")
+    from allauth.mfa.models import Authenticator
+
+    mfa_types = set(
+        Authenticator.objects.filter(user=user).values_list("type", flat=True)  # type: ignore[misc]
+    )
+    context = {
+        "form": form,
+        "memberships": Membership.objects.filter(user=user).select_related("department"),
+        "org_roles": sorted(authz.org_roles(user)),
+        "has_totp": Authenticator.Type.TOTP in mfa_types,
+        "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in mfa_types,
+    }
+    return render(request, "accounts/profile.html", context, status=400 if form.errors else 200)

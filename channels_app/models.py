@@ -1,0 +1,3 @@
+"""Models of this app (see DESIGN §2)."""
+
+from __future__ import annotations

@@ -1,0 +1,120 @@
+"""Fixtures for the usual cast: an SME, a manager, comms and legal reviewers, HR, an org admin,
+and an outsider from another department."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Department, User
+from accounts.roles import OrgRole
+from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
+
+
+@pytest.fixture
+def comms_department(db: None) -> Department:
+    return DepartmentFactory.create(name="Communications", slug="communications")
+
+
+@pytest.fixture
+def sales(db: None) -> Department:
+    return DepartmentFactory.create(name="Sales", slug="sales")
+
+
+@pytest.fixture
+def rnd(db: None) -> Department:
+    return DepartmentFactory.create(name="R&D", slug="rnd")
+
+
+@pytest.fixture
+def sme(sales: Department) -> User:
+    user = UserFactory.create(email="sme@example.test", full_name="Sam Sales")
+    add_member(user, sales)
+    return user
+
+
+@pytest.fixture
+def manager(sales: Department) -> User:
+    user = UserFactory.create(email="manager@example.test", full_name="Max Manager")
+    add_member(user, sales, "manager")
+    return user
+
+
+@pytest.fixture
+def outsider(rnd: Department) -> User:
+    user = UserFactory.create(email="outsider@example.test", full_name="Olly Outsider")
+    add_member(user, rnd)
+    return user
+
+
+@pytest.fixture
+def comms_reviewer(comms_department: Department) -> User:
+    user = UserFactory.create(email="comms@example.test", full_name="Colin Comms")
+    add_member(user, comms_department)
+    return give_org_role(user, OrgRole.COMMS_REVIEWER)
+
+
+@pytest.fixture
+def legal_reviewer(comms_department: Department) -> User:
+    user = UserFactory.create(email="legal@example.test", full_name="Lena Legal")
+    add_member(user, comms_department)
+    return give_org_role(user, OrgRole.LEGAL_REVIEWER)
+
+
+@pytest.fixture
+def hr_user(db: None) -> User:
+    user = UserFactory.create(email="hr@example.test", full_name="Harriet HR")
+    return give_org_role(user, OrgRole.HR)
+
+
+@pytest.fixture
+def org_admin(db: None) -> User:
+    user = UserFactory.create(email="admin@example.test", full_name="Ada Admin")
+    return give_org_role(user, OrgRole.ORG_ADMIN)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api: APIClient) -> Any:
+    """api_as(user) -> an API client authenticated as that person (or anonymous for None)."""
+
+    def _as(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return _as
+
+
+# --- Browser tests: Playwright driving Debian's Chromium, never a downloaded browser. ----------
+
+CHROMIUM = os.environ.get("SOCIALHUB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Browser tests need Chromium: apt-get install chromium (CI installs it).")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }

@@ -1,0 +1,181 @@
+"""Authorisation in one place.
+
+This is the only module that talks to django-guardian. Pages, the API, the admin and the
+services ask it; none of them decides on their own who may do what.
+
+Two answers matter to callers: 404 when the person may not even know that an object exists
+(the same answer as for a missing one), 403 when they can see it but may not do the thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from accounts.roles import GROUP_NAMES, OrgRole
+
+if TYPE_CHECKING:
+    from accounts.models import Department
+
+# A signed-in User or an AnonymousUser (request.user): both answer is_authenticated.
+AnyUser = Any
+
+M = TypeVar("M", bound=models.Model)
+
+_ROLES_CACHE = "_socialhub_org_roles"
+_MEMBERSHIP_CACHE = "_socialhub_memberships"
+
+
+# --- Organisation-wide roles (Django groups) ---------------------------------------------------
+
+
+def org_roles(user: AnyUser) -> frozenset[str]:
+    """The person's organisation-wide roles, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, _ROLES_CACHE, None)
+    if cached is None:
+        by_name = {name: role for role, name in GROUP_NAMES.items()}
+        names = user.groups.filter(name__in=by_name).values_list("name", flat=True)
+        roles = {by_name[name] for name in names}
+        if user.is_superuser:
+            roles.add(OrgRole.ORG_ADMIN)
+        cached = frozenset(roles)
+        setattr(user, _ROLES_CACHE, cached)
+    return cached
+
+
+def forget_cached_roles(user: AnyUser) -> None:
+    """Drop what this module cached on a user object after their roles or memberships change."""
+    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def has_org_role(user: AnyUser, role: str) -> bool:
+    return role in org_roles(user)
+
+
+def is_org_admin(user: AnyUser) -> bool:
+    return has_org_role(user, OrgRole.ORG_ADMIN)
+
+
+def is_reviewer(user: AnyUser) -> bool:
+    """Comms or legal reviewers: the people who work a review queue."""
+    return bool(org_roles(user) & {OrgRole.COMMS_REVIEWER, OrgRole.LEGAL_REVIEWER})
+
+
+def sees_all_departments(user: AnyUser) -> bool:
+    """Org admins set departments up; HR follows every person's training."""
+    return bool(org_roles(user) & {OrgRole.ORG_ADMIN, OrgRole.HR})
+
+
+# --- Department membership ---------------------------------------------------------------------
+
+
+def department_roles(user: AnyUser) -> dict[int, str]:
+    """{department id: membership role} for the person, read once per user object."""
+    if not user.is_authenticated:
+        return {}
+    cached = getattr(user, _MEMBERSHIP_CACHE, None)
+    if cached is None:
+        cached = dict(user.memberships.values_list("department_id", "role"))
+        setattr(user, _MEMBERSHIP_CACHE, cached)
+    return cached
+
+
+def can_view_department(user: AnyUser, department: Department) -> bool:
+    return sees_all_departments(user) or department.pk in department_roles(user)
+
+
+def can_manage_department(user: AnyUser, department: Department) -> bool:
+    """Add, remove and change members; invite people. Org admins and the department's managers."""
+    return is_org_admin(user) or department_roles(user).get(department.pk) == "manager"
+
+
+def managed_department_ids(user: AnyUser) -> set[int]:
+    return {pk for pk, role in department_roles(user).items() if role == "manager"}
+
+
+# --- The 404-or-403 gate -----------------------------------------------------------------------
+
+
+def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """Fetch from a queryset already scoped to what the caller may see; else 404."""
+    try:
+        return queryset.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Not found.") from exc
+
+
+def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
+    """Raise 403 unless allowed. Call it only after the caller was shown to see the object."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- Object permissions (django-guardian) ------------------------------------------------------
+
+
+def grant_to_group(perm: str, group: Any, obj: models.Model) -> None:
+    from guardian.shortcuts import assign_perm
+
+    assign_perm(perm, group, obj)
+
+
+def grant_to_user(perm: str, user: AnyUser, obj: models.Model) -> None:
+    from guardian.shortcuts import assign_perm
+
+    assign_perm(perm, user, obj)
+
+
+def revoke_from_group(perm: str, group: Any, obj: models.Model) -> None:
+    from guardian.shortcuts import remove_perm
+
+    remove_perm(perm, group, obj)
+
+
+def revoke_from_user(perm: str, user: AnyUser, obj: models.Model) -> None:
+    from guardian.shortcuts import remove_perm
+
+    remove_perm(perm, user, obj)
+
+
+def objects_with_any_perm(
+    user: AnyUser, perms: Iterable[str], queryset: models.QuerySet[M]
+) -> models.QuerySet[M]:
+    """Objects on which the person holds at least one of perms (directly or via a group)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    if not user.is_authenticated:
+        return queryset.none()
+    if is_org_admin(user):
+        return queryset
+    return get_objects_for_user(
+        user, list(perms), queryset, any_perm=True, with_superuser=False, accept_global_perms=False
+    )
+
+
+def has_object_perm(user: AnyUser, perm: str, obj: models.Model) -> bool:
+    from guardian.core import ObjectPermissionChecker
+
+    if not user.is_authenticated:
+        return False
+    if is_org_admin(user):
+        return True
+    return ObjectPermissionChecker(user).has_perm(perm, obj)
+
+
+def permission_checker(user: AnyUser, objects: Iterable[models.Model]) -> Any:
+    """A checker holding every perm on objects, read in one go: per-row flags, no query per row."""
+    from guardian.core import ObjectPermissionChecker
+
+    checker = ObjectPermissionChecker(user)
+    objects = list(objects)
+    if objects and user.is_authenticated:
+        checker.prefetch_perms(objects)  # type: ignore[arg-type]
+    return checker

@@ -1,0 +1,25 @@
+"""What GET /api/v1/me/ tells a person about themselves, gathered across apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts import mfa
+from accounts.models import Membership
+from socialhub import authz
+
+
+def profile_state(user: Any) -> dict[str, Any]:
+    memberships = Membership.objects.filter(user=user).select_related("department")
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "timezone": user.timezone,
+        "mfa_enabled": mfa.is_enabled(user),
+        "departments": list(memberships),
+        "roles": sorted(authz.org_roles(user)),
+        # The training part fills these in (certifications held, current policy state).
+        "certifications": [],
+        "policy": None,
+    }

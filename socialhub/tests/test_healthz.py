@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] is True
+    assert response.json()["broker"] is True
+
+
+def test_healthz_answers_503_when_the_broker_is_unreachable(client: Client, db: None) -> None:
+    from socialhub.celery import app
+
+    previous = app.conf["broker_url"]
+    app.conf["broker_url"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf["broker_url"] = previous
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == ("unavailable", True, False)
