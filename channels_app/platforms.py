@@ -1,4 +1,4 @@
-"""The platforms SocialHub publishes to. The per-platform rules table lives beside the connectors."""
+"""The platforms SocialHub publishes to. Their rules table lives beside the connectors."""
 
 from __future__ import annotations
 
