@@ -15,6 +15,12 @@ from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Real hashing costs ~0.3 s a password; tests check behaviour, not key stretching.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def comms_department(db: None) -> Department:
     return DepartmentFactory.create(name="Communications", slug="communications")
@@ -89,7 +95,8 @@ def api_as(api: APIClient) -> Any:
     def _as(user: User | None) -> APIClient:
         client = APIClient()
         if user is not None:
-            client.force_authenticate(user)
+            # A real session: each request loads the person afresh, as in production.
+            client.force_login(user)
         return client
 
     return _as

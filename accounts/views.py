@@ -17,6 +17,7 @@ from accounts.forms import AcceptInvitationForm, InvitationForm, ProfileForm, Ro
 from accounts.models import Invitation, Membership
 from socialhub import authz
 from socialhub.errors import DomainError
+from socialhub.links import public_base_url
 
 
 @login_required
@@ -53,7 +54,7 @@ def department_invite(request: HttpRequest, slug: str) -> HttpResponse:
                 department=department,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                base_url=settings.SOCIALHUB_BASE_URL,
+                base_url=public_base_url(request),
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

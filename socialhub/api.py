@@ -41,6 +41,10 @@ class ScopedViewSetMixin:
         raise NotImplementedError
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation has no request or URL kwargs: describe the model, read nothing.
+            model = self.get_serializer_class().Meta.model  # type: ignore[attr-defined]
+            return model._default_manager.none()
         return self.visible_queryset()
 
 

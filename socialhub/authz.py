@@ -179,3 +179,20 @@ def permission_checker(user: AnyUser, objects: Iterable[models.Model]) -> Any:
     if objects and user.is_authenticated:
         checker.prefetch_perms(objects)  # type: ignore[arg-type]
     return checker
+
+
+# --- Django's model permissions (the admin site) -----------------------------------------------
+
+
+class OrgAdminBackend:
+    """Org admins hold every model permission, so membership of the "Org admins" group (plus
+    is_staff to enter) is all the admin site needs: no per-model permission upkeep."""
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        return None
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return obj is None and user_obj.is_active and is_org_admin(user_obj)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return user_obj.is_active and is_org_admin(user_obj)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "allauth",
     "allauth.account",
@@ -120,6 +121,13 @@ TEMPLATES = [
 DATABASES = {
     "default": _env("db_url", "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'socialhub.sqlite3'}"),
 }
+if DATABASES["default"].get("ENGINE") not in {
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+}:
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL has a bad value: use postgres://… or sqlite:///…"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing,
@@ -140,6 +148,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
+    "socialhub.authz.OrgAdminBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -190,7 +199,8 @@ EMAIL_CONFIG = _env("email_url", "EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = _env("str", "DEFAULT_FROM_EMAIL", default="SocialHub <socialhub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SOCIALHUB_BASE_URL = _env("str", "SOCIALHUB_BASE_URL", default="http://127.0.0.1:8000")
+# The public address used in e-mailed links; empty: the address of the request that sent them.
+SOCIALHUB_BASE_URL = _env("str", "SOCIALHUB_BASE_URL", default="")
 
 # --- Accounts: django-allauth ------------------------------------------------------------------
 SOCIALHUB_OPEN_SIGNUP = _env_bool("SOCIALHUB_OPEN_SIGNUP", False)
@@ -261,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from rest_framework.decorators import api_view, permission_classes, throttle_cla
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import mfa, selectors, services
 from accounts.api import serializers as s
@@ -23,9 +23,12 @@ from approvals.audit import audit_record
 from socialhub import authz
 from socialhub.api import ScopedGenericViewSet
 from socialhub.errors import InvalidInput
+from socialhub.links import public_base_url
 
 
-class TokenThrottle(ScopedRateThrottle):
+class TokenThrottle(SimpleRateThrottle):
+    """Password guessing through the API is throttled per client address (rate: settings)."""
+
     scope = "token"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
@@ -128,7 +131,7 @@ class MemberViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGenericV
             department=department,
             email=payload.validated_data["email"],
             role=payload.validated_data["role"],
-            base_url=request.build_absolute_uri("/"),
+            base_url=public_base_url(request),
         )
         return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 

@@ -1,0 +1,82 @@
+"""Settings come from the environment; bad values stop start-up; production passes --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SOCIALHUB_"))}
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+    "DJANGO_ALLOWED_HOSTS": "socialhub.example.com",
+    "DJANGO_DEBUG": "false",
+}
+
+
+def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
+    env = {**PRODUCTION, "SOCIALHUB_VAR_DIR": str(tmp_path)}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_secret_key_is_required_outside_debug(tmp_path: Path) -> None:
+    env = {"DJANGO_DEBUG": "false", "SOCIALHUB_VAR_DIR": str(tmp_path)}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DJANGO_DEBUG", "ture"),
+        ("SOCIALHUB_OPEN_SIGNUP", "maybe"),
+        ("DATABASE_URL", "nosuchdb://x"),
+        ("DJANGO_SECURE_HSTS_SECONDS", "a year"),
+    ],
+)
+def test_a_bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
+    env = {**PRODUCTION, "SOCIALHUB_VAR_DIR": str(tmp_path), name: value}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_openapi_schema_validates(tmp_path: Path) -> None:
+    env = {"DJANGO_DEBUG": "true", "SOCIALHUB_VAR_DIR": str(tmp_path)}
+    result = run_manage(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "schema.yml"),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    schema = (tmp_path / "schema.yml").read_text()
+    for path in (
+        "/api/v1/auth/token/",
+        "/api/v1/me/",
+        "/api/v1/departments/{department_slug}/members/",
+    ):
+        assert path in schema
