@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -12,15 +14,11 @@ def test_healthz_reports_database_and_broker(client: Client) -> None:
     assert response.json()["broker"] is True
 
 
-def test_healthz_answers_503_when_the_broker_is_unreachable(client: Client, db: None) -> None:
-    from socialhub.celery import app
-
-    previous = app.conf["broker_url"]
-    app.conf["broker_url"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf["broker_url"] = previous
+def test_healthz_answers_503_when_the_broker_is_unreachable(
+    client: Client, db: None, settings: Any
+) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert (body["status"], body["database"], body["broker"]) == ("unavailable", True, False)
