@@ -40,7 +40,7 @@ def normalise_handle(platform: str, raw: str) -> str | None:
     """The handle written the platform's way, or None when it does not fit the platform."""
     rule = HANDLE_RULES[platform]
     handle = (raw or "").strip()
-    if not re.fullmatch(rule.pattern, handle):
+    if not re.fullmatch(rule.pattern, handle, flags=re.IGNORECASE):
         return None
     handle = handle.lstrip("@")
     if rule.lowercase:
