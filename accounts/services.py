@@ -184,7 +184,9 @@ def org_role_set(*, actor: User | None, user: User, role: str, held: bool) -> No
         authz.require(authz.is_org_admin(actor), "Only org admins can change organisation roles.")
     if role not in GROUP_NAMES:
         raise InvalidInput(f"Unknown role {role!r}.", field="role")
-    group = Group.objects.get(name=GROUP_NAMES[role])
+    # get_or_create: the groups come from a data migration, but a flushed database (a
+    # transactional test, a restored dump) must not break role changes.
+    group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])
     with transaction.atomic():
         if held:
             user.groups.add(group)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from channels_app.platforms import Platform
+from channels_app.querysets import BrandAccountQuerySet
 
 
 class BrandAccountPerm(models.TextChoices):
@@ -30,6 +33,8 @@ class BrandAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = BrandAccountQuerySet.as_manager()
+
     class Meta:
         ordering = ("display_name", "id")
         default_permissions = ()
@@ -38,10 +43,52 @@ class BrandAccount(models.Model):
             models.UniqueConstraint(
                 fields=("platform", "handle"), name="brandaccount_unique_handle"
             ),
+            # Handles are case-insensitive on every platform: @Acme and @acme are one account.
+            models.UniqueConstraint(
+                "platform", Lower("handle"), name="brandaccount_unique_handle_ci"
+            ),
         )
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_platform_display()})"
+
+    @property
+    def is_connected(self) -> bool:
+        """True when credentials are stored (read from the joined connection, no query)."""
+        try:
+            return self.connection is not None
+        except BrandAccountConnection.DoesNotExist:
+            return False
+
+
+class BrandAccountConnection(models.Model):
+    """An account's connection credentials, encrypted at rest (channels_app.encryption).
+
+    Write-only: pages and the API show only when and by whom the account was connected. The
+    connectors are the only readers of the decrypted credentials. No row means not connected.
+    """
+
+    brand_account = models.OneToOneField(
+        BrandAccount, on_delete=models.CASCADE, primary_key=True, related_name="connection"
+    )
+    # A Fernet token (MultiFernet: the first key of SOCIALHUB_ENCRYPTION_KEY encrypts) holding
+    # the credentials as JSON. Never rendered, never serialised, never logged.
+    credentials_encrypted = models.TextField(editable=False)
+    connected_at = models.DateTimeField()
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        # Deliberately nothing of the credentials, not even their length.
+        return f"Connection of brand account {self.brand_account_id}"
+
+    def __repr__(self) -> str:
+        return f"<BrandAccountConnection brand_account={self.brand_account_id}>"
 
 
 # guardian's direct foreign-key permission tables: faster than generic ones, and a deleted

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from accounts import services
 from accounts.models import Department, Membership, User
 from accounts.roles import GROUP_NAMES, OrgRole
+from channels_app.demo import seed_brand_accounts
 
 DEMO_PASSWORD = "socialhub-demo"  # noqa: S105 - published demo credential, never in production
 DEMO_DOMAIN = "demo.socialhub.test"
@@ -75,7 +76,7 @@ def seed_people() -> None:
         Group.objects.get_or_create(name=name)
 
 
-DEMO_STEPS: list[Callable[[], None]] = [seed_people]
+DEMO_STEPS: list[Callable[[], None]] = [seed_people, seed_brand_accounts]
 
 
 def seed_demo() -> None:

@@ -251,6 +251,53 @@ if SOCIALHUB_OIDC_SERVER_URL:
 ANONYMOUS_USER_NAME = None  # no anonymous guardian user: anonymous callers hold nothing
 GUARDIAN_RAISE_403 = False
 
+
+# --- Encryption of stored secrets: brand-account credentials (docs/brand-accounts.md) ----------
+# SOCIALHUB_ENCRYPTION_KEY holds one or more Fernet keys, comma-separated. The first key encrypts;
+# every key listed decrypts. To rotate: put a new key first, keep the old ones after it, run
+# `manage.py rotate_credentials`, then drop the old keys. Without the variable, debug derives a
+# key from the secret key (development only); production refuses to start.
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _derive_debug_encryption_key(secret_key: str) -> str:
+    """A stable Fernet key from the secret key, so development needs no extra variable."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"socialhub credentials key"
+    ).derive(secret_key.encode())
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+SOCIALHUB_ENCRYPTION_KEYS: list[str] = _env("list", "SOCIALHUB_ENCRYPTION_KEY", default=[])
+SOCIALHUB_ENCRYPTION_KEYS = [key.strip() for key in SOCIALHUB_ENCRYPTION_KEYS if key.strip()]
+if not SOCIALHUB_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Environment variable SOCIALHUB_ENCRYPTION_KEY is required when DJANGO_DEBUG is not "
+            "true (brand-account credentials are encrypted with it). Generate a key with: "
+            "python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
+    SOCIALHUB_ENCRYPTION_KEYS = [_derive_debug_encryption_key(SECRET_KEY)]
+for _position, _key in enumerate(SOCIALHUB_ENCRYPTION_KEYS, start=1):
+    if not _is_fernet_key(_key):
+        raise ImproperlyConfigured(
+            f"Environment variable SOCIALHUB_ENCRYPTION_KEY has a bad value: key {_position} is "
+            "not a Fernet key (32 bytes, url-safe base64, 44 characters)."
+        )
+
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -275,6 +322,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------------

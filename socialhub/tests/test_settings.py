@@ -29,6 +29,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
     "DJANGO_ALLOWED_HOSTS": "socialhub.example.com",
     "DJANGO_DEBUG": "false",
+    "SOCIALHUB_ENCRYPTION_KEY": "uGBp3ZbHwUo2xYgS4qLm9dTfW6vJ8nRkA1cEeH5iK0s=",
 }
 
 

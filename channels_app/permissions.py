@@ -1,0 +1,64 @@
+"""Who may do what on a brand account. Built on socialhub.authz (the only module that talks
+to django-guardian); pages, the API, services and the post workflow ask these.
+
+- see an account: hold at least one of the four permissions (org admins: every account);
+- draft / review / publish: hold draft_on / review_on / publish_on, and the account is active;
+- manage (edit, connect, grant, revoke, (de)activate): hold manage;
+- give or take `manage` itself, move an account to another department, create accounts:
+  org admins only, so nobody can widen their own reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from channels_app.models import BrandAccount, BrandAccountPerm
+from socialhub import authz
+
+ALL_PERMS: tuple[str, ...] = tuple(BrandAccountPerm.values)
+# The order pages and the API list them in.
+PERM_LABELS: dict[str, str] = dict(BrandAccountPerm.choices)
+
+
+def perms_by_account(user: Any, accounts: Iterable[BrandAccount]) -> dict[int, frozenset[str]]:
+    """{account id: permissions held}, from one prefetch for the whole list."""
+    return authz.object_perm_sets(user, accounts, ALL_PERMS)
+
+
+def perms_on(user: Any, account: BrandAccount) -> frozenset[str]:
+    return authz.object_perm_set(user, account, ALL_PERMS)
+
+
+def sorted_perms(perms: Iterable[str]) -> list[str]:
+    held = set(perms)
+    return [perm for perm in ALL_PERMS if perm in held]
+
+
+def can_manage(user: Any, account: BrandAccount) -> bool:
+    return BrandAccountPerm.MANAGE in perms_on(user, account)
+
+
+def can_draft_on(user: Any, account: BrandAccount) -> bool:
+    """For the post workflow: draft permission on an active account."""
+    return account.is_active and BrandAccountPerm.DRAFT_ON in perms_on(user, account)
+
+
+def can_review_on(user: Any, account: BrandAccount) -> bool:
+    return account.is_active and BrandAccountPerm.REVIEW_ON in perms_on(user, account)
+
+
+def can_publish_on(user: Any, account: BrandAccount) -> bool:
+    return account.is_active and BrandAccountPerm.PUBLISH_ON in perms_on(user, account)
+
+
+def can_create_accounts(user: Any) -> bool:
+    return authz.is_org_admin(user)
+
+
+def can_grant_manage(user: Any) -> bool:
+    return authz.is_org_admin(user)
+
+
+def can_change_department(user: Any) -> bool:
+    return authz.is_org_admin(user)

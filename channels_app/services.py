@@ -1,0 +1,494 @@
+"""Writes for brand accounts: every change checks access and input first, then writes together
+with its audit event. Pages, the API, the demo seed and management commands all call these.
+
+`actor=None` means the system itself (the demo seed, a management command), never a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from accounts.models import Department, User
+from accounts.roles import GROUP_NAMES, OrgRole
+from approvals.audit import audit_record
+from channels_app import encryption, permissions
+from channels_app.credentials import clean_credentials
+from channels_app.grants import Grant, GrantHolder, holder_for_department, holder_for_role
+from channels_app.handles import handle_example, normalise_handle
+from channels_app.models import BrandAccount, BrandAccountConnection, BrandAccountPerm
+from channels_app.platforms import Platform
+from socialhub import authz
+from socialhub.errors import Conflict, InvalidInput, NotAllowed
+
+# What a new account gets unless the creator opts out: the owning department drafts, comms
+# reviewers review and publish, legal reviewers review. Ordinary grants: listed, audited, and
+# revocable like any other (nobody holds anything by magic).
+STANDARD_ROLE_GRANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (OrgRole.COMMS_REVIEWER, (BrandAccountPerm.REVIEW_ON, BrandAccountPerm.PUBLISH_ON)),
+    (OrgRole.LEGAL_REVIEWER, (BrandAccountPerm.REVIEW_ON,)),
+)
+
+
+def _perm_labels(perms: Iterable[str]) -> str:
+    return ", ".join(permissions.PERM_LABELS[perm] for perm in permissions.sorted_perms(perms))
+
+
+def _require_manage(actor: User | None, account: BrandAccount, what: str) -> None:
+    if actor is not None and not permissions.can_manage(actor, account):
+        raise NotAllowed(f"Only people who manage this account can {what}.")
+
+
+def _check_platform(platform: str) -> str:
+    if platform not in Platform.values:
+        choices = ", ".join(Platform.values)
+        raise InvalidInput(
+            f"Unknown platform {platform!r}; choose from {choices}.", field="platform"
+        )
+    return platform
+
+
+def _check_handle(platform: str, raw: str, *, exclude_pk: int | None = None) -> str:
+    handle = normalise_handle(platform, raw)
+    if handle is None:
+        raise InvalidInput(
+            f"This is not a {Platform(platform).label} handle; write it like "
+            f"{handle_example(platform)}.",
+            field="handle",
+        )
+    clash = BrandAccount.objects.filter(platform=platform, handle__iexact=handle)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise InvalidInput(
+            f"{handle} on {Platform(platform).label} is registered already.", field="handle"
+        )
+    return handle
+
+
+def _check_display_name(raw: str) -> str:
+    name = (raw or "").strip()
+    if not name:
+        raise InvalidInput("Give the account a display name.", field="display_name")
+    if len(name) > 150:
+        raise InvalidInput("Keep the display name to 150 characters.", field="display_name")
+    return name
+
+
+def _check_permissions(perms: Iterable[str], *, allow_empty: bool = False) -> set[str]:
+    wanted = set(perms)
+    unknown = sorted(wanted - set(permissions.ALL_PERMS))
+    if unknown:
+        choices = ", ".join(permissions.ALL_PERMS)
+        raise InvalidInput(
+            f"Unknown permission {', '.join(map(repr, unknown))}; choose from {choices}.",
+            field="permissions",
+        )
+    if not wanted and not allow_empty:
+        raise InvalidInput("Choose at least one permission.", field="permissions")
+    return wanted
+
+
+def _locked(account: BrandAccount) -> BrandAccount:
+    """Lock the account row so concurrent grant or connection changes apply one after another."""
+    return BrandAccount.objects.select_for_update().get(pk=account.pk)
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+@sensitive_variables("credentials")
+def brand_account_create(
+    *,
+    actor: User | None,
+    platform: str,
+    handle: str,
+    display_name: str,
+    department: Department,
+    apply_standard_grants: bool = True,
+    credentials: dict[str, Any] | None = None,
+) -> BrandAccount:
+    """Register an account. Org admins only. Credentials, when given, are stored encrypted in
+    the same transaction, so a bad credential field leaves nothing behind."""
+    if actor is not None and not permissions.can_create_accounts(actor):
+        raise NotAllowed("Only org admins can register brand accounts.")
+    platform = _check_platform(platform)
+    handle = _check_handle(platform, handle)
+    display_name = _check_display_name(display_name)
+    cleaned: dict[str, str] | None = None
+    if credentials is not None:
+        cleaned = _clean_or_raise(platform, credentials)
+    try:
+        with transaction.atomic():
+            account = BrandAccount.objects.create(
+                platform=platform, handle=handle, display_name=display_name, department=department
+            )
+            audit_record(
+                actor=actor,
+                action="brand_account.created",
+                target=account,
+                department=department,
+                to_state="active",
+                note=f"Registered {handle} on {account.get_platform_display()} for {department}.",
+                data={"platform": platform, "handle": handle, "department": department.slug},
+            )
+            if apply_standard_grants:
+                _apply_standard_grants(actor=actor, account=account)
+            if cleaned is not None:
+                _store_credentials(actor=actor, account=account, cleaned=cleaned, replaced=False)
+    except IntegrityError as exc:  # a concurrent request registered the same handle
+        raise InvalidInput(
+            f"{handle} on {Platform(platform).label} is registered already.", field="handle"
+        ) from exc
+    return account
+
+
+def _apply_standard_grants(*, actor: User | None, account: BrandAccount) -> None:
+    from django.contrib.auth.models import Group
+
+    _grant(
+        actor=actor,
+        account=account,
+        holder=holder_for_department(account.department),
+        perms={BrandAccountPerm.DRAFT_ON},
+        note_suffix=" (standard grant)",
+    )
+    groups = {g.name: g for g in Group.objects.filter(name__in=GROUP_NAMES.values())}
+    for role, perms in STANDARD_ROLE_GRANTS:
+        group = groups.get(GROUP_NAMES[role])
+        if group is not None:
+            _grant(
+                actor=actor,
+                account=account,
+                holder=holder_for_role(role, group),
+                perms=set(perms),
+                note_suffix=" (standard grant)",
+            )
+
+
+def brand_account_update(
+    *,
+    actor: User | None,
+    account: BrandAccount,
+    display_name: str | None = None,
+    handle: str | None = None,
+    department: Department | None = None,
+) -> BrandAccount:
+    """Change the display name or handle (managers), or the owning department (org admins).
+
+    Fields left None stay as they are. The platform never changes: credentials, rules and
+    published posts belong to it; register a new account instead.
+    """
+    _require_manage(actor, account, "edit it")
+    changes: dict[str, list[str]] = {}
+    if display_name is not None:
+        display_name = _check_display_name(display_name)
+        if display_name != account.display_name:
+            changes["display_name"] = [account.display_name, display_name]
+    if handle is not None:
+        handle = _check_handle(account.platform, handle, exclude_pk=account.pk)
+        if handle != account.handle:
+            changes["handle"] = [account.handle, handle]
+    if department is not None and department.pk != account.department_id:
+        if actor is not None and not permissions.can_change_department(actor):
+            raise NotAllowed("Only org admins can move an account to another department.")
+        changes["department"] = [account.department.slug, department.slug]
+    if not changes:
+        return account
+    try:
+        with transaction.atomic():
+            account = _locked(account)
+            if "display_name" in changes:
+                account.display_name = changes["display_name"][1]
+            if "handle" in changes:
+                account.handle = changes["handle"][1]
+            if department is not None and "department" in changes:
+                account.department = department
+            account.save()
+            audit_record(
+                actor=actor,
+                action="brand_account.updated",
+                target=account,
+                department=account.department,
+                note="Changed " + ", ".join(name.replace("_", " ") for name in changes) + ".",
+                data={"changes": changes},
+            )
+    except IntegrityError as exc:
+        raise InvalidInput("This handle is registered already.", field="handle") from exc
+    return BrandAccount.objects.with_list_relations().get(pk=account.pk)
+
+
+def brand_account_set_active(
+    *, actor: User | None, account: BrandAccount, active: bool
+) -> BrandAccount:
+    """Deactivate (nobody drafts, reviews or publishes on it; grants and history stay) or
+    activate again. 409 when it already is in that state."""
+    _require_manage(actor, account, "activate or deactivate it")
+    with transaction.atomic():
+        account = _locked(account)
+        if account.is_active == active:
+            raise Conflict(
+                "This account is active already."
+                if active
+                else "This account is inactive already.",
+                code="already_active" if active else "already_inactive",
+            )
+        account.is_active = active
+        account.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="brand_account.activated" if active else "brand_account.deactivated",
+            target=account,
+            department=account.department,
+            from_state="inactive" if active else "active",
+            to_state="active" if active else "inactive",
+            note="Activated the account." if active else "Deactivated the account.",
+        )
+    return BrandAccount.objects.with_list_relations().get(pk=account.pk)
+
+
+# --- Grants ------------------------------------------------------------------------------------
+
+
+def _current_perms(account: BrandAccount, holder: GrantHolder) -> set[str]:
+    from channels_app.selectors import grant_list
+
+    for grant in grant_list(account=account):
+        if grant.holder == holder:
+            return set(grant.permissions)
+    return set()
+
+
+def _refuse_manage_change(actor: User | None, perms: set[str]) -> None:
+    if (
+        BrandAccountPerm.MANAGE in perms
+        and actor is not None
+        and not permissions.can_grant_manage(actor)
+    ):
+        raise NotAllowed(
+            "Only org admins can give or take the Manage permission, so nobody widens their own "
+            "reach."
+        )
+
+
+def _grant(
+    *,
+    actor: User | None,
+    account: BrandAccount,
+    holder: GrantHolder,
+    perms: set[str],
+    note_suffix: str = "",
+) -> set[str]:
+    """Add perms the holder lacks; audit what was added. Returns the added codenames."""
+    added = perms - _current_perms(account, holder)
+    if not added:
+        return added
+    for perm in permissions.sorted_perms(added):
+        if holder.kind == "user":
+            authz.grant_to_user(perm, holder.identity, account)
+        else:
+            authz.grant_to_group(perm, holder.identity, account)
+    audit_record(
+        actor=actor,
+        action="brand_account.granted",
+        target=account,
+        department=account.department,
+        note=f"Granted {_perm_labels(added)} to {holder.kind_label.lower()} {holder.label}"
+        f"{note_suffix}.",
+        data={"holder": holder.id, "holder_label": holder.label, "permissions": sorted(added)},
+    )
+    return added
+
+
+def _revoke(
+    *, actor: User | None, account: BrandAccount, holder: GrantHolder, perms: set[str]
+) -> set[str]:
+    removed = perms & _current_perms(account, holder)
+    if not removed:
+        return removed
+    for perm in permissions.sorted_perms(removed):
+        if holder.kind == "user":
+            authz.revoke_from_user(perm, holder.identity, account)
+        else:
+            authz.revoke_from_group(perm, holder.identity, account)
+    audit_record(
+        actor=actor,
+        action="brand_account.revoked",
+        target=account,
+        department=account.department,
+        note=f"Revoked {_perm_labels(removed)} from {holder.kind_label.lower()} {holder.label}.",
+        data={"holder": holder.id, "holder_label": holder.label, "permissions": sorted(removed)},
+    )
+    return removed
+
+
+def _grant_of(account: BrandAccount, holder: GrantHolder) -> Grant:
+    return Grant(
+        holder=holder, permissions=tuple(permissions.sorted_perms(_current_perms(account, holder)))
+    )
+
+
+def brand_account_grant(
+    *, actor: User | None, account: BrandAccount, holder: GrantHolder, perms: Iterable[str]
+) -> Grant:
+    """Give a holder permissions on the account (adding to what they hold)."""
+    _require_manage(actor, account, "give access to it")
+    wanted = _check_permissions(perms)
+    _refuse_manage_change(actor, wanted)
+    with transaction.atomic():
+        account = _locked(account)
+        _grant(actor=actor, account=account, holder=holder, perms=wanted)
+    return _grant_of(account, holder)
+
+
+def brand_account_set_grant(
+    *, actor: User | None, account: BrandAccount, holder: GrantHolder, perms: Iterable[str]
+) -> Grant:
+    """Make the holder hold exactly perms on the account (an empty set removes the holder)."""
+    _require_manage(actor, account, "change access to it")
+    wanted = _check_permissions(perms, allow_empty=True)
+    with transaction.atomic():
+        account = _locked(account)
+        current = _current_perms(account, holder)
+        _refuse_manage_change(actor, wanted ^ current)
+        _revoke(actor=actor, account=account, holder=holder, perms=current - wanted)
+        _grant(actor=actor, account=account, holder=holder, perms=wanted - current)
+    return _grant_of(account, holder)
+
+
+def brand_account_revoke(
+    *,
+    actor: User | None,
+    account: BrandAccount,
+    holder: GrantHolder,
+    perms: Iterable[str] | None = None,
+) -> None:
+    """Take permissions from a holder (all of them when perms is None)."""
+    _require_manage(actor, account, "take access away")
+    with transaction.atomic():
+        account = _locked(account)
+        current = _current_perms(account, holder)
+        doomed = current if perms is None else _check_permissions(perms) & current
+        _refuse_manage_change(actor, doomed)
+        _revoke(actor=actor, account=account, holder=holder, perms=doomed)
+
+
+# --- Connection credentials --------------------------------------------------------------------
+
+
+class CredentialsInvalid(InvalidInput):
+    """Credentials with bad or missing fields; errors holds a message list per field."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        names = ", ".join(sorted(errors))
+        first = next(iter(errors.values()))[0]
+        super().__init__(f"Check the credentials ({names}): {first}", field="credentials")
+        self.errors = errors
+
+
+@sensitive_variables("credentials", "cleaned")
+def _clean_or_raise(platform: str, credentials: Any) -> dict[str, str]:
+    cleaned, errors = clean_credentials(platform, credentials)
+    if errors:
+        raise CredentialsInvalid(errors)
+    return cleaned
+
+
+@sensitive_variables("cleaned")
+def _store_credentials(
+    *, actor: User | None, account: BrandAccount, cleaned: dict[str, str], replaced: bool
+) -> BrandAccountConnection:
+    connection, _created = BrandAccountConnection.objects.update_or_create(
+        brand_account=account,
+        defaults={
+            "credentials_encrypted": encryption.encrypt_json(cleaned),
+            "connected_at": timezone.now(),
+            "connected_by": actor,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="brand_account.credentials_set",
+        target=account,
+        department=account.department,
+        from_state="connected" if replaced else "not_connected",
+        to_state="connected",
+        # Which fields were set, never their values.
+        note=("Replaced" if replaced else "Stored") + " the connection credentials.",
+        data={"fields": sorted(cleaned)},
+    )
+    return connection
+
+
+@sensitive_variables("credentials", "cleaned")
+def brand_account_set_credentials(
+    *, actor: User | None, account: BrandAccount, credentials: dict[str, Any]
+) -> BrandAccountConnection:
+    """Store (or replace) the account's connection credentials, encrypted.
+
+    The whole set is replaced each time: fields are write-only, so nobody could see which old
+    value would survive a partial update. Checking them against the platform comes with the
+    publishing connectors.
+    """
+    _require_manage(actor, account, "connect it")
+    cleaned = _clean_or_raise(account.platform, credentials)
+    with transaction.atomic():
+        account = _locked(account)
+        replaced = BrandAccountConnection.objects.filter(brand_account=account).exists()
+        return _store_credentials(actor=actor, account=account, cleaned=cleaned, replaced=replaced)
+
+
+def brand_account_disconnect(*, actor: User | None, account: BrandAccount) -> None:
+    """Delete the stored credentials. 409 when there are none."""
+    _require_manage(actor, account, "disconnect it")
+    with transaction.atomic():
+        account = _locked(account)
+        deleted, _ = BrandAccountConnection.objects.filter(brand_account=account).delete()
+        if not deleted:
+            raise Conflict("This account is not connected.", code="not_connected")
+        audit_record(
+            actor=actor,
+            action="brand_account.credentials_removed",
+            target=account,
+            department=account.department,
+            from_state="connected",
+            to_state="not_connected",
+            note="Removed the connection credentials.",
+        )
+
+
+def credentials_reencrypt_all() -> tuple[int, int, list[int]]:
+    """Re-encrypt every stored credential with the first key of SOCIALHUB_ENCRYPTION_KEY.
+
+    Returns (re-encrypted, already current, ids of accounts no key can open). Each row is
+    locked while it is rewritten, so a concurrent credential change is never overwritten.
+    """
+    done = current = 0
+    unreadable: list[int] = []
+    ids = list(BrandAccountConnection.objects.values_list("brand_account_id", flat=True))
+    for account_id in ids:
+        with transaction.atomic():
+            connection = (
+                BrandAccountConnection.objects.select_for_update()
+                .filter(brand_account_id=account_id)
+                .first()
+            )
+            if connection is None:  # disconnected meanwhile
+                continue
+            if encryption.is_encrypted_with_current_key(connection.credentials_encrypted):
+                current += 1
+                continue
+            try:
+                token = encryption.reencrypt(connection.credentials_encrypted)
+            except encryption.CredentialsUnreadable:
+                unreadable.append(account_id)
+                continue
+            BrandAccountConnection.objects.filter(brand_account_id=account_id).update(
+                credentials_encrypted=token
+            )
+            done += 1
+    return done, current, unreadable

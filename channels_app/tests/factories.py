@@ -1,0 +1,67 @@
+"""Brand accounts and grants for tests. They go through the services, so every account and
+grant in a test exists the way the product makes it (audit trail included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+
+from accounts.models import Department, User
+from accounts.roles import GROUP_NAMES
+from accounts.tests.factories import DepartmentFactory
+from channels_app import services
+from channels_app.grants import holder_for_department, holder_for_role, holder_for_user
+from channels_app.models import BrandAccount
+from channels_app.platforms import Platform
+
+
+class BrandAccountFactory(factory.django.DjangoModelFactory[BrandAccount]):
+    """A Mastodon account by default, with no grants unless standard_grants=True."""
+
+    class Meta:
+        model = BrandAccount
+
+    platform = Platform.MASTODON
+    handle = factory.Sequence(lambda n: f"@account{n}@example.social")
+    display_name = factory.Sequence(lambda n: f"Account {n}")
+    department = factory.SubFactory(DepartmentFactory)
+
+    @classmethod
+    def _create(cls, model_class: type[BrandAccount], *args: Any, **kwargs: Any) -> BrandAccount:
+        standard = kwargs.pop("standard_grants", False)
+        return services.brand_account_create(
+            actor=None,
+            platform=kwargs["platform"],
+            handle=kwargs["handle"],
+            display_name=kwargs["display_name"],
+            department=kwargs["department"],
+            apply_standard_grants=standard,
+        )
+
+
+def grant_department(account: BrandAccount, department: Department, *perms: str) -> None:
+    services.brand_account_grant(
+        actor=None, account=account, holder=holder_for_department(department), perms=perms
+    )
+
+
+def grant_role(account: BrandAccount, role: str, *perms: str) -> None:
+    from django.contrib.auth.models import Group
+
+    group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])
+    services.brand_account_grant(
+        actor=None, account=account, holder=holder_for_role(role, group), perms=perms
+    )
+
+
+def grant_user(account: BrandAccount, user: User, *perms: str) -> None:
+    services.brand_account_grant(
+        actor=None, account=account, holder=holder_for_user(user), perms=perms
+    )
+
+
+MASTODON_CREDENTIALS = {
+    "instance_url": "https://social.instance.example",
+    "access_token": "mastodon-token-THIS-IS-SECRET-0001",
+}

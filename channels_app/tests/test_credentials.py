@@ -1,0 +1,397 @@
+"""Connection credentials: encrypted at rest, write-only everywhere, checked per platform,
+and the key can be rotated."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from approvals.models import AuditEvent
+from channels_app import encryption, selectors, services
+from channels_app.models import BrandAccount, BrandAccountConnection
+from channels_app.tests.factories import MASTODON_CREDENTIALS, BrandAccountFactory
+
+SECRET = MASTODON_CREDENTIALS["access_token"]
+
+
+def _raw_rows() -> list[tuple[Any, ...]]:
+    """Every column of every connection row, straight from the database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM channels_app_brandaccountconnection")
+        return list(cursor.fetchall())
+
+
+def _everything_stored_about(account: BrandAccount) -> str:
+    rows = _raw_rows()
+    events = AuditEvent.objects.for_target(account).values_list("note", "data", "target_label")
+    return repr(rows) + repr(list(events))
+
+
+def test_the_raw_database_row_holds_no_plaintext_token(
+    api_as: Any, org_admin: User, sales_account: BrandAccount
+) -> None:
+    response = api_as(org_admin).patch(
+        f"/api/v1/brand-accounts/{sales_account.pk}/",
+        {"credentials": MASTODON_CREDENTIALS},
+        format="json",
+    )
+    assert response.status_code == 200
+
+    stored = _everything_stored_about(sales_account)
+    assert len(_raw_rows()) == 1
+    for secret in (SECRET, "social.instance.example", base64.b64encode(SECRET.encode()).decode()):
+        assert secret not in stored
+    # …yet it is really there, for the connectors, under the configured key.
+    assert selectors.connection_credentials(account=sales_account) == {
+        "instance_url": "https://social.instance.example",
+        "access_token": SECRET,
+    }
+    # The audit trail names the fields that were set, never their values.
+    event = AuditEvent.objects.for_target(sales_account).get(action="brand_account.credentials_set")
+    assert event.data == {"fields": ["access_token", "instance_url"]}
+    assert event.actor == org_admin
+
+
+def test_the_api_never_returns_a_credential(
+    api_as: Any, org_admin: User, sme: User, sales: Any
+) -> None:
+    api = api_as(org_admin)
+    created = api.post(
+        "/api/v1/brand-accounts/",
+        {
+            "platform": "mastodon",
+            "handle": "@new@mastodon.example",
+            "display_name": "New",
+            "department": "sales",
+            "credentials": MASTODON_CREDENTIALS,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    assert created.json()["connection"]["connected"] is True
+    assert "credentials" not in created.json()
+
+    bodies = [created.content]
+    for client in (api, api_as(sme)):
+        for path in (
+            "/api/v1/brand-accounts/",
+            f"/api/v1/brand-accounts/{pk}/",
+            f"/api/v1/brand-accounts/{pk}/grants/",
+            f"/api/v1/brand-accounts/{pk}/credential-fields/",
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            bodies.append(response.content)
+    updated = api.patch(
+        f"/api/v1/brand-accounts/{pk}/",
+        {"credentials": {**MASTODON_CREDENTIALS, "access_token": "second-SECRET-token"}},
+        format="json",
+    )
+    assert updated.status_code == 200
+    bodies.append(updated.content)
+    for body in bodies:
+        text = body.decode()
+        assert SECRET not in text
+        assert "second-SECRET-token" not in text
+        assert "social.instance.example" not in text
+
+
+def test_pages_show_only_when_and_by_whom(
+    client: Client, org_admin: User, sales_account: BrandAccount
+) -> None:
+    client.force_login(org_admin)
+    response = client.post(f"/brand-accounts/{sales_account.pk}/connect/", MASTODON_CREDENTIALS)
+    assert response.status_code == 302
+
+    for path in ("", "connect/", "access/", "edit/"):
+        html = client.get(f"/brand-accounts/{sales_account.pk}/{path}").content.decode()
+        assert SECRET not in html
+        assert "social.instance.example" not in html
+    detail = client.get(f"/brand-accounts/{sales_account.pk}/").content.decode()
+    connected = BrandAccountConnection.objects.get(brand_account=sales_account).connected_at
+    assert f"on {connected:%-d %B %Y} by Ada Admin" in " ".join(detail.split())
+
+
+def test_a_refused_secret_is_not_rendered_again(
+    client: Client, org_admin: User, sales_account: BrandAccount
+) -> None:
+    client.force_login(org_admin)
+    response = client.post(
+        f"/brand-accounts/{sales_account.pk}/connect/",
+        {"instance_url": "not a url", "access_token": SECRET},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert SECRET not in html
+    assert "Enter a valid URL." in html
+    assert not BrandAccountConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("platform", "handle", "credentials", "errors"),
+    [
+        (
+            "mastodon",
+            "@a@mastodon.example",
+            {"instance_url": "https://mastodon.example"},
+            {"access_token": ["Access token is required."]},
+        ),
+        (
+            "mastodon",
+            "@a@mastodon.example",
+            {**MASTODON_CREDENTIALS, "acces_token": "typo"},
+            {"acces_token": ["Unknown field for Mastodon; expected: instance_url, access_token."]},
+        ),
+        (
+            "mastodon",
+            "@a@mastodon.example",
+            {**MASTODON_CREDENTIALS, "instance_url": "http://mastodon.example"},
+            {"instance_url": ["Use an https:// address."]},
+        ),
+        (
+            "bluesky",
+            "acme.bsky.social",
+            {
+                "pds_url": "https://bsky.social",
+                "handle": "acme.bsky.social",
+                "app_password": "hunter2",
+            },
+            {
+                "app_password": [
+                    "This is not a Bluesky app password (xxxx-xxxx-xxxx-xxxx). Create an app "
+                    "password; never use the account's main password."
+                ]
+            },
+        ),
+        (
+            "bluesky",
+            "acme.bsky.social",
+            {},
+            {
+                "pds_url": ["PDS URL is required."],
+                "handle": ["Handle is required."],
+                "app_password": ["App password is required."],
+            },
+        ),
+        (
+            "linkedin",
+            "acme-corp",
+            {"organization_id": "acme", "access_token": "t", "expires_at": "tomorrow"},
+            {
+                "organization_id": [
+                    "Enter the numeric organisation ID or urn:li:organization:<ID>."
+                ],
+                "expires_at": ["Enter a date and time such as 2027-01-31T12:00:00+00:00."],
+            },
+        ),
+        (
+            "x",
+            "@acme",
+            {"access_token": "t", "expires_at": "2027-01-31T12:00:00"},
+            {"expires_at": ["Add the time zone offset, e.g. +00:00."]},
+        ),
+        (
+            "facebook",
+            "AcmeCorp",
+            {"access_token": "t"},
+            {"page_id": ["Page ID is required."]},
+        ),
+        (
+            "internal",
+            "acme-news",
+            {"token": "t"},
+            {
+                "credentials": [
+                    "Internal feed accounts need no credentials: they publish inside SocialHub."
+                ]
+            },
+        ),
+    ],
+)
+def test_bad_credentials_are_refused_with_field_messages_and_nothing_written(
+    api_as: Any,
+    org_admin: User,
+    sales: Any,
+    platform: str,
+    handle: str,
+    credentials: dict[str, str],
+    errors: dict[str, list[str]],
+) -> None:
+    response = api_as(org_admin).post(
+        "/api/v1/brand-accounts/",
+        {
+            "platform": platform,
+            "handle": handle,
+            "display_name": "Acme",
+            "department": "sales",
+            "credentials": credentials,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"credentials": errors}
+    assert not BrandAccount.objects.exists()
+    assert not BrandAccountConnection.objects.exists()
+    assert (
+        not AuditEvent.objects.exists()
+        or not AuditEvent.objects.filter(action__startswith="brand_account").exists()
+    )
+
+
+@pytest.mark.parametrize(
+    ("platform", "handle", "credentials"),
+    [
+        ("mastodon", "@a@m.example", MASTODON_CREDENTIALS),
+        (
+            "bluesky",
+            "acme.bsky.social",
+            {
+                "pds_url": "https://bsky.social/",
+                "handle": "@Acme.bsky.social",
+                "app_password": "abcd-efgh-ijkl-mnop",
+            },
+        ),
+        (
+            "linkedin",
+            "acme-corp",
+            {
+                "organization_id": "urn:li:organization:123",
+                "access_token": "t",
+                "refresh_token": "r",
+                "expires_at": "2027-01-31T12:00:00+01:00",
+            },
+        ),
+        ("x", "@acme", {"access_token": "t"}),
+        ("facebook", "AcmeCorp", {"page_id": "1234567890", "access_token": "t", "expires_at": ""}),
+    ],
+)
+def test_each_platform_takes_its_own_credentials(
+    api_as: Any,
+    org_admin: User,
+    sales: Any,
+    platform: str,
+    handle: str,
+    credentials: dict[str, str],
+) -> None:
+    response = api_as(org_admin).post(
+        "/api/v1/brand-accounts/",
+        {
+            "platform": platform,
+            "handle": handle,
+            "display_name": "Acme",
+            "department": "sales",
+            "credentials": credentials,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    stored = selectors.connection_credentials(account=BrandAccount.objects.get())
+    assert set(stored) == {name for name, value in credentials.items() if value}
+    if platform == "bluesky":
+        assert stored["pds_url"] == "https://bsky.social"
+        assert stored["handle"] == "acme.bsky.social"
+
+
+def test_patch_with_null_credentials_disconnects(
+    api_as: Any, org_admin: User, sales_account: BrandAccount
+) -> None:
+    api = api_as(org_admin)
+    url = f"/api/v1/brand-accounts/{sales_account.pk}/"
+    api.patch(url, {"credentials": MASTODON_CREDENTIALS}, format="json")
+    response = api.patch(url, {"credentials": None}, format="json")
+    assert response.status_code == 200
+    assert response.json()["connection"] == {
+        "needs_credentials": True,
+        "connected": False,
+        "connected_at": None,
+        "connected_by": None,
+    }
+    assert not BrandAccountConnection.objects.exists()
+    assert AuditEvent.objects.filter(action="brand_account.credentials_removed").count() == 1
+
+
+def test_disconnecting_an_account_that_is_not_connected_says_so(
+    client: Client, org_admin: User, sales_account: BrandAccount
+) -> None:
+    client.force_login(org_admin)
+    response = client.post(f"/brand-accounts/{sales_account.pk}/disconnect/", follow=True)
+    assert "This account is not connected." in response.content.decode()
+    assert not AuditEvent.objects.filter(action="brand_account.credentials_removed").exists()
+
+
+def test_no_secret_reaches_the_logs(
+    client: Client,
+    api_as: Any,
+    org_admin: User,
+    sales_account: BrandAccount,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client.force_login(org_admin)
+    with caplog.at_level(logging.DEBUG):
+        client.post(f"/brand-accounts/{sales_account.pk}/connect/", {"access_token": SECRET})
+        api_as(org_admin).patch(
+            f"/api/v1/brand-accounts/{sales_account.pk}/",
+            {"credentials": {"access_token": SECRET}},
+            format="json",
+        )
+        client.post(f"/brand-accounts/{sales_account.pk}/connect/", MASTODON_CREDENTIALS)
+    assert caplog.records  # the 400s were logged …
+    assert SECRET not in caplog.text  # … without the secret
+
+
+# --- Key rotation ------------------------------------------------------------------------------
+
+KEY_A = Fernet.generate_key().decode()
+KEY_B = Fernet.generate_key().decode()
+
+
+def test_rotating_the_key(settings: Any, sales: Any) -> None:
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_A]
+    account = BrandAccountFactory.create(department=sales)
+    services.brand_account_set_credentials(
+        actor=None, account=account, credentials=MASTODON_CREDENTIALS
+    )
+    token_a = BrandAccountConnection.objects.get().credentials_encrypted
+
+    # A new key goes first; the old one stays so the stored token still opens.
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    assert selectors.connection_credentials(account=account)["access_token"] == SECRET
+    assert not encryption.is_encrypted_with_current_key(token_a)
+
+    call_command("rotate_credentials")
+    token_b = BrandAccountConnection.objects.get().credentials_encrypted
+    assert token_b != token_a
+    assert encryption.is_encrypted_with_current_key(token_b)
+
+    # Once rotated, the old key can go …
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B]
+    assert selectors.connection_credentials(account=account)["access_token"] == SECRET
+    # … and it alone no longer opens anything.
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_A]
+    with pytest.raises(encryption.CredentialsUnreadable):
+        selectors.connection_credentials(account=account)
+
+    # A second run has nothing left to do.
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    assert services.credentials_reencrypt_all() == (0, 1, [])
+
+
+def test_rotation_names_accounts_no_key_opens(settings: Any, sales: Any) -> None:
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_A]
+    account = BrandAccountFactory.create(department=sales)
+    services.brand_account_set_credentials(
+        actor=None, account=account, credentials=MASTODON_CREDENTIALS
+    )
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B]  # KEY_A dropped too early
+    with pytest.raises(CommandError, match=f"brand accounts {account.pk}"):
+        call_command("rotate_credentials")

@@ -1,0 +1,353 @@
+"""Brand-account pages: thin views that parse, call a selector or service, and render.
+
+Every page finds the account through the caller-scoped selector first (404 for accounts the
+caller holds nothing on), then asks channels_app.permissions (403 for what they may not do).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from accounts.models import Department
+from channels_app import permissions, selectors, services
+from channels_app.credentials import credential_fields, needs_connection
+from channels_app.forms import (
+    PERMISSION_HELP,
+    BrandAccountCreateForm,
+    BrandAccountEditForm,
+    BrandAccountFilterForm,
+    ConnectionForm,
+    GrantAddForm,
+    GrantUpdateForm,
+)
+from channels_app.models import BrandAccount, BrandAccountPerm
+from socialhub import authz
+from socialhub.errors import DomainError
+
+PAGE_SIZE = 50
+
+
+def _form_error(form: Any, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def brandaccount_list(request: HttpRequest) -> HttpResponse:
+    visible = BrandAccount.objects.visible_to(request.user)
+    # Only departments that own an account the caller can see: the filter leaks nothing.
+    departments = list(
+        Department.objects.filter(pk__in=visible.values("department_id")).order_by("name")
+    )
+    data = request.GET.copy()
+    data.setdefault("status", "active")
+    form = BrandAccountFilterForm(data, departments=departments)
+    filters = form.cleaned_data if form.is_valid() else {"status": "active"}
+    accounts = selectors.brand_account_list(
+        user=request.user,
+        platform=filters.get("platform", ""),
+        department=filters.get("department", ""),
+        status=filters.get("status") or "active",
+        search=(filters.get("search") or "").strip(),
+    )
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    perms = permissions.perms_by_account(request.user, rows)
+    querystring = data.copy()
+    querystring.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(account, permissions.sorted_perms(perms[account.pk])) for account in rows],
+        "can_create": permissions.can_create_accounts(request.user),
+        "perm_labels": permissions.PERM_LABELS,
+        "querystring": querystring.urlencode(),
+    }
+    return render(request, "channels_app/brandaccount_list.html", context)
+
+
+@login_required
+def brandaccount_create(request: HttpRequest) -> HttpResponse:
+    authz.require(
+        permissions.can_create_accounts(request.user), "Only org admins can register accounts."
+    )
+    form = BrandAccountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.brand_account_create(
+                actor=request.user,  # type: ignore[arg-type]
+                platform=data["platform"],
+                handle=data["handle"],
+                display_name=data["display_name"],
+                department=data["department"],
+                apply_standard_grants=data["apply_standard_grants"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"{account.display_name} is registered.")
+            if needs_connection(account.platform):
+                messages.info(request, "Connect it to the platform to publish from SocialHub.")
+            return redirect("brandaccount_detail", pk=account.pk)
+    status = 400 if form.errors else 200
+    return render(request, "channels_app/brandaccount_form.html", {"form": form}, status=status)
+
+
+def _account_context(request: HttpRequest, account: BrandAccount) -> dict[str, Any]:
+    perms = permissions.perms_on(request.user, account)
+    return {
+        "account": account,
+        "my_perms": permissions.sorted_perms(perms),
+        "can_manage": BrandAccountPerm.MANAGE in perms,
+        "is_org_admin": authz.is_org_admin(request.user),
+        "perm_labels": permissions.PERM_LABELS,
+        "needs_connection": needs_connection(account.platform),
+    }
+
+
+@login_required
+def brandaccount_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.brand_account_get(user=request.user, pk=pk)
+    context = _account_context(request, account)
+    context["grants"] = selectors.grant_list(account=account)
+    context["events"] = (
+        list(selectors.audit_event_list(account=account)) if context["can_manage"] else []
+    )
+    return render(request, "channels_app/brandaccount_detail.html", context)
+
+
+def _managed_account(request: HttpRequest, pk: int) -> BrandAccount:
+    """The account for a manage page: 404 if invisible, 403 if visible but not managed."""
+    account = selectors.brand_account_get(user=request.user, pk=pk)
+    authz.require(
+        permissions.can_manage(request.user, account),
+        "Only people who manage this account can do that.",
+    )
+    return account
+
+
+@login_required
+def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _managed_account(request, pk)
+    may_move = permissions.can_change_department(request.user)
+    initial = {
+        "display_name": account.display_name,
+        "handle": account.handle,
+        "department": account.department.slug,
+    }
+    form = BrandAccountEditForm(
+        request.POST or None, initial=initial, can_change_department=may_move
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.brand_account_update(
+                actor=request.user,  # type: ignore[arg-type]
+                account=account,
+                display_name=data["display_name"],
+                handle=data["handle"],
+                department=data["department"] if may_move else None,
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "The account was saved.")
+            return redirect("brandaccount_detail", pk=account.pk)
+    context = {**_account_context(request, account), "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "channels_app/brandaccount_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def brandaccount_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
+    account = _managed_account(request, pk)
+    try:
+        services.brand_account_set_active(
+            actor=request.user,  # type: ignore[arg-type]
+            account=account,
+            active=active,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"{account.display_name} is active again."
+            if active
+            else f"{account.display_name} is deactivated: nobody can draft, review or publish "
+            "on it until it is activated again.",
+        )
+    return redirect("brandaccount_detail", pk=account.pk)
+
+
+# --- Access: grants ----------------------------------------------------------------------------
+
+
+def _access_page(
+    request: HttpRequest,
+    account: BrandAccount,
+    add_form: GrantAddForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    departments = list(Department.objects.order_by("name"))
+    grants = selectors.grant_list(account=account)
+    add_form = add_form or GrantAddForm(departments=departments)
+    # Only org admins give or take Manage: others see it, locked, and keep what is there.
+    locked = {BrandAccountPerm.MANAGE} if not permissions.can_grant_manage(request.user) else set()
+    labels = permissions.PERM_LABELS
+    checked = set(add_form["permissions"].value() or [])
+    context = {
+        **_account_context(request, account),
+        "grants": grants,
+        "grant_rows": [
+            (
+                grant,
+                [
+                    (code, labels[code], code in grant.permissions, code in locked)
+                    for code in permissions.ALL_PERMS
+                ],
+            )
+            for grant in grants
+        ],
+        "effective": selectors.effective_access_list(account=account, grants=grants),
+        "add_form": add_form,
+        "add_choices": [
+            (code, labels[code], code in checked, code in locked) for code in permissions.ALL_PERMS
+        ],
+        "permission_help": [(labels[code], text) for code, text in PERMISSION_HELP.items()],
+    }
+    return render(request, "channels_app/brandaccount_access.html", context, status=status)
+
+
+@login_required
+def brandaccount_access(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _managed_account(request, pk)
+    return _access_page(request, account)
+
+
+@login_required
+@require_POST
+def brandaccount_grant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _managed_account(request, pk)
+    departments = list(Department.objects.order_by("name"))
+    form = GrantAddForm(request.POST, departments=departments)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            holder = selectors.grant_holder_for(
+                department=data["department"], user=data["user"], role=data["role"]
+            )
+            grant = services.brand_account_grant(
+                actor=request.user,  # type: ignore[arg-type]
+                account=account,
+                holder=holder,
+                perms=data["permissions"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return _access_page(request, account, form, status=exc.status_code)
+        labels = ", ".join(permissions.PERM_LABELS[p] for p in grant.permissions)
+        messages.success(request, f"{grant.holder.label} now holds: {labels}.")
+        return redirect("brandaccount_access", pk=account.pk)
+    return _access_page(request, account, form, status=400)
+
+
+@login_required
+@require_POST
+def brandaccount_grant_update(request: HttpRequest, pk: int, grant_id: str) -> HttpResponse:
+    account = _managed_account(request, pk)
+    current = selectors.grant_get(account=account, grant_id=grant_id)
+    form = GrantUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose permissions from the list.")
+        return redirect("brandaccount_access", pk=account.pk)
+    try:
+        grant = services.brand_account_set_grant(
+            actor=request.user,  # type: ignore[arg-type]
+            account=account,
+            holder=current.holder,
+            perms=form.cleaned_data["permissions"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _access_page(request, account, status=exc.status_code)
+    if grant.permissions:
+        labels = ", ".join(permissions.PERM_LABELS[p] for p in grant.permissions)
+        messages.success(request, f"{grant.holder.label} now holds: {labels}.")
+    else:
+        messages.success(request, f"{grant.holder.label} no longer has access.")
+    return redirect("brandaccount_access", pk=account.pk)
+
+
+@login_required
+@require_POST
+def brandaccount_grant_remove(request: HttpRequest, pk: int, grant_id: str) -> HttpResponse:
+    account = _managed_account(request, pk)
+    current = selectors.grant_get(account=account, grant_id=grant_id)
+    try:
+        services.brand_account_revoke(
+            actor=request.user,  # type: ignore[arg-type]
+            account=account,
+            holder=current.holder,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _access_page(request, account, status=exc.status_code)
+    messages.success(request, f"{current.holder.label} no longer has access.")
+    return redirect("brandaccount_access", pk=account.pk)
+
+
+# --- Connection --------------------------------------------------------------------------------
+
+
+@sensitive_post_parameters()
+@login_required
+@sensitive_variables()
+def brandaccount_connect(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _managed_account(request, pk)
+    context = _account_context(request, account)
+    if not credential_fields(account.platform):
+        context["form"] = None
+        return render(request, "channels_app/brandaccount_connect.html", context)
+    form = ConnectionForm(request.POST or None, platform=account.platform)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.brand_account_set_credentials(
+                actor=request.user,  # type: ignore[arg-type]
+                account=account,
+                credentials={k: v for k, v in form.cleaned_data.items() if v},
+            )
+        except services.CredentialsInvalid as exc:
+            for name, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "The credentials are stored, encrypted.")
+            return redirect("brandaccount_detail", pk=account.pk)
+    context["form"] = form
+    status = 400 if form.errors else 200
+    return render(request, "channels_app/brandaccount_connect.html", context, status=status)
+
+
+@login_required
+@require_POST
+def brandaccount_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _managed_account(request, pk)
+    try:
+        services.brand_account_disconnect(actor=request.user, account=account)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The credentials were deleted.")
+    return redirect("brandaccount_detail", pk=account.pk)
