@@ -90,7 +90,8 @@ def coverage_svg(rows: list[DepartmentCoverage]) -> SafeString:
     group_height = len(SERIES) * bar_height + gap
     legend_height = 28
     height = legend_height + max(1, len(rows)) * group_height + 24
-    width = label_width + bar_area + 60
+    legend_width = label_width + sum(16 + len(label) * 7 + 18 for _k, label, _c in SERIES)
+    width = max(label_width + bar_area + 60, legend_width)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="coverage-title coverage-desc" '
