@@ -41,10 +41,18 @@ def missing_requirements(
     return missing_requirements_for_accounts(user, [brand_account], now=now)[brand_account.pk]
 
 
+_UNSET: Any = object()
+
+
 def missing_requirements_for_accounts(
-    user: Any, brand_accounts: Iterable[Any], *, now: datetime | None = None
+    user: Any,
+    brand_accounts: Iterable[Any],
+    *,
+    now: datetime | None = None,
+    policy_state: Any = _UNSET,
 ) -> dict[int, list[MissingRequirement]]:
-    """missing_requirements for several accounts at once, still in two queries."""
+    """missing_requirements for several accounts at once, still in two queries (one when the
+    caller passes the current_policy_state it already read)."""
     from django.urls import reverse
 
     from training.models import Certification, CertificationRequirement
@@ -77,7 +85,7 @@ def missing_requirements_for_accounts(
         )
         .order_by("course__title", "course_id")
     )
-    policy = current_policy_state(user, now=now)
+    policy = current_policy_state(user, now=now) if policy_state is _UNSET else policy_state
 
     for account in accounts:
         seen: set[int] = set()

@@ -177,7 +177,8 @@ def my_training(*, user: Any, now: datetime | None = None) -> MyTraining:
             user, ["draft_on"], BrandAccount.objects.filter(is_active=True)
         ).order_by("display_name", "id")
     )
-    missing = missing_requirements_for_accounts(user, accounts, now=now)
+    policy = current_policy_state(user, now=now)
+    missing = missing_requirements_for_accounts(user, accounts, now=now, policy_state=policy)
     return MyTraining(
         courses=rows,
         assigned=[r for r in rows if r.assignment is not None and r.status not in held],
@@ -189,7 +190,7 @@ def my_training(*, user: Any, now: datetime | None = None) -> MyTraining:
         certified=[r for r in rows if r.status in held or r.status == CertStatus.EXPIRED],
         expiring=[r for r in rows if r.status == CertStatus.EXPIRING],
         accounts=[(account, missing[account.pk]) for account in accounts],
-        policy=current_policy_state(user, now=now),
+        policy=policy,
         notices=list(
             TrainingNotice.objects.filter(user=user, read_at=None).select_related("course")[:20]
         ),

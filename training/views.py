@@ -17,7 +17,7 @@ from socialhub import authz
 from socialhub.errors import DomainError, InvalidInput
 from training import reports, selectors, services
 from training.forms import AssignmentForm, RevokeForm
-from training.models import CertStatus, Question, TrainingNotice
+from training.models import CertStatus, Course, Question, TrainingNotice
 
 MATRIX_PAGE_SIZE = 50
 
@@ -263,7 +263,7 @@ def certification_matrix(request: HttpRequest) -> HttpResponse:
         "coverage": coverage,
         "chart": reports.coverage_svg(coverage),
         "departments": selectors.departments_visible(user=request.user),
-        "all_courses": selectors.course_list(user=request.user).order_by("title"),
+        "all_courses": Course.objects.published().order_by("title"),
         "statuses": CertStatus.choices,
         "query": query.urlencode(),
         "can_revoke": authz.can_revoke_certifications(request.user),
@@ -295,7 +295,7 @@ def certification_export(request: HttpRequest) -> HttpResponse | StreamingHttpRe
 @login_required
 def certification_detail(request: HttpRequest, certification_id: int) -> HttpResponse:
     cert = selectors.certification_get(user=request.user, pk=certification_id)
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     can_revoke = authz.can_revoke_certifications(request.user)
     status = 200
     if request.method == "POST":
@@ -332,8 +332,8 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
         "Only HR, org admins and department managers assign courses.",
     )
     form = AssignmentForm(
-        request.POST or None,
-        courses=selectors.course_list(user=request.user),
+        request.POST if request.method == "POST" else None,
+        courses=Course.objects.published().order_by("title"),
         people=selectors.people_visible(user=request.user).order_by("full_name", "email"),
         departments=selectors.departments_visible(user=request.user),
     )
