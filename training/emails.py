@@ -73,3 +73,13 @@ def send_assigned(assignment: Assignment, notices: Sequence[TrainingNotice]) -> 
         )
     if messages:
         mail.send_mass_mail(messages, fail_silently=False)
+
+
+def send_hr_digest(recipients: Sequence[str], certifications: Sequence[Certification]) -> None:
+    context = {"certifications": certifications, "matrix_link": _link("certification_matrix")}
+    mail.send_mail(
+        subject=f"[SocialHub] {len(certifications)} certificate(s) expiring soon",
+        message=render_to_string("training/email/hr_digest.txt", context),
+        from_email=None,
+        recipient_list=list(recipients),
+    )

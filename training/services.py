@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Department, Membership, User
+from accounts.roles import GROUP_NAMES, OrgRole
 from approvals.audit import audit_record
 from socialhub import authz
 from socialhub.errors import Conflict, InvalidInput, NotAllowed
@@ -603,6 +604,26 @@ def certification_expiry_remind(*, certification_id: int, now: datetime) -> bool
         message=message,
         extra={"expires_at": certification.expires_at},
     )
+
+
+def hr_expiry_digest_send(*, certification_ids: list[int]) -> int:
+    """One e-mail to each HR person listing the certificates just reminded about. Returns the
+    number of recipients."""
+    if not certification_ids:
+        return 0
+    certifications = list(
+        Certification.objects.filter(pk__in=certification_ids)
+        .select_related("user", "course")
+        .order_by("expires_at", "pk")
+    )
+    recipients = list(
+        User.objects.filter(is_active=True, groups__name=GROUP_NAMES[OrgRole.HR])
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    if recipients:
+        transaction.on_commit(lambda: emails.send_hr_digest(recipients, certifications))
+    return len(recipients)
 
 
 def assignment_overdue_remind(*, assignment_id: int, user_id: int, today: date) -> bool:

@@ -14,10 +14,15 @@ def send_reminders() -> dict[str, int]:
     assignments. Each person hears about each event once: the services skip what was sent."""
     now = timezone.now()
     today = timezone.localdate(now)
-    expiring = sum(
-        services.certification_expiry_remind(certification_id=pk, now=now)
+    reminded = [
+        pk
         for pk in selectors.certification_ids_expiring(now=now)
-    )
+        if services.certification_expiry_remind(certification_id=pk, now=now)
+    ]
+    # HR hears about the certificates that crossed a threshold in this run only: a second run
+    # reminds nobody new, so it sends no second digest.
+    services.hr_expiry_digest_send(certification_ids=reminded)
+    expiring = len(reminded)
     overdue = sum(
         services.assignment_overdue_remind(
             assignment_id=assignment_id, user_id=user_id, today=today

@@ -33,7 +33,7 @@ def test_the_task_is_scheduled_daily_with_beat() -> None:
 
 
 def test_thirty_then_seven_days_each_once(
-    sme: User, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    sme: User, hr_user: User, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     course = make_course("Posting on X")
     now = timezone.now()
@@ -46,8 +46,12 @@ def test_thirty_then_seven_days_each_once(
         "overdue_reminders": 0,
     }
     assert run_task(django_capture_on_commit_callbacks)["expiry_reminders"] == 0  # not twice
-    assert len(mailoutbox) == 1
-    assert "Posting on X" in mailoutbox[0].subject
+    # The person once, and HR once with the digest.
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (["sme@example.test"], "[SocialHub] Your certificate in Posting on X expires soon"),
+        (["hr@example.test"], "[SocialHub] 1 certificate(s) expiring soon"),
+    ]
+    assert "Sam Sales <sme@example.test>: Posting on X" in mailoutbox[1].body
 
     # Thirteen days later the certificate is inside the 7-day window: one more reminder.
     later = now + timedelta(days=14)
