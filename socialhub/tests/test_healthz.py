@@ -12,10 +12,15 @@ def test_healthz_reports_database_and_broker(client: Client) -> None:
     assert response.json()["broker"] is True
 
 
-def test_healthz_answers_503_when_the_broker_is_unreachable(client: Client, db: None) -> None:
+def test_healthz_answers_503_when_the_broker_is_unreachable(
+    client: Client, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from socialhub.celery import app
 
     previous = app.conf["broker_url"]
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings (CI sets it),
+    # so point both at a port where nothing listens.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     app.conf["broker_url"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
         response = client.get("/healthz")
