@@ -237,9 +237,16 @@ def _certification_issue_or_renew(
     )
     certification = active.first()
     if certification is None:
-        certification = Certification.objects.create(
-            user=user, course=course, issued_at=now, first_issued_at=now, expires_at=expires
-        )
+        try:
+            with transaction.atomic():
+                certification = Certification.objects.create(
+                    user=user, course=course, issued_at=now, first_issued_at=now, expires_at=expires
+                )
+        except IntegrityError:
+            # Another attempt of the same person passed at the same moment and issued it: renew
+            # that one instead (the unique constraint allows one unrevoked row).
+            certification = active.get()
+            return _certification_renew(certification, user=user, now=now, attempt=attempt)
         audit_record(
             actor=user,
             action="certification.issued",
@@ -248,6 +255,13 @@ def _certification_issue_or_renew(
             data={"attempt": attempt.pk, "score": attempt.score, "expires_at": expires.isoformat()},
         )
         return certification
+    return _certification_renew(certification, user=user, now=now, attempt=attempt)
+
+
+def _certification_renew(
+    certification: Certification, *, user: User, now: datetime, attempt: Attempt
+) -> Certification:
+    expires = now + certification.course.validity
     previous = certification.expires_at
     certification.issued_at = now
     certification.expires_at = expires
