@@ -247,3 +247,37 @@ def object_group_grants(obj: models.Model) -> list[tuple[Any, str]]:
         "group__department", "permission"
     )
     return [(row.group, row.permission.codename) for row in rows]
+
+
+# --- Training and certification ----------------------------------------------------------------
+
+
+def sees_all_training(user: AnyUser) -> bool:
+    """HR follows every person's training; org admins set training up."""
+    return bool(org_roles(user) & {OrgRole.HR, OrgRole.ORG_ADMIN})
+
+
+def training_department_scope(user: AnyUser) -> set[int] | None:
+    """Departments whose people's training the person may follow: None means every one (HR,
+    org admins); otherwise the departments they manage (an empty set: only themselves)."""
+    if sees_all_training(user):
+        return None
+    return managed_department_ids(user)
+
+
+def can_follow_training(user: AnyUser) -> bool:
+    """The certification matrix, reports and assignments: HR, org admins, managers."""
+    return sees_all_training(user) or bool(managed_department_ids(user))
+
+
+def can_revoke_certifications(user: AnyUser) -> bool:
+    return sees_all_training(user)
+
+
+def can_author_training(user: AnyUser) -> bool:
+    """Courses are written by org admins, HR and comms reviewers (DESIGN §1, issue 6)."""
+    return bool(org_roles(user) & {OrgRole.ORG_ADMIN, OrgRole.HR, OrgRole.COMMS_REVIEWER})
+
+
+def can_publish_policies(user: AnyUser) -> bool:
+    return is_org_admin(user)

@@ -76,7 +76,14 @@ def seed_people() -> None:
         Group.objects.get_or_create(name=name)
 
 
-DEMO_STEPS: list[Callable[[], None]] = [seed_people, seed_brand_accounts]
+def seed_training() -> None:
+    # Imported here: training's demo uses demo_email from this module.
+    from training.demo import seed_training as seed
+
+    seed()
+
+
+DEMO_STEPS: list[Callable[[], None]] = [seed_people, seed_brand_accounts, seed_training]
 
 
 def seed_demo() -> None:

@@ -10,7 +10,10 @@ from socialhub import authz
 
 
 def profile_state(user: Any) -> dict[str, Any]:
+    from training.selectors import training_profile
+
     memberships = Membership.objects.filter(user=user).select_related("department")
+    training = training_profile(user=user)
     return {
         "id": user.pk,
         "email": user.email,
@@ -19,7 +22,7 @@ def profile_state(user: Any) -> dict[str, Any]:
         "mfa_enabled": mfa.is_enabled(user),
         "departments": list(memberships),
         "roles": sorted(authz.org_roles(user)),
-        # The training part fills these in (certifications held, current policy state).
-        "certifications": [],
-        "policy": None,
+        # Certificates held (with status and expiry) and the current policy's state.
+        "certifications": training["certifications"],
+        "policy": training["policy"],
     }

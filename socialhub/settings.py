@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -324,6 +325,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
+        "CertificationStatusEnum": "training.models.CertStatus",
     },
 }
 
@@ -354,6 +356,17 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks. django-celery-beat's DatabaseScheduler copies these into its tables when beat
+# starts, so an org admin can see (and pause) them in the admin.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Training: certificates expiring in 30 and 7 days, overdue assignments (each sent once).
+    "training-reminders": {
+        "task": "training.send_reminders",
+        "schedule": crontab(
+            hour=_env("int", "SOCIALHUB_TRAINING_REMINDER_HOUR", default=7), minute=0
+        ),
+    },
+}
 
 # --- Logging: secrets never appear; warnings to the console. ------------------------------------
 LOGGING = {

@@ -1,12 +1,20 @@
 """What a person still lacks before they may submit posts on a brand account.
 
-One function, asked by the workflow on submit and by the compose page to explain.
+One function, asked by the workflow on submit and by the compose page to explain. It costs two
+queries whatever the number of courses, requirements or accounts: one for the requirements
+that apply with the person's certificate state, one for the current policy with their
+acknowledgement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -15,11 +23,120 @@ class MissingRequirement:
     message: str  # tells the person what to do, e.g. "Pass the course 'Posting on X'."
     course_id: int | None = None
     policy_id: int | None = None
+    # Why a certification is missing: "missing", "expired" or "revoked" (empty for a policy).
+    reason: str = ""
+    # Where the person can fix it (the course player or the policy page).
+    url: str = ""
 
 
-def missing_requirements(user: Any, brand_account: Any) -> list[MissingRequirement]:
+def missing_requirements(
+    user: Any, brand_account: Any, *, now: datetime | None = None
+) -> list[MissingRequirement]:
     """Every certification and policy acknowledgement the person lacks for this account.
 
-    An empty list means they may submit. (The training part fills this in.)
+    An empty list means they may submit. A certificate counts while now < expires_at (an
+    instant, so time zones cannot shift it); a revoked one never counts. Requirements on an
+    unpublished course are not enforced: nobody could take that course.
     """
-    return []
+    return missing_requirements_for_accounts(user, [brand_account], now=now)[brand_account.pk]
+
+
+_UNSET: Any = object()
+
+
+def missing_requirements_for_accounts(
+    user: Any,
+    brand_accounts: Iterable[Any],
+    *,
+    now: datetime | None = None,
+    policy_state: Any = _UNSET,
+) -> dict[int, list[MissingRequirement]]:
+    """missing_requirements for several accounts at once, still in two queries (one when the
+    caller passes the current_policy_state it already read)."""
+    from django.urls import reverse
+
+    from training.models import Certification, CertificationRequirement
+
+    accounts = list(brand_accounts)
+    now = now or timezone.now()
+    result: dict[int, list[MissingRequirement]] = {account.pk: [] for account in accounts}
+    if not accounts:
+        return result
+
+    held = Certification.objects.filter(user=user, course=OuterRef("course"))
+    scope = Q(platform="", brand_account__isnull=True)
+    platforms = {account.platform for account in accounts}
+    scope |= Q(platform__in=platforms) | Q(brand_account__in=[a.pk for a in accounts])
+    requirements = list(
+        CertificationRequirement.objects.filter(scope, course__is_published=True)
+        .annotate(
+            is_valid=Exists(held.filter(revoked_at__isnull=True, expires_at__gt=now)),
+            is_expired=Exists(held.filter(revoked_at__isnull=True, expires_at__lte=now)),
+            is_revoked=Exists(held.filter(revoked_at__isnull=False)),
+        )
+        .values(
+            "course_id",
+            "course__title",
+            "platform",
+            "brand_account_id",
+            "is_valid",
+            "is_expired",
+            "is_revoked",
+        )
+        .order_by("course__title", "course_id")
+    )
+    policy = current_policy_state(user, now=now) if policy_state is _UNSET else policy_state
+
+    for account in accounts:
+        seen: set[int] = set()
+        for req in requirements:
+            applies = (req["platform"] == "" and req["brand_account_id"] is None) or (
+                req["platform"] == account.platform or req["brand_account_id"] == account.pk
+            )
+            if not applies or req["is_valid"] or req["course_id"] in seen:
+                continue
+            seen.add(req["course_id"])
+            title = req["course__title"]
+            if req["is_expired"]:
+                reason, message = "expired", f"Your certificate in '{title}' expired: retake it."
+            elif req["is_revoked"]:
+                reason = "revoked"
+                message = f"Your certificate in '{title}' was revoked: take the course again."
+            else:
+                reason, message = "missing", f"Pass the course '{title}'."
+            result[account.pk].append(
+                MissingRequirement(
+                    kind="certification",
+                    message=message,
+                    course_id=req["course_id"],
+                    reason=reason,
+                    url=reverse("training_course", args=[req["course_id"]]),
+                )
+            )
+        if policy is not None and not policy["acknowledged"]:
+            result[account.pk].append(
+                MissingRequirement(
+                    kind="policy",
+                    message=(
+                        f"Read and acknowledge the social media policy "
+                        f"(version {policy['version']})."
+                    ),
+                    policy_id=policy["id"],
+                    url=reverse("training_policy"),
+                )
+            )
+    return result
+
+
+def current_policy_state(user: Any, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """The policy in force with whether the person acknowledged it (one query), or None."""
+    from training.models import Policy, PolicyAcknowledgement
+
+    now = now or timezone.now()
+    acks = PolicyAcknowledgement.objects.filter(policy=OuterRef("pk"), user=user)
+    return (
+        Policy.objects.in_force_at(now)
+        .annotate(acknowledged=Exists(acks))
+        .values("id", "version", "title", "effective_at", "acknowledged")
+        .first()
+    )

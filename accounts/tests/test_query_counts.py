@@ -42,11 +42,11 @@ def test_home_page(manager: User, sales: Department, django_assert_num_queries: 
 
 def test_me_endpoint(api_as: Any, sme: User, django_assert_num_queries: Any) -> None:
     client = api_as(sme)
-    # 1 session, 2 user, 3 my memberships with departments, 4 MFA authenticators,
-    # 5 my org roles.
-    with django_assert_num_queries(5):
+    # 1 session, 2 user, 3 my certificates with courses, 4 the current policy with my
+    # acknowledgement, 5 MFA authenticators, 6 my memberships with departments, 7 my org roles.
+    with django_assert_num_queries(7):
         assert len(client.get("/api/v1/me/").json()["departments"]) == 1
     for _ in range(9):
         add_member(sme, DepartmentFactory.create())
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         assert len(client.get("/api/v1/me/").json()["departments"]) == 10

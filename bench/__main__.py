@@ -1,0 +1,15 @@
+"""`make bench`: run every benchmark in turn, each on its own throwaway database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = ["bench.certification_csv"]
+
+if __name__ == "__main__":
+    failed = 0
+    for module in BENCHMARKS:
+        print(f"== {module}")
+        failed |= subprocess.call([sys.executable, "-m", module])  # noqa: S603 - our own modules
+    sys.exit(failed)
