@@ -71,7 +71,7 @@ def connector_for(platform: str) -> Connector:
         if connector is None:
             path = CONNECTORS.get(platform)
             if path is None:
-                raise LookupError(f"No publishing connector for platform {platform!r}.")
+                raise LookupError(f"No publishing connector for platform '{platform}'.")
             connector = import_string(path)()
             _instances[platform] = connector
         return connector

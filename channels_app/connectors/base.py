@@ -239,7 +239,7 @@ REDACTED = "[redacted]"
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """The text with every secret value blotted out (platforms sometimes echo what they got)."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+    for secret in sorted((s for s in secrets if s and len(s) >= 8), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
 

@@ -22,6 +22,7 @@ from channels_app.connectors import bluesky_facets
 from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
+    ConnectorError,
     Credentials,
     PermanentError,
     PostPayload,
@@ -245,12 +246,14 @@ class BlueskyConnector(Connector):
         )
         if response.status_code == 200:
             return self._result(session, rkey, json_or_empty(response).get("uri"))
-        if 400 <= response.status_code < 500:
-            # A record under this key already exists when an earlier attempt went through but
-            # its answer was lost and then raced this one: that record is the post.
+        # A record under this key already exists when an attempt that raced this one went
+        # through (the reference PDS answers 500 for that, others 400): that record is the post.
+        try:
             existing = self.find_existing(credentials, payload)
-            if existing is not None:
-                return existing
+        except ConnectorError:
+            existing = None
+        if existing is not None:
+            return existing
         raise self._error(response, credentials, session)
 
     def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:

@@ -2,9 +2,10 @@
 
 The same detection rules as the official client (``@atproto/api`` RichText.detectFacets):
 a mention is ``@handle`` after a space, an opening bracket or the start; a link is an
-``http(s)://`` address with trailing punctuation left out; a hashtag is ``#tag`` of at most
-64 characters that is not only digits. Offsets count UTF-8 bytes, as the lexicon requires,
-so an emoji or an accented letter before a link moves it by its byte length.
+``http(s)://`` address with trailing punctuation and unmatched brackets left out; a hashtag
+is ``#tag`` of at most 64 characters that is not only digits. Offsets count UTF-8 bytes, as
+the lexicon requires, so an emoji or an accented letter before a link moves it by its byte
+length.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def detect(text: str) -> list[DetectedFacet]:
         start, end = match.start(2), match.end(2)
         if regex.search(r"[.,;:!?]$", uri):
             uri, end = uri[:-1], end - 1
-        if uri.endswith(")") and "(" not in uri:
+        # A closing bracket belongs to the link only when the link opened one.
+        while uri.endswith(")") and uri.count(")") > uri.count("("):
             uri, end = uri[:-1], end - 1
         found.append(DetectedFacet("link", start, end, uri))
     for match in TAG.finditer(text):
