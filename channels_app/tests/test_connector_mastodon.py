@@ -166,3 +166,21 @@ def test_plain_http_is_refused_for_a_remote_instance() -> None:
         connector_for("mastodon").verify(
             {"instance_url": "http://mastodon.example", "access_token": "secret-token"}
         )
+
+
+def test_verify_falls_back_to_the_v1_instance_api(peer: MastodonPeer) -> None:
+    # An older instance (Mastodon < 4.0) has no /api/v2/instance.
+    peer.add_fault(
+        {
+            "match": {"methods": ["GET"], "path": "/api/v2/instance"},
+            "effect": {"type": "status", "status": 404, "body": {"error": "Record not found"}},
+            "count": 1,
+        }
+    )
+
+    identity = connector_for("mastodon").verify(peer.credentials())
+
+    # The v2 request met the 404 (the one-shot fault is used up), and the limit still came:
+    # from /api/v1/instance.
+    assert requests.get(f"{peer.url}/api/v1/_mock/faults", timeout=5).json() == []
+    assert identity.max_characters == 500
