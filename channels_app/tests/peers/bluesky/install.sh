@@ -8,7 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 here=$PWD
 
-command -v npm >/dev/null 2>&1 || { echo "install.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+if ! command -v npm >/dev/null 2>&1; then
+  # Any Node with npm will do to fetch Node 22; Debian's is the one at hand.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install.sh: installing npm from Debian's packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  command -v npm >/dev/null 2>&1 || { echo "install.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+fi
 
 stamp_of() { sha256sum "$1/package.json" "$1/package-lock.json" | sha256sum | cut -d' ' -f1; }
 installed() { [ -f "$1/node_modules/.socialhub-stamp" ] && [ "$(cat "$1/node_modules/.socialhub-stamp")" = "$(stamp_of "$1")" ]; }
