@@ -38,3 +38,23 @@ def rnd_account(rnd: Department) -> BrandAccount:
 def fast_password_hashing(settings: Any) -> None:
     """Tests create many people; the production hasher's slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Real peers for the connector tests (mastodon-mock, the Bluesky PDS, local platform stand-ins).
+from channels_app.tests.peers.fixtures import (  # noqa: E402
+    bluesky_peer,
+    facebook_api,
+    linkedin_api,
+    make_httpserver,
+    mastodon_peer,
+    x_api,
+)
+
+__all__ = [
+    "bluesky_peer",
+    "facebook_api",
+    "linkedin_api",
+    "make_httpserver",
+    "mastodon_peer",
+    "x_api",
+]

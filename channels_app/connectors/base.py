@@ -1,0 +1,325 @@
+"""The one interface every publishing connector speaks, its error types, and what each platform
+needs as credentials.
+
+A connector is stateless apart from caches of short-lived sessions: the caller (the publishing
+engine, the credentials storage) hands it a plain mapping of decrypted credentials for each
+call. Nothing here touches the database, so the engine decides what to store and when.
+
+Errors say what the engine should do next:
+- ``RetryableError``: nothing was published; try again later (``retry_after`` seconds when the
+  platform said how long to wait).
+- ``PermanentError``: the platform refused the post; retrying the same request will not help.
+  The message is the platform's own, fit to show to the author and reviewer.
+- ``TokenExpiredError`` (a ``PermanentError``): the OAuth access token expired; ``refresh`` the
+  credentials, store them, and call again (``call_with_fresh_token`` does exactly that).
+- ``OutcomeUnknownError``: the request left but no answer came back (a timeout or a reset
+  after sending). The post may or may not exist: call ``find_existing`` before any resend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, TypeVar
+
+from channels_app.platforms import Platform
+
+Credentials = Mapping[str, str]
+
+
+# --- Errors --------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """A platform call that did not publish (or did not confirm). ``str()`` is the message."""
+
+    def __init__(self, message: str, *, platform: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.platform = platform
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RetryableError(ConnectorError):
+    """Nothing was published and trying again later may work (5xx, 429, a refused connection)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, platform=platform, status=status)
+        self.retry_after = retry_after
+
+
+class PermanentError(ConnectorError):
+    """The platform refused; the same request will be refused again (401, 403, 422, duplicate)."""
+
+
+class TokenExpiredError(PermanentError):
+    """The access token expired: refresh the credentials and call again."""
+
+
+class OutcomeUnknownError(ConnectorError):
+    """The request was sent but its answer was lost: look the post up before any resend."""
+
+
+# --- What goes in and comes out ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes = field(repr=False)
+    content_type: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class PostPayload:
+    """One post as the platform should receive it.
+
+    ``idempotency_key`` is stable per post (never per attempt): Mastodon gets it as the
+    ``Idempotency-Key`` header, Bluesky's record key is derived from it. ``created_at`` should
+    be stable per post too (for instance when it first became due): Bluesky's record key and
+    ``createdAt`` carry it, so a retry builds the very same record.
+    """
+
+    text: str
+    idempotency_key: str
+    images: tuple[Image, ...] = ()
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.idempotency_key:
+            raise ValueError("A post payload needs an idempotency key that is stable per post.")
+        if self.created_at is not None and self.created_at.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware.")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ConnectedIdentity:
+    """Who the credentials speak as, shown when an org admin connects an account."""
+
+    account_id: str
+    handle: str
+    name: str
+    url: str = ""
+    max_characters: int | None = None  # the destination's own limit when it announces one
+
+
+# --- Credentials each platform needs -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    secret: bool
+    required: bool = True
+    help_text: str = ""
+
+
+CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
+    Platform.MASTODON: (
+        CredentialField(
+            "instance_url",
+            "Instance URL",
+            secret=False,
+            help_text="e.g. https://mastodon.social",
+        ),
+        CredentialField(
+            "access_token",
+            "Access token",
+            secret=True,
+            help_text="Preferences → Development → New application (scopes read, write:statuses)",
+        ),
+    ),
+    Platform.BLUESKY: (
+        CredentialField(
+            "pds_url",
+            "PDS URL",
+            secret=False,
+            help_text="https://bsky.social for accounts hosted by Bluesky",
+        ),
+        CredentialField("handle", "Handle", secret=False, help_text="e.g. acme.bsky.social"),
+        CredentialField(
+            "app_password",
+            "App password",
+            secret=True,
+            help_text="Settings → Privacy and security → App passwords (never the main password)",
+        ),
+    ),
+    Platform.LINKEDIN: (
+        CredentialField("access_token", "Access token", secret=True),
+        CredentialField("refresh_token", "Refresh token", secret=True),
+        CredentialField(
+            "expires_at",
+            "Access token expires at",
+            secret=False,
+            help_text="ISO 8601 time or Unix seconds",
+        ),
+        CredentialField(
+            "organization_id",
+            "Organization id",
+            secret=False,
+            help_text="the number in urn:li:organization:<id>",
+        ),
+        CredentialField(
+            "client_id",
+            "Client id",
+            secret=False,
+            required=False,
+            help_text="the LinkedIn app's; needed to refresh the access token",
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            secret=True,
+            required=False,
+            help_text="the LinkedIn app's; needed to refresh the access token",
+        ),
+    ),
+    Platform.X: (
+        CredentialField("access_token", "Access token", secret=True),
+        CredentialField("refresh_token", "Refresh token", secret=True),
+        CredentialField(
+            "expires_at",
+            "Access token expires at",
+            secret=False,
+            help_text="ISO 8601 time or Unix seconds",
+        ),
+        CredentialField("client_id", "OAuth 2.0 client id", secret=False),
+        CredentialField(
+            "client_secret",
+            "OAuth 2.0 client secret",
+            secret=True,
+            required=False,
+            help_text="only for a confidential client",
+        ),
+    ),
+    Platform.FACEBOOK: (
+        CredentialField("page_id", "Page id", secret=False),
+        CredentialField(
+            "page_access_token",
+            "Page access token",
+            secret=True,
+            help_text="a long-lived Page token with pages_manage_posts and pages_read_engagement",
+        ),
+    ),
+}
+
+
+def required_credential_names(platform: str) -> list[str]:
+    return [f.name for f in CREDENTIAL_FIELDS.get(platform, ()) if f.required]
+
+
+def secret_credential_names(platform: str) -> list[str]:
+    return [f.name for f in CREDENTIAL_FIELDS.get(platform, ()) if f.secret]
+
+
+# --- Keeping secrets out of messages -------------------------------------------------------
+
+REDACTED = "[redacted]"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """The text with every secret value blotted out (platforms sometimes echo what they got)."""
+    for secret in sorted((s for s in secrets if s and len(s) >= 8), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def fingerprint(secret: str) -> str:
+    """A stable, non-reversible name for a secret, to key caches without holding it as a key."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+# --- The interface -------------------------------------------------------------------------
+
+
+class Connector(ABC):
+    """One platform. Subclasses set ``platform`` and ``label`` and implement the calls."""
+
+    platform: ClassVar[str]
+    label: ClassVar[str]
+    supports_refresh: ClassVar[bool] = False
+
+    def secrets_in(self, credentials: Credentials) -> list[str]:
+        return [credentials.get(name, "") for name in secret_credential_names(self.platform)]
+
+    def check_credentials(self, credentials: Credentials) -> None:
+        missing = [n for n in required_credential_names(self.platform) if not credentials.get(n)]
+        if missing:
+            raise PermanentError(
+                f"{self.label} credentials are incomplete: {', '.join(missing)} missing.",
+                platform=self.platform,
+            )
+
+    @abstractmethod
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        """Send the post; the platform's id and public URL of what it created."""
+
+    @abstractmethod
+    def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        """The post if the platform already has it (after an unknown outcome), else None."""
+
+    @abstractmethod
+    def verify(self, credentials: Credentials) -> ConnectedIdentity:
+        """Check the credentials and say who they speak as."""
+
+    def needs_refresh(self, credentials: Credentials) -> bool:
+        """Whether the access token is expired or about to be (only OAuth platforms say yes)."""
+        return False
+
+    def refresh(self, credentials: Credentials) -> dict[str, str]:
+        """New credentials with a fresh access token (OAuth platforms only)."""
+        raise PermanentError(
+            f"{self.label} credentials cannot be refreshed: reconnect the account.",
+            platform=self.platform,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+T = TypeVar("T")
+
+
+def call_with_fresh_token(
+    connector: Connector,
+    credentials: Credentials,
+    call: Callable[[Credentials], T],
+    *,
+    save: Callable[[dict[str, str]], None],
+) -> T:
+    """Run ``call`` with a valid access token: refresh first when the token is known to be
+    expired, and once more when the platform answers that it expired. ``save`` receives the
+    refreshed credentials before they are used, because some platforms (X) rotate the refresh
+    token and the old one stops working at once."""
+    current: Credentials = credentials
+    if connector.supports_refresh and connector.needs_refresh(current):
+        current = connector.refresh(current)
+        save(dict(current))
+    try:
+        return call(current)
+    except TokenExpiredError:
+        if not connector.supports_refresh:
+            raise
+        current = connector.refresh(current)
+        save(dict(current))
+        return call(current)

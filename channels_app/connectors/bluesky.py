@@ -1,0 +1,326 @@
+"""Bluesky (AT Protocol): a session from ``com.atproto.server.createSession`` with the account's
+app password (cached, renewed with ``refreshSession``), then ``com.atproto.repo.createRecord``
+of an ``app.bsky.feed.post``.
+
+Exactly once: the record key is derived from the post's idempotency key (and its stable
+``created_at``), so every attempt for one post names the same record. Before creating, the
+connector asks ``com.atproto.repo.getRecord`` for that key: a post that made it the first time
+is found, never written twice, and the repository itself refuses a second record with the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from channels_app.connectors import bluesky_facets
+from channels_app.connectors.base import (
+    ConnectedIdentity,
+    Connector,
+    ConnectorError,
+    Credentials,
+    PermanentError,
+    PostPayload,
+    PublishResult,
+    fingerprint,
+)
+from channels_app.connectors.transport import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    PlatformHttp,
+    body_excerpt,
+    check_base_url,
+    json_or_empty,
+)
+from channels_app.platforms import Platform
+from channels_app.rules import RULES
+
+POST_COLLECTION = "app.bsky.feed.post"
+WEB_APP = "https://bsky.app"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable
+# Without a created_at the key's time part comes from the hash, kept inside a past range so it
+# never looks like a post from the future.
+_FALLBACK_TID_START = datetime(2023, 1, 1, tzinfo=UTC)
+_FALLBACK_TID_SPAN_US = 365 * 24 * 3600 * 1_000_000
+
+
+def record_key(payload: PostPayload) -> str:
+    """A TID (13 base32-sortable characters: 53 bits of microseconds, 10 bits of clock id)
+    that is the same for every attempt of one post."""
+    digest = int.from_bytes(hashlib.sha256(payload.idempotency_key.encode()).digest()[:8], "big")
+    if payload.created_at is not None:
+        micros = int(payload.created_at.timestamp() * 1_000_000)
+    else:
+        start = int(_FALLBACK_TID_START.timestamp() * 1_000_000)
+        micros = start + (digest >> 10) % _FALLBACK_TID_SPAN_US
+    value = ((micros & ((1 << 53) - 1)) << 10) | (digest & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(TID_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def _timestamp(moment: datetime) -> str:
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+@dataclass
+class _Session:
+    did: str
+    handle: str
+    access_jwt: str = field(repr=False)
+    refresh_jwt: str = field(repr=False)
+
+
+class BlueskyConnector(Connector):
+    platform = Platform.BLUESKY
+    label = "Bluesky"
+
+    def __init__(
+        self, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
+    ) -> None:
+        self.http = PlatformHttp(
+            platform=self.platform,
+            label=self.label,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        # Sessions per (PDS, handle, app password): createSession is rate limited per account,
+        # so one session serves every post until it expires.
+        self._sessions: dict[tuple[str, str, str], _Session] = {}
+        self._lock = threading.Lock()
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def _base(self, credentials: Credentials) -> str:
+        self.check_credentials(credentials)
+        return check_base_url(credentials["pds_url"], what="The PDS URL", platform=self.platform)
+
+    def _cache_key(self, credentials: Credentials) -> tuple[str, str, str]:
+        return (
+            self._base(credentials),
+            credentials["handle"].strip().lstrip("@").lower(),
+            fingerprint(credentials["app_password"]),
+        )
+
+    def _secrets(self, credentials: Credentials, session: _Session | None = None) -> list[str]:
+        found = self.secrets_in(credentials)
+        if session is not None:
+            found += [session.access_jwt, session.refresh_jwt]
+        return found
+
+    def _create_session(self, credentials: Credentials) -> _Session:
+        response = self.http.request(
+            "POST",
+            self._base(credentials) + "/xrpc/com.atproto.server.createSession",
+            sends=False,  # a session is not a post: losing the answer publishes nothing
+            secrets=self.secrets_in(credentials),
+            json={
+                "identifier": credentials["handle"].strip().lstrip("@"),
+                "password": credentials["app_password"],
+            },
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials)
+        body = json_or_empty(response)
+        session = _Session(
+            did=body["did"],
+            handle=body.get("handle") or credentials["handle"],
+            access_jwt=body["accessJwt"],
+            refresh_jwt=body["refreshJwt"],
+        )
+        with self._lock:
+            self._sessions[self._cache_key(credentials)] = session
+        return session
+
+    def _refresh_session(self, credentials: Credentials, session: _Session) -> _Session:
+        response = self.http.request(
+            "POST",
+            self._base(credentials) + "/xrpc/com.atproto.server.refreshSession",
+            sends=False,
+            secrets=self._secrets(credentials, session),
+            headers={"Authorization": f"Bearer {session.refresh_jwt}"},
+        )
+        if response.status_code != 200:
+            # The refresh token expired or was revoked: log in again with the app password.
+            return self._create_session(credentials)
+        body = json_or_empty(response)
+        renewed = _Session(
+            did=body.get("did") or session.did,
+            handle=body.get("handle") or session.handle,
+            access_jwt=body["accessJwt"],
+            refresh_jwt=body["refreshJwt"],
+        )
+        with self._lock:
+            self._sessions[self._cache_key(credentials)] = renewed
+        return renewed
+
+    def session_for(self, credentials: Credentials) -> _Session:
+        with self._lock:
+            cached = self._sessions.get(self._cache_key(credentials))
+        return cached or self._create_session(credentials)
+
+    def _xrpc(
+        self,
+        credentials: Credentials,
+        method: str,
+        nsid: str,
+        *,
+        sends: bool,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> tuple[_Session, requests.Response]:
+        """One authenticated XRPC call, renewing the session once if its token expired (the
+        PDS refused the call then, so repeating it cannot duplicate anything)."""
+        session = self.session_for(credentials)
+        for attempt in range(2):
+            response = self.http.request(
+                method,
+                f"{self._base(credentials)}/xrpc/{nsid}",
+                sends=sends,
+                secrets=self._secrets(credentials, session),
+                headers={"Authorization": f"Bearer {session.access_jwt}"},
+                params=params,
+                json=body,
+            )
+            if attempt == 0 and _xrpc_error(response) in {"ExpiredToken", "InvalidToken"}:
+                session = self._refresh_session(credentials, session)
+                continue
+            break
+        return session, response
+
+    def _error(
+        self, response: requests.Response, credentials: Credentials, session: _Session | None = None
+    ) -> Exception:
+        body = json_or_empty(response)
+        message = ""
+        if isinstance(body, dict):
+            message = str(body.get("message") or body.get("error") or "")
+        return self.http.error_for(
+            response,
+            f"Bluesky: {message}" if message else f"Bluesky: {body_excerpt(response)}",
+            secrets=self._secrets(credentials, session),
+        )
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        if payload.images:
+            raise PermanentError(
+                "Images are not published to Bluesky yet; remove them or post without.",
+                platform=self.platform,
+            )
+        existing = self.find_existing(credentials, payload)
+        if existing is not None:
+            return existing
+        session = self.session_for(credentials)
+        rkey = record_key(payload)
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": payload.text,
+            "createdAt": _timestamp(payload.created_at or datetime.now(UTC)),
+        }
+        facets = self._facets(credentials, payload.text)
+        if facets:
+            record["facets"] = facets
+        session, response = self._xrpc(
+            credentials,
+            "POST",
+            "com.atproto.repo.createRecord",
+            sends=True,
+            body={
+                "repo": session.did,
+                "collection": POST_COLLECTION,
+                "rkey": rkey,
+                "record": record,
+                "validate": True,
+            },
+        )
+        if response.status_code == 200:
+            return self._result(session, rkey, json_or_empty(response).get("uri"))
+        # A record under this key already exists when an attempt that raced this one went
+        # through (the reference PDS answers 500 for that, others 400): that record is the post.
+        try:
+            existing = self.find_existing(credentials, payload)
+        except ConnectorError:
+            existing = None
+        if existing is not None:
+            return existing
+        raise self._error(response, credentials, session)
+
+    def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        rkey = record_key(payload)
+        session = self.session_for(credentials)
+        session, response = self._xrpc(
+            credentials,
+            "GET",
+            "com.atproto.repo.getRecord",
+            sends=False,
+            params={"repo": session.did, "collection": POST_COLLECTION, "rkey": rkey},
+        )
+        if response.status_code == 200:
+            return self._result(session, rkey, json_or_empty(response).get("uri"))
+        if _xrpc_error(response) == "RecordNotFound" or response.status_code == 404:
+            return None
+        raise self._error(response, credentials, session)
+
+    def verify(self, credentials: Credentials) -> ConnectedIdentity:
+        # Always a fresh login: verifying must prove the app password works now.
+        session = self._create_session(credentials)
+        name = session.handle
+        _, response = self._xrpc(
+            credentials,
+            "GET",
+            "com.atproto.repo.getRecord",
+            sends=False,
+            params={"repo": session.did, "collection": "app.bsky.actor.profile", "rkey": "self"},
+        )
+        if response.status_code == 200:
+            profile = json_or_empty(response).get("value") or {}
+            name = profile.get("displayName") or name
+        return ConnectedIdentity(
+            account_id=session.did,
+            handle=session.handle,
+            name=name,
+            url=f"{WEB_APP}/profile/{session.handle}",
+            max_characters=RULES[Platform.BLUESKY].max_length,
+        )
+
+    # --- pieces ----------------------------------------------------------------------------
+
+    def _result(self, session: _Session, rkey: str, uri: str | None) -> PublishResult:
+        return PublishResult(
+            external_id=uri or f"at://{session.did}/{POST_COLLECTION}/{rkey}",
+            url=f"{WEB_APP}/profile/{session.handle}/post/{rkey}",
+        )
+
+    def _facets(self, credentials: Credentials, text: str) -> list[Any]:
+        detected = bluesky_facets.detect(text)
+        dids: dict[str, str] = {}
+        for handle in {f.value for f in detected if f.kind == "mention"}:
+            response = self.http.request(
+                "GET",
+                self._base(credentials) + "/xrpc/com.atproto.identity.resolveHandle",
+                sends=False,
+                params={"handle": handle},
+            )
+            if response.status_code == 200:
+                did = json_or_empty(response).get("did")
+                if did:
+                    dids[handle] = did
+        return bluesky_facets.as_record_facets(text, detected, dids)
+
+
+def _xrpc_error(response: requests.Response) -> str:
+    if response.status_code < 400:
+        return ""
+    body = json_or_empty(response)
+    return str(body.get("error") or "") if isinstance(body, dict) else ""

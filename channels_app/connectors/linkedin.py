@@ -1,0 +1,218 @@
+"""LinkedIn Posts API: ``POST /rest/posts`` as the organization, with the versioned headers
+(``LinkedIn-Version``, ``X-Restli-Protocol-Version: 2.0.0``); the new post's URN comes back in
+the ``x-restli-id`` header.
+
+LinkedIn has no idempotency key. After an unknown outcome ``find_existing`` lists the
+organization's recent posts (``GET /rest/posts?q=author``) and matches the commentary.
+Access tokens live 60 days and refresh with the refresh-token grant (the LinkedIn app's client
+id and secret are needed for that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import regex
+import requests
+
+from channels_app.connectors import oauth
+from channels_app.connectors.base import (
+    ConnectedIdentity,
+    Connector,
+    Credentials,
+    PermanentError,
+    PostPayload,
+    PublishResult,
+    TokenExpiredError,
+)
+from channels_app.connectors.transport import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    PlatformHttp,
+    body_excerpt,
+    json_or_empty,
+    shorten,
+)
+from channels_app.platforms import Platform
+
+API_BASE_URL = "https://api.linkedin.com"
+TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (an address, not a secret)
+# LinkedIn supports each monthly version for a year; move this forward with each review.
+LINKEDIN_VERSION = "202610"
+RECENT_POSTS = 20
+EXPIRED_TOKEN_CODES = {65601, "EXPIRED_ACCESS_TOKEN"}
+
+# "Little text" is the commentary's markup: these characters must be backslash-escaped to be
+# shown as typed (LinkedIn answers 422, or drops text, otherwise).
+_RESERVED = regex.compile(r"([\\|{}@\[\]()<>#*_~])")
+_HASHTAG = regex.compile(r"(?<![\w#])#(\p{L}[\p{L}\p{N}_]*)")
+
+
+def little_text(text: str) -> str:
+    """The post's text as LinkedIn commentary: reserved characters escaped, and hashtags as
+    LinkedIn's hashtag template so they become real hashtags."""
+    out: list[str] = []
+    position = 0
+    for match in _HASHTAG.finditer(text):
+        out.append(_RESERVED.sub(r"\\\1", text[position : match.start()]))
+        out.append("{hashtag|\\#|" + _RESERVED.sub(r"\\\1", match.group(1)) + "}")
+        position = match.end()
+    out.append(_RESERVED.sub(r"\\\1", text[position:]))
+    return "".join(out)
+
+
+class LinkedInConnector(Connector):
+    platform = Platform.LINKEDIN
+    label = "LinkedIn"
+    supports_refresh = True
+
+    def __init__(
+        self,
+        *,
+        api_base_url: str | None = None,
+        token_url: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
+        self.api_base_url = (api_base_url or API_BASE_URL).rstrip("/")
+        self.token_url = token_url or TOKEN_URL
+        self.http = PlatformHttp(
+            platform=self.platform,
+            label=self.label,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+
+    def _headers(self, credentials: Credentials) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {credentials['access_token']}",
+            "LinkedIn-Version": LINKEDIN_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+            "Accept": "application/json",
+        }
+
+    def _author(self, credentials: Credentials) -> str:
+        return f"urn:li:organization:{credentials['organization_id'].strip()}"
+
+    def _error(self, response: requests.Response, credentials: Credentials) -> Exception:
+        body = json_or_empty(response)
+        message = ""
+        code: Any = None
+        if isinstance(body, dict):
+            message = str(body.get("message") or "")
+            code = body.get("serviceErrorCode") or body.get("code")
+        text = f"LinkedIn: {message}" if message else f"LinkedIn: {body_excerpt(response)}"
+        if response.status_code == 401 and (
+            code in EXPIRED_TOKEN_CODES or "expired" in message.lower()
+        ):
+            return TokenExpiredError(shorten(text), platform=self.platform, status=401)
+        return self.http.error_for(response, text, secrets=self.secrets_in(credentials))
+
+    def _get(self, credentials: Credentials, path: str, params: dict[str, Any] | None) -> Any:
+        self.check_credentials(credentials)
+        response = self.http.request(
+            "GET",
+            self.api_base_url + path,
+            sends=False,
+            secrets=self.secrets_in(credentials),
+            headers=self._headers(credentials),
+            params=params,
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials)
+        return json_or_empty(response)
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_credentials(credentials)
+        if payload.images:
+            raise PermanentError(
+                "Images are not published to LinkedIn yet; remove them or post without.",
+                platform=self.platform,
+            )
+        response = self.http.request(
+            "POST",
+            self.api_base_url + "/rest/posts",
+            sends=True,
+            secrets=self.secrets_in(credentials),
+            headers={**self._headers(credentials), "Content-Type": "application/json"},
+            json={
+                "author": self._author(credentials),
+                "commentary": little_text(payload.text),
+                "visibility": "PUBLIC",
+                "distribution": {
+                    "feedDistribution": "MAIN_FEED",
+                    "targetEntities": [],
+                    "thirdPartyDistributionChannels": [],
+                },
+                "lifecycleState": "PUBLISHED",
+                "isReshareDisabledByAuthor": False,
+            },
+        )
+        if response.status_code not in (200, 201):
+            raise self._error(response, credentials)
+        urn = response.headers.get("x-restli-id") or ""
+        if not urn:
+            raise PermanentError(
+                "LinkedIn accepted the post but sent no x-restli-id header.",
+                platform=self.platform,
+                status=response.status_code,
+            )
+        return _result(urn)
+
+    def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        body = self._get(
+            credentials,
+            "/rest/posts",
+            {
+                "q": "author",
+                "author": self._author(credentials),
+                "count": RECENT_POSTS,
+                "sortBy": "LAST_MODIFIED",
+            },
+        )
+        wanted = little_text(payload.text)
+        for post in (body.get("elements") or []) if isinstance(body, dict) else []:
+            if post.get("commentary") == wanted and post.get("id"):
+                return _result(str(post["id"]))
+        return None
+
+    def verify(self, credentials: Credentials) -> ConnectedIdentity:
+        org_id = credentials.get("organization_id", "").strip()
+        organization = self._get(credentials, f"/rest/organizations/{quote(org_id)}", None)
+        vanity = organization.get("vanityName") or ""
+        return ConnectedIdentity(
+            account_id=self._author(credentials),
+            handle=vanity or org_id,
+            name=organization.get("localizedName") or vanity or org_id,
+            url=f"https://www.linkedin.com/company/{vanity}/" if vanity else "",
+        )
+
+    def needs_refresh(self, credentials: Credentials) -> bool:
+        return oauth.token_expired(credentials)
+
+    def refresh(self, credentials: Credentials) -> dict[str, str]:
+        self.check_credentials(credentials)
+        client_id = credentials.get("client_id", "")
+        client_secret = credentials.get("client_secret", "")
+        if not client_id or not client_secret:
+            raise PermanentError(
+                "The LinkedIn access token expired and cannot be refreshed without the "
+                "LinkedIn app's client id and secret: reconnect the account.",
+                platform=self.platform,
+            )
+        return oauth.refresh_token_grant(
+            self.http,
+            token_url=self.token_url,
+            credentials=credentials,
+            secrets=self.secrets_in(credentials),
+            client_id=client_id,
+            client_secret=client_secret,
+            secret_in_basic_auth=False,  # LinkedIn wants both in the form body
+        )
+
+
+def _result(urn: str) -> PublishResult:
+    return PublishResult(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")

@@ -1,0 +1,184 @@
+"""X API v2: ``POST /2/tweets`` with an OAuth 2.0 user access token (scopes tweet.read,
+tweet.write, users.read, offline.access), refreshed at ``/2/oauth2/token``.
+
+X has no idempotency key, and it refuses an identical text as duplicate content. After an
+unknown outcome ``find_existing`` lists the account's recent posts and matches the text, with
+X's t.co links put back to the addresses that were written.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import requests
+
+from channels_app.connectors import oauth
+from channels_app.connectors.base import (
+    ConnectedIdentity,
+    Connector,
+    Credentials,
+    PermanentError,
+    PostPayload,
+    PublishResult,
+    TokenExpiredError,
+)
+from channels_app.connectors.transport import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    PlatformHttp,
+    body_excerpt,
+    json_or_empty,
+    shorten,
+)
+from channels_app.platforms import Platform
+from channels_app.rules import RULES
+
+API_BASE_URL = "https://api.x.com"
+TOKEN_URL = "https://api.x.com/2/oauth2/token"  # noqa: S105 (an address, not a secret)
+RECENT_POSTS = 20
+
+
+class XConnector(Connector):
+    platform = Platform.X
+    label = "X"
+    supports_refresh = True
+
+    def __init__(
+        self,
+        *,
+        api_base_url: str | None = None,
+        token_url: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
+        self.api_base_url = (api_base_url or API_BASE_URL).rstrip("/")
+        self.token_url = token_url or TOKEN_URL
+        self.http = PlatformHttp(
+            platform=self.platform,
+            label=self.label,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+
+    def _headers(self, credentials: Credentials) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {credentials['access_token']}",
+            "Accept": "application/json",
+        }
+
+    def _error(self, response: requests.Response, credentials: Credentials) -> Exception:
+        body = json_or_empty(response)
+        message = ""
+        if isinstance(body, dict):
+            # Problem details ({"title", "detail"}), with field errors in "errors" for a 400.
+            errors = body.get("errors")
+            details = (
+                [str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")]
+                if isinstance(errors, list)
+                else []
+            )
+            message = "; ".join(details) or str(body.get("detail") or body.get("title") or "")
+        text = f"X: {message}" if message else f"X: {body_excerpt(response)}"
+        if response.status_code == 401:
+            # X answers a plain 401 for an expired user token: refresh, then try once more.
+            return TokenExpiredError(shorten(text), platform=self.platform, status=401)
+        return self.http.error_for(response, text, secrets=self.secrets_in(credentials))
+
+    def _get(self, credentials: Credentials, path: str, params: dict[str, Any] | None) -> Any:
+        self.check_credentials(credentials)
+        response = self.http.request(
+            "GET",
+            self.api_base_url + path,
+            sends=False,
+            secrets=self.secrets_in(credentials),
+            headers=self._headers(credentials),
+            params=params,
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials)
+        return json_or_empty(response)
+
+    def _me(self, credentials: Credentials) -> dict[str, Any]:
+        body = self._get(credentials, "/2/users/me", None)
+        return body.get("data") or {}
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_credentials(credentials)
+        if payload.images:
+            raise PermanentError(
+                "Images are not published to X yet; remove them or post without.",
+                platform=self.platform,
+            )
+        response = self.http.request(
+            "POST",
+            self.api_base_url + "/2/tweets",
+            sends=True,
+            secrets=self.secrets_in(credentials),
+            headers={**self._headers(credentials), "Content-Type": "application/json"},
+            json={"text": payload.text},
+        )
+        if response.status_code not in (200, 201):
+            raise self._error(response, credentials)
+        data = (json_or_empty(response) or {}).get("data") or {}
+        if not data.get("id"):
+            raise PermanentError(
+                f"X accepted the post but answered without an id ({body_excerpt(response)}).",
+                platform=self.platform,
+            )
+        return _result(str(data["id"]))
+
+    def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        me = self._me(credentials)
+        body = self._get(
+            credentials,
+            f"/2/users/{me['id']}/tweets",
+            {"max_results": RECENT_POSTS, "tweet.fields": "created_at,entities"},
+        )
+        wanted = " ".join(payload.text.split())
+        for post in body.get("data") or []:
+            if " ".join(_as_written(post).split()) == wanted:
+                return _result(str(post["id"]))
+        return None
+
+    def verify(self, credentials: Credentials) -> ConnectedIdentity:
+        me = self._me(credentials)
+        username = me.get("username") or ""
+        return ConnectedIdentity(
+            account_id=str(me.get("id", "")),
+            handle=f"@{username}",
+            name=me.get("name") or username,
+            url=f"https://x.com/{username}" if username else "",
+            max_characters=RULES[Platform.X].max_length,
+        )
+
+    def needs_refresh(self, credentials: Credentials) -> bool:
+        return oauth.token_expired(credentials)
+
+    def refresh(self, credentials: Credentials) -> dict[str, str]:
+        self.check_credentials(credentials)
+        return oauth.refresh_token_grant(
+            self.http,
+            token_url=self.token_url,
+            credentials=credentials,
+            secrets=self.secrets_in(credentials),
+            client_id=credentials["client_id"],
+            client_secret=credentials.get("client_secret", ""),
+            secret_in_basic_auth=True,  # a confidential client authenticates with Basic auth
+        )
+
+
+def _as_written(post: dict[str, Any]) -> str:
+    """The post's text with t.co links back to what was written and entities unescaped."""
+    text = str(post.get("text") or "")
+    for url in (post.get("entities") or {}).get("urls") or []:
+        short, expanded = url.get("url"), url.get("expanded_url")
+        if short and expanded:
+            text = text.replace(short, expanded)
+    return html.unescape(text)
+
+
+def _result(post_id: str) -> PublishResult:
+    return PublishResult(external_id=post_id, url=f"https://x.com/i/web/status/{post_id}")

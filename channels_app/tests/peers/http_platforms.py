@@ -1,0 +1,507 @@
+"""Local stand-ins for the LinkedIn, X and Facebook Graph APIs, served by pytest-httpserver on
+127.0.0.1. Each keeps state (posts, tokens) and speaks the documented request and response
+shapes, error bodies included. A request that does not have the shape the platform documents
+is answered the way the platform answers it (400/401/422) and noted in ``problems``, so a
+connector that drifts from the documented API fails its tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from channels_app.rules import RULES
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body), status=status, headers=headers, content_type="application/json"
+    )
+
+
+def _bearer(request: Request) -> str:
+    value = request.headers.get("Authorization", "")
+    return value[len("Bearer ") :] if value.startswith("Bearer ") else ""
+
+
+@dataclass
+class FakePlatform:
+    server: HTTPServer
+    problems: list[str] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    access_tokens: set[str] = field(default_factory=set)
+    expired_tokens: set[str] = field(default_factory=set)
+    refresh_tokens: set[str] = field(default_factory=set)
+    refreshes: int = 0
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(7_100_000_000))
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("").rstrip("/")
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next matching request gets this answer (a platform outage, a rate limit)."""
+        self.server.expect_oneshot_request(path, method=method).respond_with_response(
+            _json(body, status, headers)
+        )
+
+    def hang_after_recording(self, method: str, path: str, seconds: float) -> None:
+        """The next matching request is carried out, but its answer comes too late: the client
+        gives up, the post exists. This is how a real outcome-unknown looks."""
+
+        def handler(request: Request) -> Response:
+            response = self.dispatch(request)
+            time.sleep(seconds)
+            return response
+
+        self.server.expect_oneshot_request(path, method=method).respond_with_handler(handler)
+
+    def dispatch(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def new_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        self.access_tokens.add(token)
+        return token
+
+    def new_refresh_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        self.refresh_tokens.add(token)
+        return token
+
+
+# --- LinkedIn ------------------------------------------------------------------------------
+
+_LITTLE_TEXT_TEMPLATE = re.compile(r"\{hashtag\|\\#\|[^{}|]+\}")
+_UNESCAPED_RESERVED = re.compile(r"(?<!\\)[|{}@\[\]()<>#*_~]")
+
+
+class FakeLinkedIn(FakePlatform):
+    """The Posts API (``/rest/posts``), organizations, and the OAuth token endpoint."""
+
+    organization_id = "5515715"
+    client_id = "86linkedinclient"
+    client_secret = "linkedin-client-secret-value"
+
+    def install(self) -> FakeLinkedIn:
+        self.server.expect_request("/rest/posts").respond_with_handler(self.dispatch)
+        self.server.expect_request(re.compile(r"^/rest/organizations/.*")).respond_with_handler(
+            self.dispatch
+        )
+        self.server.expect_request("/oauth/v2/accessToken", method="POST").respond_with_handler(
+            self.dispatch
+        )
+        return self
+
+    def credentials(self, *, expired: bool = False) -> dict[str, str]:
+        token = self.new_token()
+        if expired:
+            self.access_tokens.discard(token)
+            self.expired_tokens.add(token)
+        return {
+            "access_token": token,
+            "refresh_token": self.new_refresh_token(),
+            "expires_at": "2099-01-01T00:00:00+00:00",
+            "organization_id": self.organization_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+
+    def _auth_error(self, request: Request) -> Response | None:
+        token = _bearer(request)
+        if token in self.expired_tokens:
+            return _json(
+                {
+                    "serviceErrorCode": 65601,
+                    "code": "EXPIRED_ACCESS_TOKEN",
+                    "message": "The token used in the request has expired",
+                    "status": 401,
+                },
+                401,
+            )
+        if token not in self.access_tokens:
+            return _json(
+                {
+                    "serviceErrorCode": 65600,
+                    "code": "INVALID_ACCESS_TOKEN",
+                    "message": "Invalid access token",
+                    "status": 401,
+                },
+                401,
+            )
+        if not re.fullmatch(r"\d{6}", request.headers.get("LinkedIn-Version", "")):
+            self.problem("LinkedIn-Version header missing or not YYYYMM")
+            return _json({"message": "A version must be present.", "status": 400}, 400)
+        if request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
+            self.problem("X-Restli-Protocol-Version is not 2.0.0")
+            return _json({"message": "Rest.li protocol 2.0.0 required", "status": 400}, 400)
+        return None
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path == "/oauth/v2/accessToken":
+            return self._token(request)
+        refused = self._auth_error(request)
+        if refused is not None:
+            return refused
+        if request.path.startswith("/rest/organizations/"):
+            org_id = unquote(request.path.rsplit("/", 1)[1])
+            if org_id != self.organization_id:
+                return _json({"message": "Not enough permissions", "status": 403}, 403)
+            return _json({"id": int(org_id), "localizedName": "Acme Corp", "vanityName": "acme"})
+        if request.method == "GET":
+            if request.args.get("q") != "author":
+                self.problem("post listing without q=author")
+            author = request.args.get("author", "")
+            mine = [p for p in reversed(self.posts) if p["author"] == author]
+            count = int(request.args.get("count", "10"))
+            return _json({"elements": mine[:count], "paging": {"count": count, "start": 0}})
+        return self._create(request)
+
+    def _create(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            self.problem("post body is not JSON")
+            return _json({"message": "Invalid JSON", "status": 400}, 400)
+        expected = {
+            "author": f"urn:li:organization:{self.organization_id}",
+            "visibility": "PUBLIC",
+            "lifecycleState": "PUBLISHED",
+        }
+        for key, value in expected.items():
+            if body.get(key) != value:
+                self.problem(f"{key} is {body.get(key)!r}, expected {value!r}")
+                return _json({"message": f"/{key} :: invalid value", "status": 422}, 422)
+        if (body.get("distribution") or {}).get("feedDistribution") != "MAIN_FEED":
+            self.problem("distribution.feedDistribution is not MAIN_FEED")
+            return _json({"message": "/distribution :: required", "status": 422}, 422)
+        commentary = body.get("commentary")
+        if not isinstance(commentary, str):
+            return _json({"message": "/commentary :: required", "status": 422}, 422)
+        if _UNESCAPED_RESERVED.search(_LITTLE_TEXT_TEMPLATE.sub("", commentary)):
+            self.problem(f"reserved little-text characters not escaped: {commentary!r}")
+            return _json(
+                {"message": "ERROR :: /commentary :: is not a valid little text", "status": 422},
+                422,
+            )
+        for post in self.posts:
+            if post["commentary"] == commentary:
+                return _json(
+                    {
+                        "message": "ERROR :: /commentary :: Content is a duplicate of "
+                        + post["id"],
+                        "status": 422,
+                    },
+                    422,
+                )
+        urn = f"urn:li:share:{next(self.ids)}"
+        self.posts.append({**body, "id": urn})
+        return Response(b"", status=201, headers={"x-restli-id": urn})
+
+    def _token(self, request: Request) -> Response:
+        form = request.form
+        if form.get("grant_type") != "refresh_token":
+            self.problem("token request without grant_type=refresh_token")
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
+            return _json(
+                {"error": "invalid_client", "error_description": "Client authentication failed"},
+                401,
+            )
+        if form.get("refresh_token") not in self.refresh_tokens:
+            return _json(
+                {
+                    "error": "invalid_request",
+                    "error_description": "The provided authorization grant or refresh token is "
+                    "invalid, expired or revoked",
+                },
+                400,
+            )
+        self.refreshes += 1
+        return _json(
+            {
+                "access_token": self.new_token(),
+                "expires_in": 5_184_000,
+                "refresh_token": form["refresh_token"],
+                "refresh_token_expires_in": 31_536_000,
+            }
+        )
+
+
+# --- X -------------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://\S+")
+
+
+class FakeX(FakePlatform):
+    """X API v2: posts, the authenticated user, and the OAuth 2.0 token endpoint (which
+    rotates refresh tokens: the one used stops working)."""
+
+    user_id = "1580661436132757506"
+    username = "acme"
+    client_id = "x-client-id-public"
+
+    def install(self) -> FakeX:
+        self.server.expect_request("/2/tweets", method="POST").respond_with_handler(self.dispatch)
+        self.server.expect_request("/2/users/me").respond_with_handler(self.dispatch)
+        self.server.expect_request(re.compile(r"^/2/users/\d+/tweets$")).respond_with_handler(
+            self.dispatch
+        )
+        self.server.expect_request("/2/oauth2/token", method="POST").respond_with_handler(
+            self.dispatch
+        )
+        return self
+
+    def credentials(self, *, expired: bool = False, expires_at: str = "") -> dict[str, str]:
+        token = self.new_token()
+        if expired:
+            self.access_tokens.discard(token)
+            self.expired_tokens.add(token)
+        return {
+            "access_token": token,
+            "refresh_token": self.new_refresh_token(),
+            "expires_at": expires_at or "2099-01-01T00:00:00Z",
+            "client_id": self.client_id,
+        }
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path == "/2/oauth2/token":
+            return self._token(request)
+        if _bearer(request) not in self.access_tokens:
+            return _json(
+                {
+                    "title": "Unauthorized",
+                    "type": "about:blank",
+                    "status": 401,
+                    "detail": "Unauthorized",
+                },
+                401,
+            )
+        if request.path == "/2/users/me":
+            return _json(
+                {"data": {"id": self.user_id, "name": "Acme Corp", "username": self.username}}
+            )
+        if request.method == "GET":
+            if request.path != f"/2/users/{self.user_id}/tweets":
+                return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
+            count = int(request.args.get("max_results", "10"))
+            if not 5 <= count <= 100:
+                self.problem(f"max_results {count} outside 5..100")
+                return _json(
+                    {
+                        "errors": [{"message": "max_results must be between 5 and 100"}],
+                        "title": "Invalid Request",
+                        "detail": "One or more parameters to your request was invalid.",
+                        "type": "https://api.twitter.com/2/problems/invalid-request",
+                    },
+                    400,
+                )
+            with_entities = "entities" in request.args.get("tweet.fields", "")
+            return _json(
+                {
+                    "data": [self._as_served(p, with_entities) for p in reversed(self.posts)][
+                        :count
+                    ],
+                    "meta": {"result_count": min(count, len(self.posts))},
+                }
+            )
+        return self._create(request)
+
+    def _as_served(self, post: dict[str, Any], with_entities: bool) -> dict[str, Any]:
+        """X serves links as t.co addresses and escapes &, < and > in the text."""
+        urls = []
+        text = post["text"]
+        for n, link in enumerate(_URL.findall(post["text"])):
+            short = f"https://t.co/{post['id'][-4:]}{n}"
+            text = text.replace(link, short, 1)
+            urls.append({"url": short, "expanded_url": link, "display_url": link[8:30]})
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        served: dict[str, Any] = {
+            "id": post["id"],
+            "text": text,
+            "edit_history_tweet_ids": [post["id"]],
+        }
+        if with_entities and urls:
+            served["entities"] = {"urls": urls}
+        return served
+
+    def _create(self, request: Request) -> Response:
+        if request.headers.get("Content-Type", "").split(";")[0] != "application/json":
+            self.problem("POST /2/tweets without a JSON body")
+        body = request.get_json(silent=True) or {}
+        text = body.get("text")
+        if not isinstance(text, str) or set(body) - {"text", "media", "reply", "quote_tweet_id"}:
+            self.problem(f"unexpected post body {body!r}")
+            return _json(
+                {
+                    "errors": [{"message": "$.text: is missing but it is required"}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                400,
+            )
+        if RULES["x"].length(text) > RULES["x"].max_length:
+            return _json(
+                {
+                    "detail": "Your Tweet text is too long.",
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                },
+                403,
+            )
+        if any(p["text"] == text for p in self.posts):
+            return _json(
+                {
+                    "detail": "You are not allowed to create a Tweet with duplicate content.",
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                },
+                403,
+            )
+        post = {"id": str(next(self.ids)) + "123456789", "text": text}
+        self.posts.append(post)
+        return _json({"data": {**post, "edit_history_tweet_ids": [post["id"]]}}, 201)
+
+    def _token(self, request: Request) -> Response:
+        form = request.form
+        basic = request.headers.get("Authorization", "")
+        client_id = form.get("client_id")
+        if basic.startswith("Basic "):
+            client_id = base64.b64decode(basic[6:]).decode().split(":", 1)[0]
+        if form.get("grant_type") != "refresh_token" or client_id != self.client_id:
+            self.problem("token request without grant_type=refresh_token and the client id")
+            return _json(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Missing required parameter [grant_type].",
+                },
+                400,
+            )
+        refresh_token = form.get("refresh_token")
+        if refresh_token not in self.refresh_tokens:
+            return _json(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Value passed for the token was invalid.",
+                },
+                400,
+            )
+        self.refresh_tokens.discard(refresh_token)  # X rotates: a refresh token works once
+        self.refreshes += 1
+        return _json(
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": self.new_token(),
+                "scope": "tweet.read tweet.write users.read offline.access",
+                "refresh_token": self.new_refresh_token(),
+            }
+        )
+
+
+# --- Facebook ------------------------------------------------------------------------------
+
+
+def graph_error(message: str, code: int, status: int = 400, **extra: Any) -> tuple[Any, int]:
+    return (
+        {
+            "error": {
+                "message": message,
+                "type": "OAuthException",
+                "code": code,
+                "fbtrace_id": "AbCdEfGh123",
+                **extra,
+            }
+        },
+        status,
+    )
+
+
+class FakeFacebook(FakePlatform):
+    """The Graph API for one Page: ``/{page-id}/feed`` (create), ``/{page-id}/posts`` (list)
+    and ``/{page-id}`` (the Page itself), under a version prefix such as ``/v21.0``."""
+
+    page_id = "104599378938012"
+
+    def install(self) -> FakeFacebook:
+        self.server.expect_request(re.compile(r"^/v\d+\.\d+/.*")).respond_with_handler(
+            self.dispatch
+        )
+        return self
+
+    def credentials(self) -> dict[str, str]:
+        return {"page_id": self.page_id, "page_access_token": self.new_token()}
+
+    def dispatch(self, request: Request) -> Response:
+        if not re.match(r"^/v\d+\.\d+/", request.path):
+            self.problem(f"unversioned Graph path {request.path}")
+        token = _bearer(request) or request.values.get("access_token", "")
+        if token not in self.access_tokens:
+            return _json(
+                *graph_error(
+                    "Error validating access token: Session has expired on Monday, 23-Nov-26.",
+                    190,
+                    error_subcode=463,
+                )
+            )
+        parts = request.path.strip("/").split("/")
+        if len(parts) < 2 or parts[1] != self.page_id:
+            return _json(
+                *graph_error(
+                    "Unsupported get request. Object does not exist or cannot be loaded.", 100
+                )
+            )
+        if len(parts) == 2:
+            return _json(
+                {
+                    "id": self.page_id,
+                    "name": "Acme Corp",
+                    "username": "acmecorp",
+                    "link": "https://www.facebook.com/acmecorp",
+                }
+            )
+        if parts[2] == "posts" and request.method == "GET":
+            limit = int(request.args.get("limit", "25"))
+            return _json({"data": list(reversed(self.posts))[:limit], "paging": {}})
+        if parts[2] == "feed" and request.method == "POST":
+            message = request.form.get("message")
+            if not message:
+                self.problem("feed post without a form-encoded message")
+                return _json(*graph_error("(#100) Missing message or attachment", 100))
+            if any(p["message"] == message for p in self.posts):
+                return _json(*graph_error("Duplicate status message", 506, error_subcode=1455006))
+            post_id = f"{self.page_id}_{next(self.ids)}"
+            self.posts.append(
+                {
+                    "id": post_id,
+                    "message": message,
+                    "created_time": "2026-11-23T17:00:00+0000",
+                    "permalink_url": f"https://www.facebook.com/acmecorp/posts/{post_id.split('_')[1]}",
+                }
+            )
+            return _json({"id": post_id})
+        return _json(*graph_error("Unknown path components", 2500))
