@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialhub.navigation.navigation",
+                "approvals.context_processors.workflow",
             ],
         },
     },
@@ -290,6 +291,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, Any] = {
+    # Scheduled posts whose time came: handed to publishing, or held under a crisis pause.
+    "approvals-release-due-posts": {"task": "approvals.release_due_posts", "schedule": 30.0},
+}
 
 # --- Logging: secrets never appear; warnings to the console. ------------------------------------
 LOGGING = {
