@@ -270,9 +270,10 @@ def calendar_filter_choices(*, user: Any) -> tuple[list[Any], list[BrandAccount]
     """Departments and accounts the person can filter the calendar by."""
     from accounts.models import Department
 
-    departments = list(Department.objects.visible_to(user).order_by("name"))
     if authz.is_reviewer(user) or authz.is_org_admin(user):
-        departments = list(Department.objects.order_by("name"))
+        departments = list(Department.objects.order_by("name"))  # they work across departments
+    else:
+        departments = list(Department.objects.visible_to(user).order_by("name"))
     accounts = list(
         permissions.accounts_with(
             user, [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON]

@@ -126,7 +126,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     filters = {key: request.GET.get(key, "") for key in ("department", "brand_account", "stage")}
     try:
         posts = list(selectors.review_queue(user=request.user, filters=filters))
-        status = 200
+        status = 200 if permissions.reviewer_stages(request.user) else 403
     except DomainError as exc:
         messages.error(request, exc.message)
         posts, status = [], exc.status_code

@@ -20,7 +20,7 @@ from approvals.api import serializers as s
 from approvals.models import CrisisPause, Notification, Post, PostState
 from channels_app.models import BrandAccount
 from socialhub.api import ScopedGenericViewSet
-from socialhub.errors import InvalidInput
+from socialhub.errors import InvalidInput, NotAllowed
 
 POST_FILTERS = [
     OpenApiParameter("state", OpenApiTypes.STR, enum=PostState.values),
@@ -266,6 +266,8 @@ class ReviewQueueViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     filterset_fields: tuple[str, ...] = ()
 
     def visible_queryset(self) -> QuerySet[Post]:
+        if not permissions.reviewer_stages(self.request.user):
+            raise NotAllowed("Only comms and legal reviewers have a review queue.")
         params = self.request.query_params
         filters = {key: params.get(key) for key in ("department", "brand_account", "stage")}
         return selectors.review_queue(user=self.request.user, filters=filters)

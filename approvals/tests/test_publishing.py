@@ -232,7 +232,9 @@ def test_comms_sets_and_lifts_a_pause_and_both_are_audited(
 
 
 @pytest.mark.parametrize("who", ["sme", "manager", "legal_reviewer", "hr_user"])
-def test_only_org_admins_and_comms_pause(who: str, request: pytest.FixtureRequest) -> None:
+def test_only_org_admins_and_comms_pause(
+    who: str, request: pytest.FixtureRequest, db: None
+) -> None:
     person = request.getfixturevalue(who)
     with pytest.raises(NotAllowed):
         services.crisis_pause_set(actor=person, reason="Because")
