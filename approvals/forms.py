@@ -56,6 +56,10 @@ class ScheduleForm(forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
     quote = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    # Without a pointer (or without JavaScript) the passage can be typed or pasted instead.
+    quote_typed = forms.CharField(
+        label="Passage, exactly as in the text", required=False, strip=False
+    )
     quote_occurrence = forms.IntegerField(
         required=False, min_value=0, initial=0, widget=forms.HiddenInput
     )

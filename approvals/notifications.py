@@ -28,6 +28,7 @@ def notify(
     recipients: Iterable[Any],
     kind: str,
     message: str,
+    subject: str,
     post: Post | None = None,
     url: str = "",
     actor: Any = None,
@@ -47,13 +48,13 @@ def notify(
     )
     addresses = [person.email for person in people.values() if person.email]
     link = settings.SOCIALHUB_BASE_URL.rstrip("/") + url if url else ""
-    transaction.on_commit(lambda: _send(addresses, message, link))
+    transaction.on_commit(lambda: _send(addresses, subject, message, link))
     return rows
 
 
-def _send(addresses: list[str], message: str, link: str) -> None:
+def _send(addresses: list[str], subject: str, message: str, link: str) -> None:
     text = f"{message}\n\n{link}\n\n— SocialHub" if link else f"{message}\n\n— SocialHub"
-    subject = f"[SocialHub] {message}"[:120]
+    subject = f"[SocialHub] {subject}"
     mail.send_mass_mail(
         [(subject, text, None, [address]) for address in addresses], fail_silently=False
     )
@@ -93,6 +94,7 @@ def post_submitted(post: Post, *, actor: Any, revised: bool = False) -> None:
         recipients=_reviewers(post, stages),
         kind=Notification.Kind.SUBMITTED,
         message=message,
+        subject=f"Post #{post.pk} waits for your review",
         post=post,
         url=_post_url(post, review=True),
         actor=actor,
@@ -114,6 +116,8 @@ def decision_made(post: Post, decision: Decision, *, complete: bool) -> None:
         recipients=[post.author],
         kind=Notification.Kind.DECISION,
         message=message,
+        subject=f"Post #{post.pk}: {decision.get_verdict_display().lower()}"
+        + ("" if complete or decision.verdict != Verdict.APPROVE else f" ({stage.lower()})"),
         post=post,
         url=_post_url(post),
         actor=decision.reviewer,
@@ -125,6 +129,7 @@ def post_withdrawn(post: Post, *, actor: Any) -> None:
         recipients=[post.author],
         kind=Notification.Kind.DECISION,
         message=f"{actor} withdrew your post #{post.pk}",
+        subject=f"Post #{post.pk} withdrawn",
         post=post,
         url=_post_url(post),
         actor=actor,
@@ -145,6 +150,7 @@ def comment_added(comment: ReviewComment) -> None:
         recipients=recipients,
         kind=Notification.Kind.COMMENT,
         message=f"{comment.author} {kind} post #{post.pk}: {excerpt}",
+        subject=f"New comment on post #{post.pk}",
         post=post,
         url=_post_url(post) + f"#comment-{comment.pk}",
         actor=comment.author,
@@ -158,6 +164,7 @@ def schedule_missed(post: Post, *, reason: str) -> None:
     notify(
         recipients=recipients,
         kind=Notification.Kind.SCHEDULE_MISSED,
+        subject=f"Post #{post.pk} missed its scheduled time",
         message=(
             f"Post #{post.pk} was not published: its scheduled time came during a crisis pause "
             f"({reason}). Reschedule it when publishing resumes."

@@ -327,3 +327,31 @@ def posts_with_decisions(queryset: QuerySet[Post]) -> QuerySet[Post]:
     return queryset.prefetch_related(
         Prefetch("decisions", queryset=Decision.objects.select_related("reviewer"))
     )
+
+
+# --- Home page --------------------------------------------------------------------------------
+
+
+def home_summary(*, user: Any) -> dict[str, Any]:
+    """What the home page shows about posts: my posts by state, comments to answer, and for
+    reviewers what waits in their queue (DESIGN §5)."""
+    from django.db.models import Min
+
+    mine = Post.objects.filter(author=user)
+    counts = post_state_counts(posts=mine)
+    summary: dict[str, Any] = {
+        "my_post_counts": [
+            {"state": value, "label": label, "count": counts[value]}
+            for value, label in PostState.choices
+            if counts[value]
+        ],
+        "comments_to_answer": ReviewComment.objects.filter(post__author=user, resolved=False)
+        .exclude(author=user)
+        .count(),
+        "posts_needing_attention": mine.exclude(notice="").filter(state=PostState.APPROVED).count(),
+        "queue": None,
+    }
+    if permissions.reviewer_stages(user):
+        queue = review_queue(user=user).aggregate(n=Count("pk"), oldest=Min("submitted_at"))
+        summary["queue"] = queue
+    return summary

@@ -29,8 +29,8 @@ from approvals.forms import (
 )
 from approvals.models import Post, PostState, Verdict
 from approvals.revision_diff import has_changes, word_diff
-from approvals.state_machine import EDITABLE_STATES, TRANSITIONS, Action
-from socialhub.errors import DomainError
+from approvals.state_machine import EDITABLE_STATES, TRANSITIONS, Action, refusal_message
+from socialhub.errors import Conflict, DomainError, NotAllowed
 from training import requirements as training_requirements
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -217,11 +217,12 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get(user=request.user, pk=pk)
     flags = _post_flags(request.user, post)
     if not flags["can_edit"]:
-        messages.error(
-            request,
-            "Only the author can edit this post, and only before it is scheduled or published.",
+        refusal = (
+            NotAllowed("Only the author can edit this post.", code="not_author")
+            if not flags["is_author"]
+            else Conflict(refusal_message(post.state, Action.REVISE))
         )
-        return redirect("post_detail", pk=post.pk)
+        return _refused(request, post, refusal)
     form = ComposeForm(
         request.POST or None, fixed_account=post.brand_account, initial={"body": post.body}
     )
@@ -481,7 +482,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             post=post,
             actor=request.user,  # type: ignore[arg-type]
             body=form.cleaned_data["body"],
-            quote=form.cleaned_data["quote"],
+            quote=form.cleaned_data["quote"] or form.cleaned_data["quote_typed"],
             quote_occurrence=form.cleaned_data["quote_occurrence"] or 0,
             parent=parent,
             suggestion=form.cleaned_data["suggestion"],

@@ -75,7 +75,15 @@ def seed_people() -> None:
         Group.objects.get_or_create(name=name)
 
 
-DEMO_STEPS: list[Callable[[], None]] = [seed_people]
+def seed_workflow() -> None:
+    # Imported here: approvals.demo imports this module (demo_email).
+    from approvals.demo import seed_posts
+
+    seed_posts()
+
+
+# The workflow's posts come last: they need the accounts, grants and certifications before them.
+DEMO_STEPS: list[Callable[[], None]] = [seed_people, seed_workflow]
 
 
 def seed_demo() -> None:

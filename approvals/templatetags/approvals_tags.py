@@ -109,3 +109,38 @@ def preview_body(result: GuidanceResult) -> SafeString:
 @register.filter
 def finding_text(finding: Finding, body: str) -> str:
     return body[finding.start : finding.end]
+
+
+_EVENT_LABELS: dict[str, str] = {
+    "post.created": "created the post",
+    "post.submit": "submitted it for review",
+    "post.approve": "approved it",
+    "post.approve_stage": "approved one stage",
+    "post.request_changes": "requested changes",
+    "post.reject": "rejected it",
+    "post.revise": "saved a new revision",
+    "post.schedule": "scheduled it",
+    "post.unschedule": "unscheduled it",
+    "post.publish_now": "handed it over for publishing",
+    "post.release": "released it for publishing at its scheduled time",
+    "post.hold_for_crisis": "held it back: its time came during a crisis pause",
+    "post.mark_published": "recorded it as published",
+    "post.mark_failed": "recorded that publishing failed",
+    "post.mark_unconfirmed": "could not confirm that it was published",
+    "post.resend": "sent it again",
+    "post.retry": "retried publishing",
+    "post.withdraw": "withdrew it",
+    "post.commented": "commented",
+    "post.comment_resolved": "resolved a comment",
+    "post.comment_reopened": "reopened a comment",
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    return _EVENT_LABELS.get(action, action)
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return PostState(state).label if state in PostState.values else state

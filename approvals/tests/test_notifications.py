@@ -44,7 +44,8 @@ def test_a_submission_reaches_the_reviewers_of_the_account(
     (notification,) = Notification.objects.filter(kind="submitted")
     assert notification.url == f"/posts/{draft.pk}/review/"
     assert [m.to for m in mail.outbox] == [[comms_reviewer.email]]
-    assert "Sam Sales submitted post" in mail.outbox[0].subject
+    assert mail.outbox[0].subject == f"[SocialHub] Post #{draft.pk} waits for your review"
+    assert "Sam Sales submitted post" in mail.outbox[0].body
     assert f"/posts/{draft.pk}/review/" in mail.outbox[0].body
     assert legal_reviewer.email not in _told("submitted")
 
@@ -93,6 +94,7 @@ def test_a_decision_reaches_the_author(
         f"Colin Comms requested changes to your post #{post.pk}: Add the hours."
     )
     assert [m.to for m in mail.outbox] == [[sme.email]]
+    assert mail.outbox[0].subject == f"[SocialHub] Post #{post.pk}: changes requested"
 
 
 def test_a_comment_reaches_the_author_and_the_conversation_but_not_its_writer(

@@ -129,9 +129,45 @@ def test_edit_saves_a_new_revision(sme: User, draft: Post) -> None:
 
 def test_only_the_author_reaches_the_edit_form(manager: User, draft: Post) -> None:
     response = _client(manager).post(reverse("post_edit", args=[draft.pk]), {"body": "Mine"})
-    assert response.status_code == 302
+    assert response.status_code == 403
+    assert "Only the author can edit" in response.content.decode()
     draft.refresh_from_db()
     assert draft.revision_number == 1
+
+
+def test_editing_a_scheduled_post_is_409(
+    sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    post = scheduled_post(sme, account, comms_reviewer)
+    response = _client(sme).get(reverse("post_edit", args=[post.pk]))
+    assert response.status_code == 409
+    assert "Unschedule it first" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        ("get", "post_detail"),
+        ("get", "post_review"),
+        ("get", "post_edit"),
+        ("post", "post_edit"),
+        ("post", "post_submit"),
+        ("post", "post_decide"),
+        ("post", "post_withdraw"),
+        ("post", "post_schedule"),
+        ("post", "post_unschedule"),
+        ("post", "post_publish_now"),
+        ("post", "post_retry"),
+        ("post", "comment_create"),
+    ],
+)
+def test_every_post_page_is_404_for_an_outsider(
+    outsider: User, draft: Post, method: str, name: str
+) -> None:
+    response = getattr(_client(outsider), method)(reverse(name, args=[draft.pk]), {"body": "x"})
+    assert response.status_code == 404
+    draft.refresh_from_db()
+    assert (draft.state, draft.revision_number) == (PostState.DRAFT, 1)
 
 
 # --- Visibility ---------------------------------------------------------------------------------
@@ -489,3 +525,54 @@ def test_pages_need_a_login(client: Client, name: str, db: None) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_the_home_page_shows_my_posts_comments_to_answer_and_the_queue(
+    sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    make_post(sme, account, "a draft")
+    waiting = submitted_post(sme, account)
+    services.comment_add(post=waiting, actor=comms_reviewer, body="Shorter?")
+
+    mine = _client(sme).get(reverse("home")).content.decode()
+    assert 'href="/posts/?state=draft">Draft</a> <span class="badge">1</span>' in mine
+    assert "1</span> open comment on your posts to answer" in mine
+    assert "Waiting for your review" not in mine
+
+    theirs = _client(comms_reviewer).get(reverse("home")).content.decode()
+    assert "Waiting for your review" in theirs
+    assert 'href="/review/">1 post</a>' in theirs
+
+
+def test_the_post_page_tells_the_story_in_order(
+    sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    post = submitted_post(sme, account, "Open at 8.")
+    services.comment_add(post=post, actor=comms_reviewer, body="Which days?", quote="Open")
+    services.post_request_changes(post=post, actor=comms_reviewer, note="Add the days.")
+    services.post_revise(post=post, actor=sme, body="Open at 8 on weekdays.")
+
+    html = _client(sme).get(reverse("post_detail", args=[post.pk])).content.decode()
+
+    story = [
+        "saved revision 1",
+        "submitted it for review",
+        "(Draft → In review)",
+        "commented on revision 1: “Open”",
+        "changes requested revision 1 — Add the days.",
+        "saved revision 2",
+    ]
+    positions = [html.index(step) for step in story]
+    assert positions == sorted(positions)
+
+
+def test_a_typed_passage_anchors_a_comment_too(
+    sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    post = submitted_post(sme, account, "Open at 8. Closed on Sundays.")
+    _client(comms_reviewer).post(
+        reverse("comment_create", args=[post.pk]),
+        {"body": "Holidays?", "quote": "", "quote_typed": "Closed on Sundays"},
+    )
+    comment = ReviewComment.objects.get()
+    assert (comment.quote, comment.quote_start) == ("Closed on Sundays", 11)
