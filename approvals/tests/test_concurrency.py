@@ -17,15 +17,19 @@ from socialhub.errors import Conflict
 
 THREADS = 20
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Needs PostgreSQL: SQLite has no row locks and serialises every writer, so a race "
-    "cannot even start there (CI runs this on PostgreSQL).",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="Needs PostgreSQL: SQLite has no row locks and serialises every writer, so a race "
+        "cannot even start there (CI runs this on PostgreSQL).",
+    ),
+    # Real commits: each thread has its own connection and must see the others' work.
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_twenty_reviewers_deciding_at_once_make_one_decision_and_one_transition(
-    transactional_db: None, django_db_serialized_rollback: None
+    seeded_rows: None,
 ) -> None:
     sales = DepartmentFactory.create(name="Sales", slug="sales")
     comms = DepartmentFactory.create(name="Communications", slug="communications")
