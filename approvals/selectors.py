@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from approvals import permissions
@@ -320,13 +320,6 @@ def unread_notification_count(*, user: Any) -> int:
     if not user.is_authenticated:
         return 0
     return int(user.notifications.filter(read_at__isnull=True).count())
-
-
-def posts_with_decisions(queryset: QuerySet[Post]) -> QuerySet[Post]:
-    """Attach all decisions (not only approvals), for pages that list verdicts per post."""
-    return queryset.prefetch_related(
-        Prefetch("decisions", queryset=Decision.objects.select_related("reviewer"))
-    )
 
 
 # --- Home page --------------------------------------------------------------------------------

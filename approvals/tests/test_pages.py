@@ -576,3 +576,9 @@ def test_a_typed_passage_anchors_a_comment_too(
     )
     comment = ReviewComment.objects.get()
     assert (comment.quote, comment.quote_start) == ("Closed on Sundays", 11)
+
+
+def test_the_calendar_with_a_bad_account_filter_is_400(sme: User) -> None:
+    response = _client(sme).get(reverse("content_calendar") + "?brand_account=abc")
+    assert response.status_code == 400
+    assert "Give a number." in response.content.decode()

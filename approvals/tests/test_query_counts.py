@@ -24,8 +24,10 @@ from approvals import services
 from approvals.tests.factories import approved_post, submitted_post
 from channels_app.models import BrandAccount
 
-# Every signed-in page and API call: the session, the user, the person's organisation roles.
-AUTH = 3
+# Every signed-in page and API call: the session and the user...
+SESSION = 2
+# ...and, where permissions matter, the person's organisation roles.
+AUTH = SESSION + 1
 
 
 def _count(fetch: Callable[[], Any]) -> int:
@@ -59,6 +61,11 @@ def _links(response: Any) -> int:
 
 def _results(response: Any) -> int:
     return len(response.json()["results"])
+
+
+def _repeat(make: Callable[[], None], times: int) -> None:
+    for _ in range(times):
+        make()
 
 
 def _more_submitted(sme: User, account: BrandAccount) -> Callable[[], None]:
@@ -178,4 +185,44 @@ def test_calendar_page(
         AUTH + 6,
         django_assert_num_queries,
         _links,
+    )
+
+
+# --- Crisis pauses and notifications ------------------------------------------------------------
+
+
+def test_crisis_pauses_endpoint(
+    org_admin: User, account: BrandAccount, django_assert_num_queries: Any
+) -> None:
+    def pause_and_lift() -> None:
+        pause = services.crisis_pause_set(actor=org_admin, reason="Drill")
+        services.crisis_pause_lift(pause=pause, actor=org_admin)
+
+    pause_and_lift()
+    _assert_constant(
+        _api(org_admin, "/api/v1/crisis-pauses/"),
+        lambda: _repeat(pause_and_lift, 29),
+        # SESSION (everyone may read pauses: no role lookup); the total for pagination; the
+        # pauses with account, set by and lifted by.
+        SESSION + 2,
+        django_assert_num_queries,
+        _results,
+    )
+
+
+def test_notifications_endpoint(
+    sme: User, account: BrandAccount, comms_reviewer: User, django_assert_num_queries: Any
+) -> None:
+    def comment() -> None:
+        services.comment_add(post=post, actor=comms_reviewer, body="Another thought")
+
+    post = submitted_post(sme, account)
+    comment()
+    _assert_constant(
+        _api(sme, "/api/v1/notifications/"),
+        lambda: _repeat(comment, 29),
+        # SESSION (one's own notifications: no role lookup); the total; the notifications.
+        SESSION + 2,
+        django_assert_num_queries,
+        _results,
     )
