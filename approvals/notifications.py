@@ -6,6 +6,7 @@ e-mails leave on commit. Nobody is told about their own action.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ from socialhub import authz
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -53,11 +56,16 @@ def notify(
 
 
 def _send(addresses: list[str], subject: str, message: str, link: str) -> None:
+    """Runs after the commit: a mail server that is down must not turn a saved decision into an
+    error page (the in-app notification exists already), so failures are logged."""
     text = f"{message}\n\n{link}\n\n— SocialHub" if link else f"{message}\n\n— SocialHub"
     subject = f"[SocialHub] {subject}"
-    mail.send_mass_mail(
-        [(subject, text, None, [address]) for address in addresses], fail_silently=False
-    )
+    try:
+        mail.send_mass_mail(
+            [(subject, text, None, [address]) for address in addresses], fail_silently=False
+        )
+    except Exception:
+        logger.exception("Could not e-mail %d notification(s): %s", len(addresses), subject)
 
 
 def _post_url(post: Post, *, review: bool = False) -> str:

@@ -9,6 +9,7 @@ event. State changes go through approvals.state_machine.perform_transition.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ from training import requirements as training_requirements
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_LENGTH = 20_000  # beyond every platform's limit: a guard against pasted novels
 MAX_COMMENT_LENGTH = 5_000
@@ -621,6 +624,9 @@ def posts_release_due(*, now: datetime | None = None) -> list[Post]:
         try:
             post = post_release_due(post_id=post_id, now=now)
         except Conflict:  # another worker took it in the meantime
+            continue
+        except Exception:  # logged; the next sweep tries this post again
+            logger.exception("Could not release post %s at its scheduled time.", post_id)
             continue
         if post is not None:
             released.append(post)

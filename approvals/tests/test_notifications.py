@@ -116,3 +116,23 @@ def test_a_comment_reaches_the_author_and_the_conversation_but_not_its_writer(
     services.comment_add(post=post, actor=sme, body="Q3, yes.", parent=first)
     assert _told("comment") == {comms_reviewer.email, legal_reviewer.email}
     assert Notification.objects.filter(message__contains="replied to a comment").count() == 2
+
+
+def test_a_mail_server_that_is_down_does_not_undo_or_break_the_action(
+    draft: Post,
+    sme: User,
+    comms_reviewer: User,
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_submit(post=draft, actor=sme)
+
+    draft.refresh_from_db()
+    assert draft.state == "in_review"
+    assert Notification.objects.filter(recipient=comms_reviewer).exists()
+    assert "Could not e-mail 1 notification(s)" in caplog.text
