@@ -5,7 +5,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from approvals.models import AuditEvent
+from approvals.models import (
+    AuditEvent,
+    CrisisPause,
+    Decision,
+    GuidanceTerm,
+    Notification,
+    Post,
+    ReviewComment,
+    Revision,
+)
 
 
 @admin.register(AuditEvent)
@@ -25,3 +34,74 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Workflow records change only through the services (pages and API), which check the rules
+    and write the audit trail; the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(ReadOnlyAdmin):
+    list_display = ("id", "brand_account", "department", "author", "state", "updated_at")
+    list_filter = ("state", "department", "brand_account__platform")
+    search_fields = ("author__email", "brand_account__display_name")
+    list_select_related = ("brand_account", "department", "author")
+    date_hierarchy = "updated_at"
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ("post", "number", "created_by", "created_at")
+    list_select_related = ("created_by",)
+    search_fields = ("body",)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("post", "revision", "stage", "verdict", "reviewer", "created_at")
+    list_filter = ("stage", "verdict")
+    list_select_related = ("revision", "reviewer")
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(ReadOnlyAdmin):
+    list_display = ("post", "revision", "author", "resolved", "created_at")
+    list_filter = ("resolved",)
+    list_select_related = ("revision", "author")
+
+
+@admin.register(CrisisPause)
+class CrisisPauseAdmin(ReadOnlyAdmin):
+    """Set and lift pauses on the Crisis pause page (audited, with the banner)."""
+
+    list_display = ("id", "brand_account", "reason", "set_by", "started_at", "lifted_at")
+    list_select_related = ("brand_account", "set_by")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "kind", "message", "created_at", "read_at")
+    list_filter = ("kind",)
+    list_select_related = ("recipient",)
+
+
+@admin.register(GuidanceTerm)
+class GuidanceTermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Content guidance's word lists: org admins edit them here; every check uses them at once
+    (changes are kept in the admin's own history)."""
+
+    list_display = ("phrase", "kind", "advice", "is_active", "updated_at")
+    list_editable = ("is_active",)
+    list_filter = ("kind", "is_active")
+    search_fields = ("phrase", "advice")
+    ordering = ("kind", "phrase")

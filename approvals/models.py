@@ -6,6 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce, Lower
+
+from approvals.querysets import PostQuerySet
 
 
 class AuditEventQuerySet(models.QuerySet):  # type: ignore[type-arg]
@@ -60,3 +63,318 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Audit events are append-only: they are never deleted.")
+
+
+# --- The post workflow (DESIGN §3) -------------------------------------------------------------
+
+
+class PostState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Stage(models.TextChoices):
+    """Review stages: comms always, legal when content guidance flags the post."""
+
+    COMMS = "comms", "Comms"
+    LEGAL = "legal", "Legal"
+
+
+class Verdict(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    CHANGES = "changes", "Changes requested"
+    REJECT = "reject", "Rejected"
+
+
+class AppendOnlyModel(models.Model):
+    """Rows that are history: written once, never changed or removed by any code path."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are history: they are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{type(self).__name__} rows are history: they are never deleted.")
+
+
+class Post(models.Model):
+    """One post on one brand account, moving through the workflow of DESIGN §3.
+
+    The state only changes through approvals.state_machine.perform_transition; the body lives in
+    numbered Revisions, of which current_revision is the one under review.
+    """
+
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount", on_delete=models.PROTECT, related_name="posts"
+    )
+    # The department the post belongs to (the author's), for visibility and reports; not always
+    # the account's owner (sales drafts on accounts that communications owns).
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="posts"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    state = models.CharField(
+        max_length=20, choices=PostState.choices, default=PostState.DRAFT, db_index=True
+    )
+    current_revision = models.ForeignKey(
+        "approvals.Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Decided from the guidance findings at submit and at each revision under review, so the
+    # stages a post needs do not shift while reviewers work on it.
+    legal_required = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="Last entry into review.")
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Filled in by the publishing engine.
+    published_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    last_error = models.TextField(blank=True)
+    # Something the author must know and act on (a schedule missed during a crisis pause).
+    notice = models.TextField(blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-updated_at", "-id")
+        indexes = (
+            models.Index(fields=("state", "scheduled_at"), name="approvals_post_state_sched"),
+            models.Index(fields=("state", "submitted_at"), name="approvals_post_state_subm"),
+            models.Index(fields=("department", "state"), name="approvals_post_dept_state"),
+            models.Index(fields=("author", "state"), name="approvals_post_author_state"),
+        )
+
+    def __str__(self) -> str:
+        # No related objects here: audit labels and admin lists must not cost a query per row.
+        return f"Post #{self.pk}"
+
+    @property
+    def revision_number(self) -> int:
+        return self.current_revision.number if self.current_revision else 0
+
+    @property
+    def body(self) -> str:
+        return self.current_revision.body if self.current_revision else ""
+
+    def required_stages(self) -> tuple[str, ...]:
+        return (Stage.COMMS, Stage.LEGAL) if self.legal_required else (Stage.COMMS,)
+
+
+class Revision(AppendOnlyModel):
+    """Every saved body, numbered from 1. A save never overwrites: it adds the next number."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("post", "number")
+        constraints = (
+            models.UniqueConstraint(fields=("post", "number"), name="approvals_revision_number"),
+        )
+
+    def __str__(self) -> str:
+        return f"Post #{self.post_id} revision {self.number}"
+
+
+class ReviewComment(models.Model):
+    """A remark on one revision, optionally anchored to a quoted passage; replies thread under
+    their parent. Only the resolved flag ever changes."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="comments")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    quote = models.TextField(blank=True, help_text="The passage of the revision commented on.")
+    quote_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where the quote starts in the revision body."
+    )
+    suggestion = models.TextField(blank=True, help_text="Replacement text proposed for the quote.")
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = (models.Index(fields=("post", "created_at"), name="approvals_comment_post"),)
+
+    def __str__(self) -> str:
+        return f"Comment #{self.pk} on post #{self.post_id}"
+
+    @property
+    def quote_end(self) -> int | None:
+        return None if self.quote_start is None else self.quote_start + len(self.quote)
+
+
+class Decision(AppendOnlyModel):
+    """A reviewer's verdict for one stage on one revision. Only approvals of the post's current
+    revision count: an edit voids earlier ones by making a new revision."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="decisions")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="decisions")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = (
+            # The database itself refuses a second approval of one stage of one revision.
+            models.UniqueConstraint(
+                fields=("revision", "stage"),
+                condition=models.Q(verdict="approve"),
+                name="approvals_decision_one_approval_per_stage",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.get_verdict_display()} on post #{self.post_id}"
+
+
+class CrisisPause(models.Model):
+    """Publishing stopped, org-wide (no brand account) or on one account, until lifted."""
+
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="crisis_pauses",
+        help_text="Empty: the whole organisation.",
+    )
+    reason = models.TextField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+        constraints = (
+            # One holding pause per scope (0 stands for org-wide: NULLs never collide).
+            models.UniqueConstraint(
+                Coalesce("brand_account", models.Value(0)),
+                condition=models.Q(lifted_at__isnull=True),
+                name="approvals_crisispause_one_active_per_scope",
+            ),
+        )
+
+    def __str__(self) -> str:
+        scope = "organisation-wide" if self.brand_account_id is None else "one account"
+        return f"Crisis pause #{self.pk} ({scope})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+    @property
+    def is_org_wide(self) -> bool:
+        return self.brand_account_id is None
+
+
+class GuidanceTerm(models.Model):
+    """One entry of content guidance's editable word lists (edited in the admin)."""
+
+    class Kind(models.TextChoices):
+        HYPERBOLE = "hyperbole", "Hyperbole"
+        PRESS_RELEASE = "press_release", "Press-release language"
+        SENSITIVE = "sensitive", "Sensitive term (adds the legal stage)"
+        SPONSORSHIP = "sponsorship", "Sign of sponsored content"
+        DISCLOSURE = "disclosure", "Disclosure of sponsored content"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    phrase = models.CharField(
+        max_length=100,
+        help_text="Matched as whole words, any case. End with * to match any ending (acqui*).",
+    )
+    advice = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="For sensitive terms, the subject (e.g. 'financial results'); otherwise advice "
+        "shown instead of the default message.",
+    )
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("kind", "phrase")
+        constraints = (
+            models.UniqueConstraint(
+                "kind", Lower("phrase"), name="approvals_guidanceterm_unique_phrase"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.phrase}"
+
+
+class Notification(models.Model):
+    """An in-app notice to one person (also e-mailed when it is created)."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        DECISION = "decision", "Decision"
+        COMMENT = "comment", "Comment"
+        SCHEDULE_MISSED = "schedule_missed", "Schedule missed"
+        CRISIS = "crisis", "Crisis pause"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("recipient", "read_at"), name="approvals_notif_unread"),)
+
+    def __str__(self) -> str:
+        return self.message

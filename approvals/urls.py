@@ -1,5 +1,38 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from approvals import views
+
+urlpatterns = [
+    path("posts/", views.post_list, name="post_list"),
+    path("posts/new/", views.post_compose, name="post_create"),
+    path("posts/check/", views.post_check, name="post_check"),
+    path("posts/<int:pk>/", views.post_detail, name="post_detail"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
+    path("posts/<int:pk>/review/", views.post_review, name="post_review"),
+    path("posts/<int:pk>/submit/", views.post_submit, name="post_submit"),
+    path("posts/<int:pk>/decide/", views.post_decide, name="post_decide"),
+    path("posts/<int:pk>/withdraw/", views.post_withdraw, name="post_withdraw"),
+    path("posts/<int:pk>/schedule/", views.post_schedule, name="post_schedule"),
+    path("posts/<int:pk>/unschedule/", views.post_unschedule, name="post_unschedule"),
+    path("posts/<int:pk>/publish-now/", views.post_publish_now, name="post_publish_now"),
+    path("posts/<int:pk>/retry/", views.post_retry, name="post_retry"),
+    path("posts/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path(
+        "posts/<int:pk>/comments/<int:comment_id>/resolve/",
+        views.comment_resolve,
+        name="comment_resolve",
+    ),
+    path(
+        "posts/<int:pk>/comments/<int:comment_id>/apply/",
+        views.comment_apply,
+        name="comment_apply",
+    ),
+    path("review/", views.review_queue, name="review_queue"),
+    path("calendar/", views.content_calendar, name="content_calendar"),
+    path("crisis/", views.crisis_pause_list, name="crisis_pause_list"),
+    path("crisis/<int:pk>/lift/", views.crisis_pause_lift, name="crisis_pause_lift"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]

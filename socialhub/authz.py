@@ -10,7 +10,7 @@ Two answers matter to callers: 404 when the person may not even know that an obj
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -281,3 +281,31 @@ def can_author_training(user: AnyUser) -> bool:
 
 def can_publish_policies(user: AnyUser) -> bool:
     return is_org_admin(user)
+
+
+# --- Posts and review (approvals) --------------------------------------------------------------
+
+
+def users_holding(perm: str, obj: models.Model) -> models.QuerySet[Any]:
+    """People granted perm on obj, directly or through a group (org admins only when granted)."""
+    from guardian.shortcuts import get_users_with_perms
+
+    users = get_users_with_perms(
+        obj, only_with_perms_in=[perm], with_group_users=True, with_superusers=False
+    )
+    return cast("models.QuerySet[Any]", users)
+
+
+def users_with_org_role(role: str) -> models.QuerySet[Any]:
+    """Active people holding an organisation-wide role (a Django group)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(groups__name=GROUP_NAMES[role], is_active=True)
+
+
+def group_ids_holding(perm: str, obj: models.Model) -> set[int]:
+    """Ids of the groups (departments' groups, for one) granted perm on obj."""
+    from guardian.shortcuts import get_groups_with_perms
+
+    groups = cast("models.QuerySet[Any]", get_groups_with_perms(obj, only_with_perms_in=[perm]))
+    return set(groups.values_list("pk", flat=True))

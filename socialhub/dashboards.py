@@ -6,6 +6,7 @@ from typing import Any
 
 from accounts.models import Membership
 from accounts.roles import OrgRole
+from approvals.selectors import home_summary
 from socialhub import authz
 
 
@@ -17,6 +18,7 @@ def home_context(user: Any) -> dict[str, Any]:
         .order_by("department__name")
     )
     return {
+        "posts_summary": home_summary(user=user),
         "memberships": memberships,
         "is_manager": any(m.role == Membership.Role.MANAGER for m in memberships),
         "is_comms": OrgRole.COMMS_REVIEWER in roles,

@@ -83,7 +83,20 @@ def seed_training() -> None:
     seed()
 
 
-DEMO_STEPS: list[Callable[[], None]] = [seed_people, seed_brand_accounts, seed_training]
+def seed_workflow() -> None:
+    # Imported here: approvals.demo imports this module (demo_email).
+    from approvals.demo import seed_posts
+
+    seed_posts()
+
+
+# The workflow's posts come last: they need the accounts, grants and certifications before them.
+DEMO_STEPS: list[Callable[[], None]] = [
+    seed_people,
+    seed_brand_accounts,
+    seed_training,
+    seed_workflow,
+]
 
 
 def seed_demo() -> None:

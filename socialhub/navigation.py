@@ -32,6 +32,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Brand accounts", "brandaccount_list", _everyone),
     NavItem("Posts", "post_list", _everyone),
     NavItem("Review queue", "review_queue", lambda u: authz.is_reviewer(u)),
+    NavItem("Calendar", "content_calendar", _everyone),
+    NavItem(
+        "Crisis pause", "crisis_pause_list", lambda u: authz.is_reviewer(u) or authz.is_org_admin(u)
+    ),
     NavItem("Training", "training_home", _everyone),
     NavItem("Certifications", "certification_matrix", lambda u: authz.sees_all_departments(u)),
     NavItem("Admin", "admin:index", lambda u: u.is_staff),

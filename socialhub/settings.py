@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialhub.navigation.navigation",
+                "approvals.context_processors.workflow",
             ],
         },
     },
@@ -336,12 +337,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Kombu's file transport: no server needed. Producers and consumers share one queue folder.
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
-    for _folder in (_queue_dir, _processed_dir):
+    _control_dir = VAR_DIR / "celery" / "control"  # broadcast messages (worker remote control)
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 else:
@@ -366,6 +369,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
             hour=_env("int", "SOCIALHUB_TRAINING_REMINDER_HOUR", default=7), minute=0
         ),
     },
+    # Scheduled posts whose time came: handed to publishing, or held under a crisis pause.
+    "approvals-release-due-posts": {"task": "approvals.release_due_posts", "schedule": 30.0},
 }
 
 # --- Logging: secrets never appear; warnings to the console. ------------------------------------

@@ -19,11 +19,12 @@ def test_department_list_page(hr_user: User, django_assert_num_queries: Any) -> 
     DepartmentFactory.create()
     client.get("/departments/")
     # 1 session, 2 user, 3 my org roles, 4 departments with member counts.
-    with django_assert_num_queries(4):
+    # ... plus the layout's two: the crisis pauses in force and my unread notifications.
+    with django_assert_num_queries(6):
         assert client.get("/departments/").content.decode().count("<tr>") == 2
     for _ in range(9):
         add_member(UserFactory.create(), DepartmentFactory.create())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         assert client.get("/departments/").content.decode().count("<tr>") == 11
 
 
@@ -31,12 +32,14 @@ def test_home_page(manager: User, sales: Department, django_assert_num_queries: 
     client = Client()
     client.force_login(manager)
     client.get("/")
-    # 1 session, 2 user, 3 my org roles, 4 my memberships with their departments.
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 my org roles, 4 my memberships with their departments, 5 my posts
+    # by state, 6 comments waiting for me, 7 my posts with a notice, 8 my unread notifications,
+    # 9 the crisis pauses in force.
+    with django_assert_num_queries(9):
         assert client.get("/").status_code == 200
     for _ in range(9):
         add_member(manager, DepartmentFactory.create())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(9):
         assert client.get("/").content.decode().count('class="badge"') == 10
 
 

@@ -1,5 +1,13 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from approvals.api import views
+
+router = SimpleRouter()
+router.register("posts", views.PostViewSet, basename="api_post")
+router.register("review-queue", views.ReviewQueueViewSet, basename="api_review_queue")
+router.register("crisis-pauses", views.CrisisPauseViewSet, basename="api_crisis_pause")
+router.register("notifications", views.NotificationViewSet, basename="api_notification")
+
+urlpatterns = router.urls

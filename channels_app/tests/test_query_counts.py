@@ -55,7 +55,8 @@ def test_list_page_queries_do_not_grow(
     # session, user, the person's org roles, departments for the filter, COUNT for the
     # paginator, the accounts (department and connection joined, visibility a subquery),
     # then for a non-admin the two permission prefetches: direct grants, group grants.
-    expected = 6 if as_admin else 8
+    # ... plus the layout's two: the crisis pauses in force and my unread notifications.
+    expected = 8 if as_admin else 10
     with django_assert_num_queries(expected):
         assert client.get("/brand-accounts/").status_code == 200
     for _ in range(19):

@@ -118,7 +118,8 @@ def test_matrix_query_count_is_the_same_for_1_and_50_people(
     # people, their certificates, their departments, their policy acknowledgements, departments
     # (chart), published course count, per-membership coverage, departments (filter), courses
     # (filter).
-    with django_assert_num_queries(15):
+    # ... plus the layout's two: the crisis pauses in force and my unread notifications.
+    with django_assert_num_queries(17):
         assert client.get("/training/certifications/").status_code == 200
 
     make_course()
@@ -126,7 +127,7 @@ def test_matrix_query_count_is_the_same_for_1_and_50_people(
         person = UserFactory.create(password=None)
         add_member(person, sales)
         certify(person, course)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         response = client.get("/training/certifications/")
     assert response.content.decode().count("<tr>") >= 50
 
@@ -337,11 +338,12 @@ def test_assignment_page_query_count(
     )
     # session, user, roles, courses (choices), people (choices), departments (choices),
     # assignments with course, person, department and author.
-    with django_assert_num_queries(7):
+    # ... plus the layout's two: the crisis pauses in force and my unread notifications.
+    with django_assert_num_queries(9):
         assert client.get("/training/assignments/").status_code == 200
     for _ in range(5):
         services.assignment_create(
             actor=hr_user, course=make_course(), department=sales, due_on=timezone.localdate()
         )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         assert client.get("/training/assignments/").status_code == 200

@@ -1,0 +1,287 @@
+"""API shapes for posts, review and crisis pauses. Parsing and presentation only: the services
+decide, and nothing here runs a query (list querysets load what these read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import UserSummarySerializer
+from approvals import selectors
+from approvals.models import (
+    AuditEvent,
+    CrisisPause,
+    Notification,
+    Post,
+    ReviewComment,
+    Revision,
+    Stage,
+)
+from channels_app.models import BrandAccount
+from channels_app.platforms import Platform
+
+
+class BrandAccountSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = BrandAccount
+        fields = ("id", "platform", "handle", "display_name")
+
+
+class DepartmentSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class StageStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    approved_by = UserSummarySerializer(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+
+
+class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    brand_account = BrandAccountSummarySerializer(read_only=True)
+    department = DepartmentSummarySerializer(read_only=True)
+    author = UserSummarySerializer(read_only=True)
+    body = serializers.SerializerMethodField()
+    revision = serializers.SerializerMethodField()
+    stages = serializers.SerializerMethodField()
+    open_comment_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Post
+        fields = (
+            "id",
+            "brand_account",
+            "department",
+            "author",
+            "state",
+            "body",
+            "revision",
+            "legal_required",
+            "stages",
+            "open_comment_count",
+            "notice",
+            "scheduled_at",
+            "submitted_at",
+            "approved_at",
+            "published_at",
+            "external_id",
+            "external_url",
+            "last_error",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_body(self, post: Post) -> str:
+        return post.body
+
+    def get_revision(self, post: Post) -> int:
+        return post.revision_number
+
+    @extend_schema_field(StageStatusSerializer(many=True))
+    def get_stages(self, post: Post) -> list[dict[str, Any]]:
+        return StageStatusSerializer(selectors.stage_statuses(post), many=True).data  # type: ignore[return-value]
+
+
+class PostCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    brand_account = serializers.IntegerField(help_text="Id of a brand account you may draft on.")
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class PostUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class DecisionRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required to request changes or reject.",
+    )
+    revision = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The revision number you reviewed; refused with 409 when it is not current.",
+    )
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Which of your stages decides (only needed when you hold both).",
+    )
+
+
+class NoteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScheduleRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    # Text, not DateTimeField: DRF would quietly read a time without offset in the server's zone.
+    scheduled_at = serializers.CharField(
+        help_text="ISO 8601 with its UTC offset, e.g. 2030-05-01T09:00:00+02:00."
+    )
+
+
+class RevisionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    created_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Revision
+        fields = ("number", "body", "created_by", "created_at")
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    author = UserSummarySerializer(read_only=True)
+    resolved_by = UserSummarySerializer(read_only=True, allow_null=True)
+    revision = serializers.IntegerField(source="revision.number", read_only=True)
+
+    class Meta:
+        model = ReviewComment
+        fields = (
+            "id",
+            "revision",
+            "parent",
+            "author",
+            "body",
+            "quote",
+            "quote_start",
+            "suggestion",
+            "resolved",
+            "resolved_by",
+            "resolved_at",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    body = serializers.CharField()
+    quote = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="A passage of the current revision the comment is about.",
+    )
+    quote_occurrence = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        default=0,
+        help_text="Which occurrence of the quote (0 = first) when it appears several times.",
+    )
+    # "parent" shadows Field.parent for the type checker only: DRF collects declared fields.
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        required=False, allow_null=True, default=None, help_text="Reply to this comment."
+    )
+    suggestion = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Replacement wording for the quote, which the author can apply.",
+    )
+
+
+class CommentResolveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    resolved = serializers.BooleanField(default=True)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ("id", "created_at", "actor", "action", "from_state", "to_state", "note", "data")
+        read_only_fields = fields
+
+
+class CheckRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    brand_account = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Check for this account…"
+    )
+    platform = serializers.ChoiceField(
+        choices=Platform.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="…or for a platform.",
+    )
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class FindingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    rule = serializers.CharField()
+    severity = serializers.ChoiceField(choices=[("hard", "hard"), ("soft", "soft")])
+    message = serializers.CharField()
+    start = serializers.IntegerField(help_text="Span start, in Unicode code points.")
+    end = serializers.IntegerField(help_text="Span end (exclusive).")
+    text = serializers.CharField()
+    legal = serializers.BooleanField(help_text="This finding adds the legal review stage.")
+
+
+class CheckResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    platform = serializers.CharField()
+    length = serializers.IntegerField()
+    max_length = serializers.IntegerField()
+    how_counted = serializers.CharField()
+    remaining = serializers.IntegerField()
+    blocks_submit = serializers.BooleanField()
+    requires_legal = serializers.BooleanField()
+    findings = FindingSerializer(many=True)
+
+
+class CrisisPauseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    brand_account = BrandAccountSummarySerializer(read_only=True, allow_null=True)
+    set_by = UserSummarySerializer(read_only=True)
+    lifted_by = UserSummarySerializer(read_only=True, allow_null=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = CrisisPause
+        fields = (
+            "id",
+            "brand_account",
+            "reason",
+            "is_active",
+            "set_by",
+            "started_at",
+            "lifted_by",
+            "lifted_at",
+            "lift_note",
+        )
+        read_only_fields = fields
+
+
+class CrisisPauseCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    brand_account = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Empty: the whole organisation."
+    )
+    reason = serializers.CharField(allow_blank=True)
+
+
+class NotificationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Notification
+        fields = ("id", "kind", "post", "message", "url", "created_at", "read_at")
+        read_only_fields = fields
+
+
+class NotificationReadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Mark these read; leave out to mark every notification read.",
+    )
+
+
+class MarkedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    marked = serializers.IntegerField()

@@ -1,0 +1,334 @@
+"""Posts, review and crisis pauses over the API, with the same rules as the pages (the same
+services and selectors). A refused transition answers 409 (state) or 403 (rule or permission)
+with a message; bad input 400; an invisible post 404. Nothing is written when refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from approvals import guidance, permissions, selectors, services
+from approvals.api import serializers as s
+from approvals.models import CrisisPause, Notification, Post, PostState
+from channels_app.models import BrandAccount
+from socialhub.api import ScopedGenericViewSet
+from socialhub.errors import InvalidInput, NotAllowed
+
+POST_FILTERS = [
+    OpenApiParameter("state", OpenApiTypes.STR, enum=PostState.values),
+    OpenApiParameter("department", OpenApiTypes.STR, description="Department slug."),
+    OpenApiParameter("brand_account", OpenApiTypes.INT),
+    OpenApiParameter("author", OpenApiTypes.STR, description='A person\'s id, or "me".'),
+]
+
+
+def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
+    payload = serializer_class(data=data)
+    payload.is_valid(raise_exception=True)
+    return dict(payload.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=POST_FILTERS, summary="Posts you may see"),
+    retrieve=extend_schema(summary="One post"),
+)
+class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    serializer_class = s.PostSerializer
+    filterset_fields: tuple[str, ...] = ()  # filters are the selector's, named in POST_FILTERS
+
+    def visible_queryset(self) -> QuerySet[Post]:
+        params = self.request.query_params
+        filters = {
+            key: params.get(key) for key in ("state", "department", "brand_account", "author")
+        }
+        if self.action != "list":
+            filters = {}
+        return selectors.post_list(user=self.request.user, filters=filters)
+
+    def _post(self) -> Post:
+        return selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.post_list(user=self.request.user).get(pk=post.pk)
+        return Response(s.PostSerializer(fresh).data, status=code)
+
+    @extend_schema(request=s.PostCreateSerializer, responses={201: s.PostSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _parsed(s.PostCreateSerializer, request.data)
+        account = BrandAccount.objects.filter(pk=data["brand_account"]).first()
+        if account is None:
+            raise InvalidInput("Choose an existing brand account.", field="brand_account")
+        post = services.post_create(actor=request.user, brand_account=account, body=data["body"])  # type: ignore[arg-type]
+        return self._answer(post, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.PostUpdateSerializer,
+        responses=s.PostSerializer,
+        summary="Save a new revision of the body",
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        post = self._post()
+        data = _parsed(s.PostUpdateSerializer, request.data)
+        post = services.post_revise(post=post, actor=request.user, body=data["body"])  # type: ignore[arg-type]
+        return self._answer(post)
+
+    # --- Transitions ----------------------------------------------------------------------------
+
+    @extend_schema(request=None, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        post = services.post_submit(post=self._post(), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(post)
+
+    def _decide(self, request: Request, decide: Any) -> Response:
+        post = self._post()
+        data = _parsed(s.DecisionRequestSerializer, request.data)
+        decide(
+            post=post,
+            actor=request.user,
+            note=data["note"],
+            revision=data["revision"],
+            stage=data["stage"],
+        )
+        return self._answer(post)
+
+    @extend_schema(request=s.DecisionRequestSerializer, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        return self._decide(request, services.post_approve)
+
+    @extend_schema(request=s.DecisionRequestSerializer, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request: Request, pk: str) -> Response:
+        return self._decide(request, services.post_request_changes)
+
+    @extend_schema(request=s.DecisionRequestSerializer, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._decide(request, services.post_reject)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        post = self._post()
+        data = _parsed(s.NoteSerializer, request.data)
+        services.post_withdraw(post=post, actor=request.user, note=data["note"])  # type: ignore[arg-type]
+        return self._answer(post)
+
+    @extend_schema(request=s.ScheduleRequestSerializer, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request: Request, pk: str) -> Response:
+        post = self._post()
+        data = _parsed(s.ScheduleRequestSerializer, request.data)
+        try:
+            when = parse_datetime(data["scheduled_at"].strip())
+        except ValueError:
+            when = None
+        if when is None:
+            raise InvalidInput(
+                "Give an ISO 8601 date and time with its offset, e.g. 2030-05-01T09:00:00+02:00.",
+                field="scheduled_at",
+            )
+        services.post_schedule(post=post, actor=request.user, scheduled_at=when)  # type: ignore[arg-type]
+        return self._answer(post)
+
+    @extend_schema(request=None, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def unschedule(self, request: Request, pk: str) -> Response:
+        post = services.post_unschedule(post=self._post(), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(post)
+
+    @extend_schema(request=None, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"], url_path="publish-now")
+    def publish_now(self, request: Request, pk: str) -> Response:
+        post = services.post_publish_now(post=self._post(), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(post)
+
+    @extend_schema(request=None, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        post = services.post_retry(post=self._post(), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(post)
+
+    # --- History and conversation ---------------------------------------------------------------
+
+    @extend_schema(responses=s.RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request: Request, pk: str) -> Response:
+        revisions = selectors.revision_list(post=self._post())
+        return Response(s.RevisionSerializer(revisions, many=True).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=s.CommentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.CommentCreateSerializer, responses={201: s.CommentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def comments(self, request: Request, pk: str) -> Response:
+        post = self._post()
+        if request.method == "GET":
+            return Response(s.CommentSerializer(selectors.comment_list(post=post), many=True).data)
+        data = _parsed(s.CommentCreateSerializer, request.data)
+        parent = None
+        if data["parent"]:
+            parent = post.comments.filter(pk=data["parent"]).first()
+            if parent is None:
+                raise InvalidInput("Reply to a comment of this post.", field="parent")
+        comment = services.comment_add(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            body=data["body"],
+            quote=data["quote"],
+            quote_occurrence=data["quote_occurrence"],
+            parent=parent,
+            suggestion=data["suggestion"],
+        )
+        comment = selectors.comment_list(post=post).get(pk=comment.pk)
+        return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CommentResolveSerializer, responses=s.CommentSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"comments/(?P<comment_id>\d+)/resolve",
+        url_name="comment-resolve",
+    )
+    def resolve_comment(self, request: Request, pk: str, comment_id: str) -> Response:
+        post = self._post()
+        comment = selectors.comment_get(post=post, pk=comment_id)
+        data = _parsed(s.CommentResolveSerializer, request.data)
+        services.comment_resolve(comment=comment, actor=request.user, resolved=data["resolved"])  # type: ignore[arg-type]
+        comment = selectors.comment_list(post=post).get(pk=comment.pk)
+        return Response(s.CommentSerializer(comment).data)
+
+    @extend_schema(responses=s.AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def audit(self, request: Request, pk: str) -> Response:
+        events = selectors.audit_list(post=self._post())
+        return Response(s.AuditEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        request=s.CheckRequestSerializer,
+        responses=s.CheckResponseSerializer,
+        summary="Guidance findings for a draft body on an account or platform",
+    )
+    @action(detail=False, methods=["post"])
+    def check(self, request: Request) -> Response:
+        data = _parsed(s.CheckRequestSerializer, request.data)
+        platform = data["platform"]
+        if data["brand_account"]:
+            account = (
+                permissions.accounts_with(
+                    request.user,
+                    [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON],
+                )
+                .filter(pk=data["brand_account"])
+                .first()
+            )
+            if account is None:
+                raise InvalidInput("Choose a brand account you work on.", field="brand_account")
+            platform = account.platform
+        if not platform:
+            raise InvalidInput("Give a brand_account or a platform.", field="brand_account")
+        result = guidance.check(body=data["body"], platform=platform)
+        payload = {
+            "platform": platform,
+            "length": result.length,
+            "max_length": result.max_length,
+            "how_counted": result.how_counted,
+            "remaining": result.remaining,
+            "blocks_submit": result.blocks_submit,
+            "requires_legal": result.requires_legal,
+            "findings": [f.as_dict(result.body) for f in result.findings],
+        }
+        return Response(s.CheckResponseSerializer(payload).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Posts waiting for a stage you decide, oldest first",
+        parameters=[
+            OpenApiParameter("department", OpenApiTypes.STR),
+            OpenApiParameter("brand_account", OpenApiTypes.INT),
+            OpenApiParameter("stage", OpenApiTypes.STR, enum=["comms", "legal"]),
+        ],
+    )
+)
+class ReviewQueueViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+    serializer_class = s.PostSerializer
+    filterset_fields: tuple[str, ...] = ()
+
+    def visible_queryset(self) -> QuerySet[Post]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no reviewer
+            return Post.objects.none()
+        if not permissions.reviewer_stages(self.request.user):
+            raise NotAllowed("Only comms and legal reviewers have a review queue.")
+        params = self.request.query_params
+        filters = {key: params.get(key) for key in ("department", "brand_account", "stage")}
+        return selectors.review_queue(user=self.request.user, filters=filters)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("active", OpenApiTypes.BOOL)],
+        summary="Crisis pauses (holding and past)",
+    )
+)
+class CrisisPauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Everyone sees pauses (the banner shows them); org admins and comms set and lift them."""
+
+    serializer_class = s.CrisisPauseSerializer
+    filterset_fields: tuple[str, ...] = ()
+
+    def visible_queryset(self) -> QuerySet[CrisisPause]:
+        raw = self.request.query_params.get("active")
+        active = {"true": True, "1": True, "false": False, "0": False}.get((raw or "").lower())
+        if raw and active is None:
+            raise InvalidInput("Use active=true or active=false.", field="active")
+        return selectors.crisis_pause_list(active=active)
+
+    @extend_schema(request=s.CrisisPauseCreateSerializer, responses={201: s.CrisisPauseSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _parsed(s.CrisisPauseCreateSerializer, request.data)
+        account = None
+        if data["brand_account"]:
+            account = BrandAccount.objects.filter(pk=data["brand_account"]).first()
+            if account is None:
+                raise InvalidInput("Choose an existing brand account.", field="brand_account")
+        pause = services.crisis_pause_set(
+            actor=request.user,  # type: ignore[arg-type]
+            reason=data["reason"],
+            brand_account=account,
+        )
+        pause = selectors.crisis_pause_get(pk=pause.pk)
+        return Response(s.CrisisPauseSerializer(pause).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.CrisisPauseSerializer)
+    @action(detail=True, methods=["post"])
+    def lift(self, request: Request, pk: str) -> Response:
+        pause = selectors.crisis_pause_get(pk=pk)
+        data = _parsed(s.NoteSerializer, request.data)
+        services.crisis_pause_lift(pause=pause, actor=request.user, note=data["note"])  # type: ignore[arg-type]
+        return Response(s.CrisisPauseSerializer(selectors.crisis_pause_get(pk=pk)).data)
+
+
+class NotificationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+    serializer_class = s.NotificationSerializer
+    filterset_fields: tuple[str, ...] = ()
+
+    def visible_queryset(self) -> QuerySet[Notification]:
+        return selectors.notification_list(user=self.request.user)
+
+    @extend_schema(request=s.NotificationReadSerializer, responses=s.MarkedSerializer)
+    @action(detail=False, methods=["post"])
+    def read(self, request: Request) -> Response:
+        data = _parsed(s.NotificationReadSerializer, request.data)
+        marked = services.notifications_mark_read(user=request.user, ids=data["ids"])  # type: ignore[arg-type]
+        return Response({"marked": marked})

@@ -1,0 +1,80 @@
+"""The content calendar's grid: weeks of days in the viewer's time zone, posts placed by their
+scheduled or published time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+
+@dataclass
+class Day:
+    date: date
+    in_range: bool
+    is_today: bool
+    posts: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Period:
+    view: str  # "week" or "month"
+    first: date  # first day shown (a Monday)
+    last: date  # last day shown (a Sunday)
+    anchor: date  # the Monday of the week, or the 1st of the month
+    previous: date
+    next: date
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) as aware datetimes in the current (the viewer's) time zone."""
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(self.first, time.min, tzinfo=zone)
+        end = datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=zone)
+        return start, end
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    return date(day.year + month_index // 12, month_index % 12 + 1, 1)
+
+
+def period_for(view: str, around: date) -> Period:
+    if view == "month":
+        anchor = around.replace(day=1)
+        following = _add_months(anchor, 1)
+        first = _monday(anchor)
+        last = _monday(following - timedelta(days=1)) + timedelta(days=6)
+        return Period("month", first, last, anchor, _add_months(anchor, -1), following)
+    anchor = _monday(around)
+    return Period(
+        "week",
+        anchor,
+        anchor + timedelta(days=6),
+        anchor,
+        anchor - timedelta(days=7),
+        anchor + timedelta(days=7),
+    )
+
+
+def weeks(period: Period, posts: Iterable[Any]) -> list[list[Day]]:
+    """Rows of seven days; each post on the day of its time in the viewer's zone."""
+    today = timezone.localdate()
+    days: dict[date, Day] = {}
+    current = period.first
+    while current <= period.last:
+        in_range = period.view == "week" or current.month == period.anchor.month
+        days[current] = Day(current, in_range, current == today)
+        current += timedelta(days=1)
+    for post in posts:
+        local = timezone.localtime(post.calendar_at).date()
+        if local in days:
+            days[local].posts.append(post)
+    ordered = list(days.values())
+    return [ordered[i : i + 7] for i in range(0, len(ordered), 7)]

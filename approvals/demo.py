@@ -1,0 +1,81 @@
+"""The workflow's part of the demo organisation: a few posts of Sam Sales at every stage, so
+each demo person finds something to do (DESIGN §7). Idempotent: once Sam has posts, nothing
+is added.
+
+It builds on the brand accounts, grants and certifications that earlier demo steps create;
+where those are missing it adds what it can and logs what it skipped, so `make run` never
+fails because of the demo.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from accounts.models import User
+from approvals import permissions, services
+from approvals.models import Post
+from socialhub.demo import demo_email
+from socialhub.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def seed_posts() -> None:
+    sme = User.objects.filter(email=demo_email("sme.sales")).first()
+    comms = User.objects.filter(email=demo_email("comms")).first()
+    if sme is None or comms is None or Post.objects.filter(author=sme).exists():
+        return
+    accounts = permissions.draftable_accounts(sme)
+    account = accounts.filter(department__slug="sales").first() or accounts.first()
+    if account is None:
+        logger.info("Demo posts skipped: sme.sales may not draft on any brand account yet.")
+        return
+    try:
+        _seed(sme, comms, account)
+    except DomainError as exc:
+        logger.warning("Demo posts stopped early: %s", exc.message)
+
+
+def _seed(sme: User, comms: User, account: object) -> None:
+    def draft(body: str) -> Post:
+        return services.post_create(actor=sme, brand_account=account, body=body)  # type: ignore[arg-type]
+
+    draft("Our revolutionary new pricing page is live — tell us what you think!")
+
+    waiting = draft(
+        "Join our webinar on Thursday at 15:00 CET: three ways to cut onboarding time. "
+        "Sign up: https://example.com/webinar"
+    )
+    services.post_submit(post=waiting, actor=sme)
+
+    legal = draft("We expect Q4 revenue to grow as our new product line launches.")
+    services.post_submit(post=legal, actor=sme)
+
+    if not permissions.can_review(comms, legal.brand_account):
+        logger.info("Demo reviews skipped: comms does not review %s yet.", account)
+        return
+    to_change = draft(
+        "We are pleased to announce that our Lyon office now offers same-day repairs."
+    )
+    services.post_submit(post=to_change, actor=sme)
+    services.comment_add(
+        post=to_change,
+        actor=comms,
+        body="Lead with the news itself: what changes for the customer?",
+        quote="We are pleased to announce",
+        suggestion="Good news for Lyon:",
+    )
+    services.post_request_changes(
+        post=to_change, actor=comms, note="See my comment on the opening, then resubmit."
+    )
+
+    ready = draft("Our support desk now opens at 8:00 on weekdays. Questions? Reply here.")
+    services.post_submit(post=ready, actor=sme)
+    services.post_approve(post=ready, actor=comms, note="Clear and useful.")
+    if permissions.can_publish(comms, ready.brand_account):
+        day = timezone.localdate() + timedelta(days=3)
+        when = datetime.combine(day, time(9, 0), tzinfo=timezone.get_current_timezone())
+        services.post_schedule(post=ready, actor=comms, scheduled_at=when)

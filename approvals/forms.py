@@ -1,0 +1,90 @@
+"""Forms for the workflow's pages. They parse input only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from approvals.models import Stage, Verdict
+from channels_app.models import BrandAccount
+
+
+class AccountChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} — {obj.get_platform_display()} ({obj.handle})"
+
+
+class ComposeForm(forms.Form):
+    brand_account = AccountChoiceField(
+        queryset=BrandAccount.objects.none(),
+        label="Brand account",
+        empty_label="Choose an account…",
+    )
+    body = forms.CharField(
+        label="Post",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+    def __init__(self, *args: Any, accounts: Any = None, fixed_account: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if fixed_account is not None:
+            # A post stays on its account; editing changes the text only.
+            del self.fields["brand_account"]
+        else:
+            self.fields["brand_account"].queryset = accounts  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    stage = forms.ChoiceField(choices=[("", "—"), *Stage.choices], required=False)
+
+
+class ScheduleForm(forms.Form):
+    scheduled_at = forms.DateTimeField(
+        label="Publish at",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone.",
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+    quote = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    # Without a pointer (or without JavaScript) the passage can be typed or pasted instead.
+    quote_typed = forms.CharField(
+        label="Passage, exactly as in the text", required=False, strip=False
+    )
+    quote_occurrence = forms.IntegerField(
+        required=False, min_value=0, initial=0, widget=forms.HiddenInput
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    suggestion = forms.CharField(
+        label="Suggested wording for the selected passage (optional)",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CrisisPauseForm(forms.Form):
+    brand_account = forms.ModelChoiceField(
+        queryset=BrandAccount.objects.order_by("display_name", "id"),
+        required=False,
+        label="Scope",
+        empty_label="The whole organisation",
+    )
+    reason = forms.CharField(
+        label="Reason (shown to everyone in the banner)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

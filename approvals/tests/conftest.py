@@ -1,0 +1,57 @@
+"""The workflow's usual setting: a sales account that sales drafts on and comms (whose
+department holds the reviewers) reviews and publishes."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+
+from accounts.models import Department, User
+from approvals.models import Post
+from approvals.tests.factories import make_account, make_post
+from channels_app.models import BrandAccount
+
+
+@pytest.fixture
+def account(sales: Department, comms_department: Department) -> BrandAccount:
+    return make_account(
+        sales,
+        display_name="Sales news",
+        drafters=[sales],
+        reviewers=[comms_department],
+        publishers=[comms_department],
+    )
+
+
+@pytest.fixture
+def draft(sme: User, account: BrandAccount) -> Post:
+    return make_post(sme, account)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """The cast's passwords are hashed once per test: a fast hasher keeps the suite quick (the
+    production hashers are not what these tests are about)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def seeded_rows(transactional_db: None) -> None:
+    """The rows data migrations create (role groups, guidance word lists), made again.
+
+    Django empties every table after each transactional test, so one that runs after another
+    finds no data-migration rows. (Serialized rollback would restore them, but not for tests
+    driven by Playwright's sync API, whose context sees a database connection without the
+    serialized copy — and then also skips recreating content types on flush.)
+    """
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import GROUP_NAMES
+
+    for name in GROUP_NAMES.values():
+        Group.objects.get_or_create(name=name)
+    seed = importlib.import_module("approvals.migrations.0003_default_guidance_terms")
+    seed.seed(apps, None)

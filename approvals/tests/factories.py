@@ -1,0 +1,87 @@
+"""Building blocks for workflow tests. Posts are made and moved through the real services, so a
+test starts from a state the product itself can reach."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Department, User
+from approvals import services
+from approvals.models import Post, PostState
+from channels_app.models import BrandAccount
+from socialhub import authz
+
+_handles = itertools.count(1)
+
+
+def make_account(
+    department: Department,
+    *,
+    platform: str = "internal",
+    display_name: str = "",
+    drafters: list[Department] | None = None,
+    reviewers: list[Department] | None = None,
+    publishers: list[Department] | None = None,
+) -> BrandAccount:
+    """A brand account; draft, review and publish granted to the given departments' groups."""
+    number = next(_handles)
+    account = BrandAccount.objects.create(
+        platform=platform,
+        handle=f"account-{number}",
+        display_name=display_name or f"Account {number}",
+        department=department,
+    )
+    for perm, departments in (
+        ("draft_on", drafters if drafters is not None else [department]),
+        ("review_on", reviewers or []),
+        ("publish_on", publishers or []),
+    ):
+        for granted in departments:
+            authz.grant_to_group(perm, granted.group, account)
+    return account
+
+
+def make_post(
+    author: User, account: BrandAccount, body: str = "Our support desk opens at 8."
+) -> Post:
+    return services.post_create(actor=author, brand_account=account, body=body)
+
+
+def submitted_post(author: User, account: BrandAccount, body: str = "Our desk opens at 8.") -> Post:
+    post = make_post(author, account, body)
+    return services.post_submit(post=post, actor=author)
+
+
+def approved_post(
+    author: User, account: BrandAccount, reviewer: User, body: str = "Our desk opens at 8."
+) -> Post:
+    post = submitted_post(author, account, body)
+    services.post_approve(post=post, actor=reviewer)
+    return Post.objects.get(pk=post.pk)
+
+
+def scheduled_post(
+    author: User,
+    account: BrandAccount,
+    reviewer: User,
+    *,
+    at: Any = None,
+    body: str = "Our desk opens at 8.",
+) -> Post:
+    post = approved_post(author, account, reviewer, body)
+    when = at or timezone.now() + timedelta(hours=2)
+    return services.post_schedule(post=post, actor=reviewer, scheduled_at=when)
+
+
+def force_state(post: Post, state: str) -> Post:
+    """Put a post in a state directly, for tests of the transition table alone."""
+    Post.objects.filter(pk=post.pk).update(state=state)
+    post.refresh_from_db()
+    return post
+
+
+ALL_STATES = list(PostState.values)

@@ -1,0 +1,23 @@
+"""The workflow's demo posts: one at every stage, added once."""
+
+from __future__ import annotations
+
+from approvals.models import Post, ReviewComment
+from socialhub.demo import seed_demo
+
+
+def test_demo_posts_cover_the_workflow_and_are_added_once(db: None) -> None:
+    seed_demo()
+    first = Post.objects.count()
+    assert first > 0
+    seed_demo()
+    assert Post.objects.count() == first
+
+    states = sorted(Post.objects.values_list("state", flat=True))
+    assert states == ["changes_requested", "draft", "in_review", "in_review", "scheduled"]
+    assert Post.objects.get(state="in_review", legal_required=True)
+    comment = ReviewComment.objects.get()
+    assert (comment.quote, comment.suggestion) == (
+        "We are pleased to announce",
+        "Good news for Lyon:",
+    )
