@@ -319,7 +319,13 @@ def images_for_revision(revision: Revision) -> list[Image]:
     """
     rows = MediaAttachment.objects.filter(revision=revision).order_by("order")
     return [
-        Image(data=read_stored(row.file.name), content_type=row.content_type, alt_text=row.alt_text)
+        Image(
+            data=read_stored(row.file.name),
+            content_type=row.content_type,
+            alt_text=row.alt_text,
+            width=row.width,
+            height=row.height,
+        )
         for row in rows
     ]
 
