@@ -360,6 +360,8 @@ def home_summary(*, user: Any) -> dict[str, Any]:
 
 def media_list(*, post: Post) -> QuerySet[MediaAttachment]:
     """The images of the post's current revision, in order (one query)."""
+    if post.current_revision_id is None:
+        return MediaAttachment.objects.none()
     return MediaAttachment.objects.filter(revision_id=post.current_revision_id).order_by("order")
 
 

@@ -624,7 +624,10 @@ def comment_apply(request: HttpRequest, pk: int, comment_id: int) -> HttpRespons
 # --- Images ---------------------------------------------------------------------------------------
 
 
-def _stream(name: str, content_type: str, etag: str, request: HttpRequest) -> HttpResponse:
+def _stream(
+    name: str, content_type: str, etag: str, request: HttpRequest
+) -> HttpResponse | FileResponse:
+    response: HttpResponse | FileResponse
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
@@ -638,7 +641,7 @@ def _stream(name: str, content_type: str, etag: str, request: HttpRequest) -> Ht
 
 @login_required
 @require_GET
-def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse:
+def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
     """An image of a post, streamed to people who may see the post (404 for anyone else: the
     storage itself never serves it, so there is no address to guess)."""
     post = selectors.post_get(user=request.user, pk=pk)
@@ -648,7 +651,7 @@ def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def media_thumbnail(request: HttpRequest, pk: int, media_id: int) -> HttpResponse:
+def media_thumbnail(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
     post = selectors.post_get(user=request.user, pk=pk)
     image = selectors.media_get(post=post, pk=media_id)
     content_type = PNG if image.thumbnail.name.endswith(".png") else JPEG

@@ -15,6 +15,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -243,9 +244,7 @@ class BlueskyConnector(Connector):
     def _images_embed(self, credentials: Credentials, payload: PostPayload) -> dict[str, Any]:
         entries = []
         for image in payload.images:
-            blob = self.upload_once(
-                payload, image, lambda image=image: self._upload_blob(credentials, image)
-            )
+            blob = self.upload_once(payload, image, partial(self._upload_blob, credentials, image))
             entry: dict[str, Any] = {"alt": image.alt_text, "image": json.loads(blob)}
             if image.width and image.height:
                 entry["aspectRatio"] = {"width": image.width, "height": image.height}

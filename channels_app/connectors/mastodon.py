@@ -9,6 +9,7 @@ older than that window is caught too.
 from __future__ import annotations
 
 import time
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,7 +146,7 @@ class MastodonConnector(Connector):
     def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
         self.check_images(payload)
         media_ids = [
-            self.upload_once(payload, image, lambda image=image: self._upload(credentials, image))
+            self.upload_once(payload, image, partial(self._upload, credentials, image))
             for image in payload.images
         ]
         status_body: dict[str, Any] = {"status": payload.text, "visibility": "public"}
