@@ -54,6 +54,10 @@
         var down = item.querySelector("[data-move=down]");
         if (up) { up.disabled = index === 0; }
         if (down) { down.disabled = index === items.length - 1; }
+        // Buttons name their image by its current place, for screen readers and voice control.
+        item.querySelectorAll(".media-buttons button").forEach(function (b) {
+          b.setAttribute("aria-label", b.textContent + " image " + (index + 1));
+        });
       });
       input.files = transfer.files;
       orderField.value = tokens.join(",");
@@ -80,7 +84,6 @@
       var fields = item.querySelector(".media-fields");
       var buttons = document.createElement("div");
       buttons.className = "media-buttons";
-      var number = function () { return item.querySelector("[data-number]").textContent; };
       buttons.appendChild(button("Move up", "up", function () {
         if (item.previousElementSibling) { list.insertBefore(item, item.previousElementSibling); }
         changed();
@@ -102,9 +105,6 @@
       remove.className = "danger";
       buttons.appendChild(remove);
       fields.appendChild(buttons);
-      buttons.querySelectorAll("button").forEach(function (b) {
-        b.setAttribute("aria-label", b.textContent + " image " + number());
-      });
       var alt = item.querySelector("[data-alt]");
       alt.addEventListener("input", function () {
         document.body.dispatchEvent(new Event("images-changed"));
