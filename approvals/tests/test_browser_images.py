@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
@@ -50,8 +50,8 @@ def test_attach_describe_submit_review_approve(
     page.set_input_files(
         "#id_images",
         [
-            {"name": "stand.jpg", "mimeType": "image/jpeg", "buffer": gps_photo()},
-            {"name": "view.png", "mimeType": "image/png", "buffer": picture(seed=4)},
+            FilePayload(name="stand.jpg", mimeType="image/jpeg", buffer=gps_photo()),
+            FilePayload(name="view.png", mimeType="image/png", buffer=picture(seed=4)),
         ],
     )
     items = page.locator("[data-media-items] .media-item")
