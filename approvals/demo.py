@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from io import BytesIO
 
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import User
 from approvals import permissions, services
@@ -39,15 +41,38 @@ def seed_posts() -> None:
         logger.warning("Demo posts stopped early: %s", exc.message)
 
 
+def _picture(caption: str, colour: tuple[int, int, int]) -> bytes:
+    """A simple banner for the demo posts' images, drawn here (nothing downloaded)."""
+    image = Image.new("RGB", (800, 450), colour)
+    drawing = ImageDraw.Draw(image)
+    drawing.rectangle((40, 40, 760, 410), outline=(255, 255, 255), width=6)
+    drawing.text((80, 200), caption, fill=(255, 255, 255), font_size=40)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def _seed(sme: User, comms: User, account: object) -> None:
-    def draft(body: str) -> Post:
-        return services.post_create(actor=sme, brand_account=account, body=body)  # type: ignore[arg-type]
+    def draft(body: str, image: tuple[str, str, tuple[int, int, int]] | None = None) -> Post:
+        uploads = [(_picture(image[0], image[2]), "banner.png")] if image else []
+        return services.post_create(
+            actor=sme,
+            brand_account=account,  # type: ignore[arg-type]
+            body=body,
+            uploads=uploads,
+            alt_texts=[image[1]] if image else [],
+        )
 
     draft("Our revolutionary new pricing page is live — tell us what you think!")
 
     waiting = draft(
         "Join our webinar on Thursday at 15:00 CET: three ways to cut onboarding time. "
-        "Sign up: https://example.com/webinar"
+        "Sign up: https://example.com/webinar",
+        image=(
+            "Webinar: Thursday 15:00 CET",
+            "Banner: webinar on Thursday at 15:00 CET, three ways to cut onboarding time",
+            (30, 90, 160),
+        ),
     )
     services.post_submit(post=waiting, actor=sme)
 
@@ -72,7 +97,10 @@ def _seed(sme: User, comms: User, account: object) -> None:
         post=to_change, actor=comms, note="See my comment on the opening, then resubmit."
     )
 
-    ready = draft("Our support desk now opens at 8:00 on weekdays. Questions? Reply here.")
+    ready = draft(
+        "Our support desk now opens at 8:00 on weekdays. Questions? Reply here.",
+        image=("Support desk: from 8:00", "", (20, 130, 90)),  # no alt text: a finding to see
+    )
     services.post_submit(post=ready, actor=sme)
     services.post_approve(post=ready, actor=comms, note="Clear and useful.")
     if permissions.can_publish(comms, ready.brand_account):

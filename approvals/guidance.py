@@ -32,6 +32,8 @@ class Rule:
     SPONSORED_WITHOUT_DISCLOSURE = "sponsored_without_disclosure"
     SENSITIVE = "sensitive"
     HASHTAGS = "hashtags"
+    IMAGE_ALT_TEXT = "image_alt_text"
+    IMAGE_COUNT = "image_count"
 
 
 # More hashtags than this reads as spam on the platform (platforms' own advice: one or two on X,
@@ -66,6 +68,7 @@ class Finding:
     start: int
     end: int
     legal: bool = False  # this finding switches on the legal review stage
+    image: int | None = None  # the image (1-based) a finding about images refers to
 
     @property
     def is_hard(self) -> bool:
@@ -80,6 +83,7 @@ class Finding:
             "end": self.end,
             "text": body[self.start : self.end],
             "legal": self.legal,
+            "image": self.image,
         }
 
 
@@ -236,19 +240,55 @@ def _term_findings(body: str, terms: Sequence[Term]) -> list[Finding]:
     return findings
 
 
+def _image_findings(alt_texts: Sequence[str], platform: str, rules: PlatformRules) -> list[Finding]:
+    """More images than the platform takes blocks submit; an image without alt text is advice
+    (people who use screen readers, and everyone on a slow connection, get nothing from it)."""
+    findings: list[Finding] = []
+    label = Platform(platform).label
+    if len(alt_texts) > rules.max_images:
+        over = len(alt_texts) - rules.max_images
+        findings.append(
+            Finding(
+                Rule.IMAGE_COUNT,
+                Severity.HARD,
+                f"{len(alt_texts)} images: {label} takes at most {rules.max_images}. "
+                f"Remove {over} so it can be submitted.",
+                0,
+                0,
+                image=rules.max_images + 1,
+            )
+        )
+    for number, alt_text in enumerate(alt_texts, start=1):
+        if not alt_text.strip():
+            findings.append(
+                Finding(
+                    Rule.IMAGE_ALT_TEXT,
+                    Severity.SOFT,
+                    f"Image {number} has no alt text. Describe what it shows for people who use "
+                    "screen readers.",
+                    0,
+                    0,
+                    image=number,
+                )
+            )
+    return findings
+
+
 def check(
     *,
     body: str,
     platform: str,
     terms: Sequence[Term] | None = None,
     max_length: int | None = None,
+    alt_texts: Sequence[str] = (),
 ) -> GuidanceResult:
-    """Every finding for a body on a platform. terms defaults to the active word lists."""
+    """Every finding for a body on a platform. terms defaults to the active word lists;
+    alt_texts are the post's images' alt texts, in order (one entry per image)."""
     if terms is None:
         terms = active_terms()
     rules = rules_for(platform, max_length=max_length)
     findings: list[Finding] = []
-    if not body.strip():
+    if not body.strip() and not alt_texts:  # images alone make a post
         findings.append(
             Finding(Rule.EMPTY, Severity.HARD, "The post is empty: write something first.", 0, 0)
         )
@@ -259,7 +299,8 @@ def check(
     hashtags = _hashtag_finding(body, platform)
     if hashtags:
         findings.append(hashtags)
-    findings.sort(key=lambda f: (f.severity != Severity.HARD, f.start, f.end))
+    findings.extend(_image_findings(alt_texts, platform, rules))
+    findings.sort(key=lambda f: (f.severity != Severity.HARD, f.start, f.end, f.image or 0))
     return GuidanceResult(
         body=body,
         platform=platform,

@@ -378,3 +378,65 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# --- Images on posts (docs/media.md) -----------------------------------------------------------
+
+
+class MediaAttachment(AppendOnlyModel):
+    """One image of one revision, with its alt text and place in the post.
+
+    Attachments belong to a revision like its body: a new revision copies the rows it keeps
+    (same stored file, possibly new alt text or order), so every revision shows exactly what was
+    reviewed. The stored file is the re-encoded image without metadata; its checksum names the
+    image across revisions (one image appears once per revision).
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="media")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="media")
+    # Storage names, never served by the storage itself: approvals.views.media_file streams them
+    # to people who may see the post.
+    file = models.FileField(max_length=255)
+    thumbnail = models.FileField(max_length=255)
+    alt_text = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    bytes = models.PositiveIntegerField(help_text="Size of the stored file.")
+    content_type = models.CharField(max_length=32)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the stored file.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("revision", "order")
+        constraints = (
+            models.UniqueConstraint(fields=("revision", "order"), name="approvals_media_order"),
+            models.UniqueConstraint(
+                fields=("revision", "checksum"), name="approvals_media_once_per_revision"
+            ),
+        )
+        indexes = (models.Index(fields=("post", "checksum"), name="approvals_media_post_sum"),)
+
+    def __str__(self) -> str:
+        return f"Image {self.order + 1} of post #{self.post_id} revision {self.revision_id}"
+
+    @property
+    def number(self) -> int:
+        """1-based, as people count images."""
+        return self.order + 1
+
+
+class PlatformMediaUpload(models.Model):
+    """An image a platform accepted during a publish attempt: the platform's reference to it
+    (media id, image URN, blob), so a retry attaches it instead of uploading it again."""
+
+    key = models.CharField(max_length=64, unique=True)
+    platform = models.CharField(max_length=16)
+    reference = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.platform} upload {self.key[:12]}"

@@ -14,6 +14,7 @@ from approvals.models import (
     AuditEvent,
     CrisisPause,
     Decision,
+    MediaAttachment,
     Notification,
     Post,
     PostState,
@@ -261,9 +262,13 @@ def calendar_posts(
         posts = posts.filter(department__slug=department)
     if brand_account:
         posts = posts.filter(brand_account_id=_int_or_400(brand_account, "brand_account"))
-    return posts.select_related(
-        "brand_account", "department", "author", "current_revision"
-    ).order_by("calendar_at", "id")
+    # One more query, whatever the number of posts: the images of each current revision, for
+    # the calendar's thumbnails.
+    return (
+        posts.select_related("brand_account", "department", "author", "current_revision")
+        .prefetch_related("current_revision__media")
+        .order_by("calendar_at", "id")
+    )
 
 
 def calendar_filter_choices(*, user: Any) -> tuple[list[Any], list[BrandAccount]]:
@@ -348,3 +353,34 @@ def home_summary(*, user: Any) -> dict[str, Any]:
         queue = review_queue(user=user).aggregate(n=Count("pk"), oldest=Min("submitted_at"))
         summary["queue"] = queue
     return summary
+
+
+# --- Images -----------------------------------------------------------------------------------
+
+
+def media_list(*, post: Post) -> QuerySet[MediaAttachment]:
+    """The images of the post's current revision, in order (one query)."""
+    if post.current_revision_id is None:
+        return MediaAttachment.objects.none()
+    return MediaAttachment.objects.filter(revision_id=post.current_revision_id).order_by("order")
+
+
+def media_of_revision(*, revision: Revision) -> QuerySet[MediaAttachment]:
+    return MediaAttachment.objects.filter(revision=revision).order_by("order")
+
+
+def media_get(*, post: Post, pk: Any) -> MediaAttachment:
+    """One image of a post the caller sees (of any of its revisions: reviewers compare them);
+    404 for an image of another post."""
+    return authz.get_visible_or_404(
+        MediaAttachment.objects.select_related("revision"), pk=pk, post=post
+    )
+
+
+def media_current(*, post: Post, pk: Any) -> MediaAttachment:
+    """The current revision's row for the image that attachment pk shows (attachment ids change
+    with each revision; the image, named by its checksum, stays). 404 when it is gone."""
+    any_revision = media_get(post=post, pk=pk)
+    return authz.get_visible_or_404(
+        media_list(post=post).select_related("revision"), checksum=any_revision.checksum
+    )

@@ -10,6 +10,8 @@ event. State changes go through approvals.state_machine.perform_transition.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +20,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Department
-from approvals import guidance, handover, notifications, permissions
+from approvals import guidance, handover, media, notifications, permissions
 from approvals.audit import audit_record
 from approvals.models import (
     CrisisPause,
     Decision,
+    MediaAttachment,
     Notification,
     Post,
     PostState,
@@ -33,6 +36,8 @@ from approvals.models import (
 )
 from approvals.state_machine import Action, perform_transition, refusal_message, target_state
 from channels_app.models import BrandAccount
+from channels_app.platforms import Platform
+from channels_app.rules import rules_for
 from socialhub import authz
 from socialhub.errors import Conflict, InvalidInput, NotAllowed
 from training import requirements as training_requirements
@@ -163,18 +168,38 @@ def _choose_department(author: Any, account: BrandAccount) -> Department:
     return memberships[0].department
 
 
+def _by_order(row: MediaAttachment) -> int:
+    return row.order
+
+
 # --- Drafting -----------------------------------------------------------------------------------
 
 
-def post_create(*, actor: User, brand_account: BrandAccount, body: str) -> Post:
-    """A new draft with its first revision."""
+def post_create(
+    *,
+    actor: User,
+    brand_account: BrandAccount,
+    body: str,
+    uploads: Sequence[tuple[Any, str]] = (),
+    alt_texts: Sequence[str] = (),
+) -> Post:
+    """A new draft with its first revision (and its images: uploads are (file, name) pairs,
+    alt_texts their alt texts in the same order)."""
     _require_draft_permission(actor, brand_account)
     _require_active_account(brand_account)
     body = _clean_body(body)
+    platform = brand_account.platform
+    cleaned = _prepare_uploads(uploads, platform) if uploads else []
+    choices = [
+        ImageChoice(new=index, alt_text=alt_texts[index] if index < len(alt_texts) else "")
+        for index in range(len(cleaned))
+    ]
+    planned = _plan_images(choices, [], cleaned, platform)
     department = _choose_department(actor, brand_account)
     with transaction.atomic():
         post = Post.objects.create(brand_account=brand_account, department=department, author=actor)
         revision = Revision.objects.create(post=post, number=1, body=body, created_by=actor)
+        rows = _copy_images(post, revision, None, planned, actor)
         Post.objects.filter(pk=post.pk).update(current_revision=revision)
         post.current_revision = revision
         audit_record(
@@ -183,31 +208,279 @@ def post_create(*, actor: User, brand_account: BrandAccount, body: str) -> Post:
             target=post,
             department=department,
             to_state=post.state,
-            data={"revision": 1, "brand_account": brand_account.pk},
+            data={"revision": 1, "brand_account": brand_account.pk, "images": len(rows)},
         )
     return post
 
 
-def post_revise(*, post: Post, actor: User, body: str) -> Post:
-    """Save the body as the next numbered revision. Approvals of earlier revisions no longer
-    count; an approved post goes back to review. An unchanged body saves nothing."""
+@dataclass(frozen=True)
+class ImageChoice:
+    """One image of the next revision, in its place: an image of the current revision (by its
+    checksum) or a new upload (by its index in the uploads given to post_revise)."""
+
+    checksum: str = ""
+    new: int | None = None
+    alt_text: str = ""
+
+
+# The images of the next revision: a list, or a function of the current revision's images.
+ImagePlan = Sequence[ImageChoice] | Callable[[list[MediaAttachment]], Sequence[ImageChoice]]
+
+
+@dataclass(frozen=True)
+class _PlannedImage:
+    alt_text: str
+    row: MediaAttachment | None = None  # kept from the current revision
+    clean: media.CleanImage | None = None  # or uploaded now
+
+
+def current_images(post: Post) -> list[MediaAttachment]:
+    if post.current_revision_id is None:
+        return []
+    return list(MediaAttachment.objects.filter(revision_id=post.current_revision_id))
+
+
+def _clean_alt_text(alt_text: Any, platform: str, number: int) -> str:
+    if not isinstance(alt_text, str | type(None)):
+        raise InvalidInput("Alt text must be text.", field="alt_text")
+    alt_text = (alt_text or "").replace("\r\n", "\n").strip()
+    limit = rules_for(platform).max_alt_text
+    if len(alt_text) > limit:
+        raise InvalidInput(
+            f"The alt text of image {number} is {len(alt_text)} characters long; "
+            f"{Platform(platform).label} takes up to {limit}.",
+            field="alt_text",
+        )
+    return alt_text
+
+
+def _prepare_uploads(uploads: Sequence[tuple[Any, str]], platform: str) -> list[media.CleanImage]:
+    """Every upload checked and cleaned (Pillow) before any lock is taken or anything stored."""
+    return [media.clean_image(file, platform=platform, name=name) for file, name in uploads]
+
+
+def _plan_images(
+    choices: Sequence[ImageChoice],
+    current: list[MediaAttachment],
+    cleaned: list[media.CleanImage],
+    platform: str,
+) -> list[_PlannedImage]:
+    rules = rules_for(platform)
+    label = Platform(platform).label
+    if len(choices) > rules.max_images:
+        raise InvalidInput(
+            f"{label} takes at most {rules.max_images} images; this post would have "
+            f"{len(choices)}. Remove {len(choices) - rules.max_images}.",
+            field="images",
+            code="too_many_images",
+        )
+    by_checksum = {row.checksum: row for row in current}
+    planned: list[_PlannedImage] = []
+    seen: set[str] = set()
+    for number, choice in enumerate(choices, start=1):
+        alt_text = _clean_alt_text(choice.alt_text, platform, number)
+        if choice.new is not None:
+            if not 0 <= choice.new < len(cleaned):
+                raise InvalidInput("An image refers to no upload.", field="images")
+            clean = cleaned[choice.new]
+            checksum = clean.checksum
+            item = _PlannedImage(alt_text=alt_text, clean=clean)
+        else:
+            row = by_checksum.get(choice.checksum)
+            if row is None:
+                raise Conflict(
+                    "That image is no longer on the post (someone changed it). Reload the page.",
+                    code="image_gone",
+                )
+            checksum = row.checksum
+            item = _PlannedImage(alt_text=alt_text, row=row)
+        if checksum in seen:
+            raise InvalidInput(
+                f"Image {number} is already on this post; each image appears once.",
+                field="images",
+                code="duplicate_image",
+            )
+        seen.add(checksum)
+        planned.append(item)
+    return planned
+
+
+def _same_images(planned: list[_PlannedImage], current: list[MediaAttachment]) -> bool:
+    if len(planned) != len(current):
+        return False
+    ordered = sorted(current, key=lambda row: row.order)
+    return all(
+        item.row is not None and item.row.pk == row.pk and item.alt_text == row.alt_text
+        for item, row in zip(planned, ordered, strict=True)
+    )
+
+
+def post_revise(
+    *,
+    post: Post,
+    actor: User,
+    body: str | None = None,
+    images: ImagePlan | None = None,
+    uploads: Sequence[tuple[Any, str]] = (),
+) -> Post:
+    """Save the next numbered revision: a new body, new images (their order and alt text), or
+    both. Approvals of earlier revisions no longer count; an approved post goes back to review.
+    Nothing changed saves nothing.
+
+    body None keeps the text; images None keeps the images. uploads are (file, name) pairs that
+    ImageChoice.new points at; each is checked and cleaned before anything is written.
+    """
     _require_author(actor, post, "edit")
     _require_draft_permission(actor, post.brand_account)
-    body = _clean_body(body)
+    clean_body = _clean_body(body) if body is not None else None
+    platform = post.brand_account.platform
+    cleaned = _prepare_uploads(uploads, platform) if uploads else []
     with transaction.atomic():
         locked = _lock(post)
         _require_state(locked, Action.REVISE)
-        if locked.current_revision is not None and body == locked.current_revision.body:
+        new_body = clean_body if clean_body is not None else locked.body
+        planned: list[_PlannedImage] | None = None
+        if images is not None:
+            current = sorted(current_images(locked), key=lambda row: row.order)
+            choices = images(current) if callable(images) else images
+            planned = _plan_images(choices, current, cleaned, platform)
+            if _same_images(planned, current):
+                planned = None
+        if new_body == locked.body and planned is None:
             return locked
-        return _save_revision(locked, actor=actor, body=body)
+        return _save_revision(locked, actor=actor, body=new_body, images=planned)
+
+
+def _choices(current: list[MediaAttachment]) -> list[ImageChoice]:
+    return [ImageChoice(checksum=row.checksum, alt_text=row.alt_text) for row in current]
+
+
+def post_media_add(
+    *, post: Post, actor: User, uploads: Sequence[tuple[Any, str]], alt_texts: Sequence[str] = ()
+) -> Post:
+    """Attach images after the post's current ones: one new revision for all of them."""
+    if not uploads:
+        raise InvalidInput("Choose at least one image to upload.", field="images")
+
+    def plan(current: list[MediaAttachment]) -> list[ImageChoice]:
+        added = [
+            ImageChoice(new=index, alt_text=alt_texts[index] if index < len(alt_texts) else "")
+            for index in range(len(uploads))
+        ]
+        return _choices(current) + added
+
+    return post_revise(post=post, actor=actor, images=plan, uploads=uploads)
+
+
+def post_media_update(
+    *,
+    post: Post,
+    actor: User,
+    checksum: str,
+    alt_text: str | None = None,
+    position: int | None = None,
+) -> Post:
+    """Change one image's alt text and/or move it to another place (0-based): a new revision."""
+    if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
+        raise InvalidInput("The order must be a whole number.", field="order")
+
+    def plan(current: list[MediaAttachment]) -> list[ImageChoice]:
+        choices = _choices(current)
+        index = next((i for i, c in enumerate(choices) if c.checksum == checksum), None)
+        if index is None:
+            raise Conflict("That image is no longer on the post. Reload it.", code="image_gone")
+        choice = choices.pop(index)
+        if alt_text is not None:
+            choice = ImageChoice(checksum=choice.checksum, alt_text=alt_text)
+        target = index if position is None else position
+        if not 0 <= target <= len(choices):
+            raise InvalidInput(f"The order must be between 0 and {len(choices)}.", field="order")
+        choices.insert(target, choice)
+        return choices
+
+    return post_revise(post=post, actor=actor, images=plan)
+
+
+def post_media_remove(*, post: Post, actor: User, checksum: str) -> Post:
+    """Take one image off the post: a new revision without it (earlier ones keep it)."""
+
+    def plan(current: list[MediaAttachment]) -> list[ImageChoice]:
+        choices = _choices(current)
+        remaining = [c for c in choices if c.checksum != checksum]
+        if len(remaining) == len(choices):
+            raise Conflict("That image is no longer on the post. Reload it.", code="image_gone")
+        return remaining
+
+    return post_revise(post=post, actor=actor, images=plan)
+
+
+def _copy_images(
+    locked: Post,
+    revision: Revision,
+    previous: Revision | None,
+    planned: list[_PlannedImage] | None,
+    actor: User,
+) -> list[MediaAttachment]:
+    """The new revision's image rows: planned ones (files of new uploads stored now, after every
+    check passed), or else the previous revision's, carried over as they were."""
+    if planned is None:
+        kept = MediaAttachment.objects.filter(revision=previous) if previous else []
+        planned = [_PlannedImage(alt_text=row.alt_text, row=row) for row in kept]
+    rows = []
+    for order, item in enumerate(planned):
+        if item.row is not None:
+            source = item.row
+            rows.append(
+                MediaAttachment(
+                    post=locked,
+                    revision=revision,
+                    file=source.file.name,
+                    thumbnail=source.thumbnail.name,
+                    alt_text=item.alt_text,
+                    order=order,
+                    width=source.width,
+                    height=source.height,
+                    bytes=source.bytes,
+                    content_type=source.content_type,
+                    checksum=source.checksum,
+                    uploaded_by_id=source.uploaded_by_id,
+                )
+            )
+        elif item.clean is not None:
+            file_name, thumbnail_name = media.store(item.clean, post_id=locked.pk)
+            rows.append(
+                MediaAttachment(
+                    post=locked,
+                    revision=revision,
+                    file=file_name,
+                    thumbnail=thumbnail_name,
+                    alt_text=item.alt_text,
+                    order=order,
+                    width=item.clean.width,
+                    height=item.clean.height,
+                    bytes=len(item.clean.data),
+                    content_type=item.clean.content_type,
+                    checksum=item.clean.checksum,
+                    uploaded_by=actor,
+                )
+            )
+    return MediaAttachment.objects.bulk_create(rows)
 
 
 def _save_revision(
-    locked: Post, *, actor: User, body: str, data: dict[str, Any] | None = None
+    locked: Post,
+    *,
+    actor: User,
+    body: str,
+    data: dict[str, Any] | None = None,
+    images: list[_PlannedImage] | None = None,
 ) -> Post:
     previous = locked.current_revision
     number = locked.revision_number + 1
     revision = Revision.objects.create(post=locked, number=number, body=body, created_by=actor)
+    rows = _copy_images(locked, revision, previous, images, actor)
+    # The trail says when the images changed, and how many the revision has then.
+    image_data: dict[str, Any] = {"images": len(rows)} if images is not None else {}
     voided = (
         list(
             Decision.objects.filter(revision=previous, verdict=Verdict.APPROVE).values_list(
@@ -221,7 +494,11 @@ def _save_revision(
     under_review = locked.state in (PostState.IN_REVIEW, PostState.APPROVED)
     if under_review:
         # The stages follow the new text: a sensitive term added or removed switches legal.
-        result = guidance.check(body=body, platform=locked.brand_account.platform)
+        result = guidance.check(
+            body=body,
+            platform=locked.brand_account.platform,
+            alt_texts=[row.alt_text for row in rows],
+        )
         fields["legal_required"] = result.requires_legal
         fields["submitted_at"] = timezone.now()
         fields["approved_at"] = None
@@ -229,7 +506,7 @@ def _save_revision(
         post=locked,
         action=Action.REVISE,
         actor=actor,
-        data={"revision": number, "voided_approvals": voided, **(data or {})},
+        data={"revision": number, "voided_approvals": voided, **image_data, **(data or {})},
         fields=fields,
     )
     if under_review:
@@ -252,7 +529,11 @@ def post_submit(*, post: Post, actor: User) -> Post:
                 "Before you can submit: " + " ".join(item.message for item in missing),
                 code="requirements_missing",
             )
-        result = guidance.check(body=locked.body, platform=account.platform)
+        result = guidance.check(
+            body=locked.body,
+            platform=account.platform,
+            alt_texts=[row.alt_text for row in sorted(current_images(locked), key=_by_order)],
+        )
         if result.blocks_submit:
             raise NotAllowed(
                 "Fix this before submitting: " + " ".join(f.message for f in result.hard),

@@ -18,6 +18,12 @@ urlpatterns = [
     path("posts/<int:pk>/unschedule/", views.post_unschedule, name="post_unschedule"),
     path("posts/<int:pk>/publish-now/", views.post_publish_now, name="post_publish_now"),
     path("posts/<int:pk>/retry/", views.post_retry, name="post_retry"),
+    path("posts/<int:pk>/media/<int:media_id>/", views.media_file, name="media_file"),
+    path(
+        "posts/<int:pk>/media/<int:media_id>/thumbnail/",
+        views.media_thumbnail,
+        name="media_thumbnail",
+    ),
     path("posts/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path(
         "posts/<int:pk>/comments/<int:comment_id>/resolve/",

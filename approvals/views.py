@@ -11,11 +11,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from approvals import content_calendar as calendar_grid
 from approvals import guidance, permissions, selectors, services
@@ -27,9 +27,12 @@ from approvals.forms import (
     NoteForm,
     ScheduleForm,
 )
-from approvals.models import Post, PostState, Verdict
+from approvals.media import FORMAT_LABELS, human_size, open_stored
+from approvals.models import MediaAttachment, Post, PostState, Verdict
 from approvals.revision_diff import has_changes, word_diff
+from approvals.services import ImageChoice
 from approvals.state_machine import EDITABLE_STATES, TRANSITIONS, Action, refusal_message
+from channels_app.rules import GIF, JPEG, PNG, WEBP, rules_for
 from socialhub.errors import Conflict, DomainError, NotAllowed
 from training import requirements as training_requirements
 
@@ -62,9 +65,15 @@ def _post_flags(user: Any, post: Post) -> dict[str, bool]:
 
 
 def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str, Any]:
-    result = guidance.check(body=post.body, platform=post.brand_account.platform)
+    images = list(selectors.media_list(post=post))
+    result = guidance.check(
+        body=post.body,
+        platform=post.brand_account.platform,
+        alt_texts=[image.alt_text for image in images],
+    )
     context = {
         "post": post,
+        "images": images,
         "flags": _post_flags(request.user, post),
         "stages": selectors.stage_statuses(post),
         "timeline": selectors.timeline(post=post),
@@ -147,14 +156,84 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 # --- Compose and edit -----------------------------------------------------------------------------
 
 
-def _guidance_context(user: Any, account: Any, body: str) -> dict[str, Any]:
+def _guidance_context(
+    user: Any, account: Any, body: str, alt_texts: list[str] | None = None
+) -> dict[str, Any]:
     if account is None:
-        return {"result": None, "account": None, "missing": []}
+        return {"result": None, "account": None, "missing": [], "media_rules": None}
     return {
-        "result": guidance.check(body=body, platform=account.platform),
+        "result": guidance.check(body=body, platform=account.platform, alt_texts=alt_texts or []),
         "account": account,
         "missing": training_requirements.missing_requirements(user, account),
+        "media_rules": _media_rules(account.platform),
     }
+
+
+def _media_rules(platform: str) -> dict[str, Any]:
+    """What the compose page says about images on the platform (and sets as limits)."""
+    rules = rules_for(platform)
+    types = [t for t in (JPEG, PNG, GIF, WEBP) if t in rules.image_types]
+    return {
+        "max_images": rules.max_images,
+        "max_bytes": rules.max_image_bytes,
+        "max_size": human_size(rules.max_image_bytes),
+        "max_pixels": rules.max_image_pixels,
+        "max_alt_text": rules.max_alt_text,
+        "formats": ", ".join(FORMAT_LABELS[t] for t in types),
+        "accept": ",".join(types),
+    }
+
+
+def _form_images(
+    request: HttpRequest, current: list[MediaAttachment]
+) -> tuple[list[ImageChoice], list[tuple[Any, str]]]:
+    """The images the compose form asks for, in order, and the files it uploads.
+
+    The page's script sends the order it shows as image_order ("keep:<checksum>" and
+    "new:<n>" tokens); without the script, kept images are ordered by their position fields,
+    those ticked for removal drop out, and new files follow in the order they were chosen.
+    """
+    files = request.FILES.getlist("images")
+    uploads = [(f, f.name or "image") for f in files]
+    new_alts = request.POST.getlist("new_alt")
+    by_checksum = {row.checksum: row for row in current}
+
+    def alt_for(row: MediaAttachment) -> str:
+        return request.POST.get(f"alt_{row.checksum}", row.alt_text)
+
+    def new_choice(index: int) -> ImageChoice:
+        return ImageChoice(new=index, alt_text=new_alts[index] if index < len(new_alts) else "")
+
+    tokens = [t for t in request.POST.get("image_order", "").split(",") if t]
+    if tokens:
+        choices: list[ImageChoice] = []
+        used: set[int] = set()
+        for token in tokens:
+            kind, _, value = token.partition(":")
+            if kind == "keep" and value in by_checksum:
+                choices.append(ImageChoice(checksum=value, alt_text=alt_for(by_checksum[value])))
+            elif kind == "new" and value.isdigit() and int(value) < len(uploads):
+                used.add(int(value))
+                choices.append(new_choice(int(value)))
+        # A file the order does not mention still comes along rather than being lost.
+        choices += [new_choice(i) for i in range(len(uploads)) if i not in used]
+        return choices, uploads
+
+    def position(row: MediaAttachment) -> tuple[int, int]:
+        return (_int(request.POST.get(f"order_{row.checksum}")) or row.order + 1, row.order)
+
+    kept = sorted(
+        (row for row in current if not request.POST.get(f"remove_{row.checksum}")), key=position
+    )
+    choices = [ImageChoice(checksum=row.checksum, alt_text=alt_for(row)) for row in kept]
+    return choices + [new_choice(i) for i in range(len(uploads))], uploads
+
+
+def _form_alt_texts(request: HttpRequest, current: list[MediaAttachment]) -> list[str]:
+    """Alt texts of the images the form shows (for live guidance, which sends no files)."""
+    choices, _ = _form_images(request, current)
+    kept = [c.alt_text for c in choices if c.new is None]
+    return kept + request.POST.getlist("new_alt")
 
 
 @login_required
@@ -163,11 +242,14 @@ def post_compose(request: HttpRequest) -> HttpResponse:
     form = ComposeForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         account = form.cleaned_data["brand_account"]
+        choices, uploads = _form_images(request, [])
         try:
             post = services.post_create(
                 actor=request.user,  # type: ignore[arg-type]
                 brand_account=account,
                 body=form.cleaned_data["body"],
+                uploads=[uploads[c.new] for c in choices if c.new is not None],
+                alt_texts=[c.alt_text for c in choices],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -182,6 +264,7 @@ def post_compose(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "post": None,
+        "images": [],
         "has_accounts": accounts.exists(),
         **_guidance_context(
             request.user, selected, form.data.get("body", "") if form.is_bound else ""
@@ -227,12 +310,16 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, fixed_account=post.brand_account, initial={"body": post.body}
     )
     status = 200
+    current = list(selectors.media_list(post=post))
     if request.method == "POST" and form.is_valid():
+        choices, uploads = _form_images(request, current)
         try:
             post = services.post_revise(
                 post=post,
                 actor=request.user,  # type: ignore[arg-type]
                 body=form.cleaned_data["body"],
+                images=choices,
+                uploads=uploads,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -245,8 +332,11 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "post": post,
         "flags": flags,
+        "images": current,
         "threads": selectors.comment_threads(post=post),
-        **_guidance_context(request.user, post.brand_account, body),
+        **_guidance_context(
+            request.user, post.brand_account, body, [image.alt_text for image in current]
+        ),
     }
     return render(
         request,
@@ -261,16 +351,22 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def post_check(request: HttpRequest) -> HttpResponse:
     """The live guidance partial (htmx): counter, findings, preview, missing training."""
     account = None
+    current: list[MediaAttachment] = []
     post_id = _int(request.POST.get("post"))
     if post_id:
-        account = selectors.post_get(user=request.user, pk=post_id).brand_account
+        post = selectors.post_get(user=request.user, pk=post_id)
+        account = post.brand_account
+        current = list(selectors.media_list(post=post))
     else:
         account_id = _int(request.POST.get("brand_account"))
         if account_id:
             account = permissions.draftable_accounts(request.user).filter(pk=account_id).first()
     body = request.POST.get("body", "").replace("\r\n", "\n")
+    alt_texts = _form_alt_texts(request, current)
     return render(
-        request, "approvals/_guidance.html", _guidance_context(request.user, account, body)
+        request,
+        "approvals/_guidance.html",
+        _guidance_context(request.user, account, body, alt_texts),
     )
 
 
@@ -297,8 +393,13 @@ def _review_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
         base = earlier[-1]
     diff = word_diff(base.body, current.body) if base and current else []
     context = _detail_context(request, post)
+    images_changed = False
+    if base is not None:
+        before = [(m.checksum, m.alt_text) for m in selectors.media_of_revision(revision=base)]
+        images_changed = before != [(m.checksum, m.alt_text) for m in context["images"]]
     context.update(
         {
+            "images_changed": images_changed,
             "revisions": revisions,
             "base": base,
             "diff": diff,
@@ -518,6 +619,43 @@ def comment_apply(request: HttpRequest, pk: int, comment_id: int) -> HttpRespons
         return _refused(request, post, exc)
     messages.success(request, f"Suggestion applied as revision {post.revision_number}.")
     return redirect("post_detail", pk=post.pk)
+
+
+# --- Images ---------------------------------------------------------------------------------------
+
+
+def _stream(
+    name: str, content_type: str, etag: str, request: HttpRequest
+) -> HttpResponse | FileResponse:
+    response: HttpResponse | FileResponse
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = FileResponse(open_stored(name), content_type=content_type)
+    # Private: only people who may see the post get it, so no shared cache may keep it.
+    response["Cache-Control"] = "private, max-age=3600"
+    response["ETag"] = etag
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+@require_GET
+def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
+    """An image of a post, streamed to people who may see the post (404 for anyone else: the
+    storage itself never serves it, so there is no address to guess)."""
+    post = selectors.post_get(user=request.user, pk=pk)
+    image = selectors.media_get(post=post, pk=media_id)
+    return _stream(image.file.name, image.content_type, f'"{image.checksum}"', request)
+
+
+@login_required
+@require_GET
+def media_thumbnail(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
+    post = selectors.post_get(user=request.user, pk=pk)
+    image = selectors.media_get(post=post, pk=media_id)
+    content_type = PNG if image.thumbnail.name.endswith(".png") else JPEG
+    return _stream(image.thumbnail.name, content_type, f'"{image.checksum}-thumb"', request)
 
 
 # --- Calendar -------------------------------------------------------------------------------------

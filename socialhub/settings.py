@@ -168,7 +168,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(_env("str", "DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -177,8 +177,45 @@ STORAGES = {
     },
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "media/"
+
+# --- Uploaded images (docs/media.md) -----------------------------------------------------------
+# Files are never served by the storage or the web server: a view streams each one to people
+# who may see its post. Local files by default; any S3-compatible bucket when one is named.
+MEDIA_ROOT = Path(_env("str", "SOCIALHUB_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "media/"  # unused for serving (nothing is mounted there); Django wants a value
+SOCIALHUB_S3_BUCKET = _env("str", "SOCIALHUB_S3_BUCKET", default="")
+if SOCIALHUB_S3_BUCKET:
+    _s3_endpoint = _env("str", "SOCIALHUB_S3_ENDPOINT_URL", default="")
+    if _s3_endpoint and not _s3_endpoint.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "Environment variable SOCIALHUB_S3_ENDPOINT_URL has a bad value: use an http(s):// "
+            "address, e.g. https://s3.eu-central-1.amazonaws.com or http://127.0.0.1:9000"
+        )
+    _s3_addressing = _env("str", "SOCIALHUB_S3_ADDRESSING_STYLE", default="")
+    if _s3_addressing not in {"", "auto", "path", "virtual"}:
+        raise ImproperlyConfigured(
+            "Environment variable SOCIALHUB_S3_ADDRESSING_STYLE has a bad value: "
+            f"{_s3_addressing!r} (use path, virtual or auto)"
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": SOCIALHUB_S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": _env("str", "SOCIALHUB_S3_REGION", default="") or None,
+            # Empty: boto3's own chain (AWS_* variables, a profile, an instance role).
+            "access_key": _env("str", "SOCIALHUB_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": _env("str", "SOCIALHUB_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": _env("str", "SOCIALHUB_S3_PREFIX", default="").strip("/"),
+            "addressing_style": _s3_addressing or None,
+            "signature_version": "s3v4",
+            # Objects stay private: nothing in SocialHub hands out a bucket URL.
+            "default_acl": "private",
+            "querystring_auth": True,
+            # Names are checksums: the same name always holds the same bytes.
+            "file_overwrite": True,
+        },
+    }
 
 # --- Security: production defaults pass `manage.py check --deploy`. ---------------------------
 SESSION_COOKIE_SECURE = not DEBUG

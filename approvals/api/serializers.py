@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,6 +14,7 @@ from approvals import selectors
 from approvals.models import (
     AuditEvent,
     CrisisPause,
+    MediaAttachment,
     Notification,
     Post,
     ReviewComment,
@@ -214,6 +216,12 @@ class CheckRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="…or for a platform.",
     )
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    alt_texts = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        default=list,
+        help_text="Alt text of each image the post would carry (one entry per image).",
+    )
 
 
 class FindingSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -224,6 +232,9 @@ class FindingSerializer(serializers.Serializer):  # type: ignore[type-arg]
     end = serializers.IntegerField(help_text="Span end (exclusive).")
     text = serializers.CharField()
     legal = serializers.BooleanField(help_text="This finding adds the legal review stage.")
+    image = serializers.IntegerField(
+        allow_null=True, help_text="The image (from 1) a finding about images refers to."
+    )
 
 
 class CheckResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -285,3 +296,59 @@ class NotificationReadSerializer(serializers.Serializer):  # type: ignore[type-a
 
 class MarkedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     marked = serializers.IntegerField()
+
+
+class MediaSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """One image of the post's current revision. Its id names this revision's row (an edit
+    makes new rows); the checksum names the image across revisions."""
+
+    revision = serializers.IntegerField(source="revision.number", read_only=True)
+    url = serializers.SerializerMethodField(help_text="The image, for people who may see the post.")
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MediaAttachment
+        fields = (
+            "id",
+            "order",
+            "alt_text",
+            "width",
+            "height",
+            "bytes",
+            "content_type",
+            "checksum",
+            "revision",
+            "url",
+            "thumbnail_url",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_url(self, image: MediaAttachment) -> str:
+        return reverse("api_post-media-file", args=[image.post_id, image.pk])
+
+    def get_thumbnail_url(self, image: MediaAttachment) -> str:
+        return reverse("media_thumbnail", args=[image.post_id, image.pk])
+
+
+class MediaUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    images = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        min_length=1,
+        help_text="One or more JPEG, PNG, GIF or WebP files (checked from their content).",
+    )
+    alt_text = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        default=list,
+        help_text="Alt text of each image, in the order of the files.",
+    )
+
+
+class MediaUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    alt_text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, default=None, allow_null=True
+    )
+    order = serializers.IntegerField(
+        required=False, default=None, allow_null=True, help_text="New place, from 0."
+    )

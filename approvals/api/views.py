@@ -4,23 +4,43 @@ with a message; bad input 400; an invisible post 404. Nothing is written when re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from approvals import guidance, permissions, selectors, services
 from approvals.api import serializers as s
+from approvals.media import open_stored
 from approvals.models import CrisisPause, Notification, Post, PostState
 from channels_app.models import BrandAccount
 from socialhub.api import ScopedGenericViewSet
 from socialhub.errors import InvalidInput, NotAllowed
+
+
+class AnyImageRenderer(BaseRenderer):
+    """Lets a client ask for the file with Accept: image/*; the file itself is a FileResponse,
+    and refusals (404) still come out as JSON."""
+
+    media_type = "image/*"
+    format = "image"
+    charset = None
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> bytes:
+        return json.dumps(data).encode()
+
 
 POST_FILTERS = [
     OpenApiParameter("state", OpenApiTypes.STR, enum=PostState.values),
@@ -214,6 +234,101 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         events = selectors.audit_list(post=self._post())
         return Response(s.AuditEventSerializer(events, many=True).data)
 
+    # --- Images ------------------------------------------------------------------------------
+
+    def _media_answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
+        images = selectors.media_list(post=post).select_related("revision")
+        return Response(s.MediaSerializer(images, many=True).data, status=code)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=s.MediaSerializer(many=True),
+        summary="The images of the post's current revision, in order",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": s.MediaUploadSerializer},
+        responses={201: s.MediaSerializer(many=True)},
+        summary="Attach images (a new revision); answers every image of the post",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def media(self, request: Request, pk: str) -> Response:
+        post = self._post()
+        if request.method == "GET":
+            return self._media_answer(post)
+        data = _parsed(s.MediaUploadSerializer, request.data)
+        post = services.post_media_add(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            uploads=[(f, f.name or "image") for f in data["images"]],
+            alt_texts=data["alt_text"],
+        )
+        return self._media_answer(post, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["PATCH"],
+        request=s.MediaUpdateSerializer,
+        responses=s.MediaSerializer,
+        summary="Change an image's alt text or place (a new revision)",
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={204: None},
+        summary="Take an image off the post (a new revision)",
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"media/(?P<media_id>\d+)",
+        url_name="media-detail",
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
+    def media_detail(self, request: Request, pk: str, media_id: str) -> Response:
+        post = self._post()
+        image = selectors.media_current(post=post, pk=media_id)
+        if request.method == "DELETE":
+            services.post_media_remove(post=post, actor=request.user, checksum=image.checksum)  # type: ignore[arg-type]
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = _parsed(s.MediaUpdateSerializer, request.data)
+        if data["alt_text"] is None and data["order"] is None:
+            raise InvalidInput("Give alt_text, order or both.", field="alt_text")
+        post = services.post_media_update(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            checksum=image.checksum,
+            alt_text=data["alt_text"],
+            position=data["order"],
+        )
+        fresh = (
+            selectors.media_list(post=post).select_related("revision").get(checksum=image.checksum)
+        )
+        return Response(s.MediaSerializer(fresh).data)
+
+    @extend_schema(
+        request=None,
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+        summary="The image file (any revision's image of the post)",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"media/(?P<media_id>\d+)/file",
+        url_name="media-file",
+        renderer_classes=[JSONRenderer, AnyImageRenderer],
+    )
+    def media_file(self, request: Request, pk: str, media_id: str) -> FileResponse:
+        image = selectors.media_get(post=self._post(), pk=media_id)
+        response = FileResponse(open_stored(image.file.name), content_type=image.content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
     @extend_schema(
         request=s.CheckRequestSerializer,
         responses=s.CheckResponseSerializer,
@@ -237,7 +352,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
             platform = account.platform
         if not platform:
             raise InvalidInput("Give a brand_account or a platform.", field="brand_account")
-        result = guidance.check(body=data["body"], platform=platform)
+        result = guidance.check(body=data["body"], platform=platform, alt_texts=data["alt_texts"])
         payload = {
             "platform": platform,
             "length": result.length,

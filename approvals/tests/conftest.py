@@ -55,3 +55,11 @@ def seeded_rows(transactional_db: None) -> None:
         Group.objects.get_or_create(name=name)
     seed = importlib.import_module("approvals.migrations.0003_default_guidance_terms")
     seed.seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded images go to a folder of this test's own, never var/media."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = str(root)
+    return root

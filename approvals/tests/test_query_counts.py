@@ -181,8 +181,9 @@ def test_calendar_page(
         _page(sme, f"/calendar/?view={view}&date={timezone.localdate(at):%Y-%m-%d}"),
         lambda: _more_scheduled(sme, account, comms_reviewer, at),
         # AUTH; memberships; the posts of the period with account, department, author and
-        # revision; departments and accounts for the filters; unread notifications; pauses.
-        AUTH + 6,
+        # revision; the images of those revisions (thumbnails); departments and accounts for the
+        # filters; unread notifications; pauses.
+        AUTH + 7,
         django_assert_num_queries,
         _links,
     )

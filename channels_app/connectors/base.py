@@ -19,11 +19,12 @@ Errors say what the engine should do next:
 from __future__ import annotations
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from channels_app.platforms import Platform
 
@@ -78,9 +79,65 @@ class OutcomeUnknownError(ConnectorError):
 
 @dataclass(frozen=True)
 class Image:
+    """One image of a post: its bytes (already stripped of metadata), MIME type and alt text;
+    width and height when known (Bluesky shows the aspect ratio before the image loads)."""
+
     data: bytes = field(repr=False)
     content_type: str
     alt_text: str = ""
+    width: int = 0
+    height: int = 0
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}.get(
+            self.content_type, "webp"
+        )
+
+
+class MediaUploads(Protocol):
+    """Where a connector remembers images a platform accepted, by a key stable per post, image
+    and alt text: a retry of the post attaches them again instead of uploading them twice.
+    The engine passes one that outlives the process (approvals.media.DatabaseMediaUploads)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, reference: str) -> None: ...
+
+
+class MemoryMediaUploads:
+    """MediaUploads in this process only (the default when the payload brings none)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: str, reference: str) -> None:
+        with self._lock:
+            self._items.setdefault(key, reference)
+
+    def references(self) -> list[str]:
+        with self._lock:
+            return list(self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def media_upload_key(platform: str, idempotency_key: str, image: Image) -> str:
+    """Stable per platform, post, image bytes and alt text (never per attempt)."""
+    digest = hashlib.sha256(
+        f"{idempotency_key}\n{image.checksum}\n{image.alt_text}".encode()
+    ).hexdigest()
+    return f"{platform}:{digest[:48]}"
 
 
 @dataclass(frozen=True)
@@ -97,6 +154,8 @@ class PostPayload:
     idempotency_key: str
     images: tuple[Image, ...] = ()
     created_at: datetime | None = None
+    # What platforms already accepted of this post's images (see MediaUploads).
+    uploads: MediaUploads | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.idempotency_key:
@@ -281,6 +340,50 @@ class Connector(ABC):
     @abstractmethod
     def verify(self, credentials: Credentials) -> ConnectedIdentity:
         """Check the credentials and say who they speak as."""
+
+    # --- images ----------------------------------------------------------------------------
+
+    def check_images(self, payload: PostPayload) -> None:
+        """Refuse, before anything is sent, images the platform would refuse: too many, or of a
+        type its media API does not take. (SocialHub refuses them at upload already.)"""
+        from channels_app.rules import RULES
+
+        rules = RULES.get(self.platform)
+        if rules is None or not payload.images:
+            return
+        if len(payload.images) > rules.max_images:
+            raise PermanentError(
+                f"{self.label} takes at most {rules.max_images} images; this post has "
+                f"{len(payload.images)}.",
+                platform=self.platform,
+            )
+        for number, image in enumerate(payload.images, start=1):
+            if image.content_type not in rules.image_types:
+                raise PermanentError(
+                    f"{self.label} does not take image {number} ({image.content_type}).",
+                    platform=self.platform,
+                )
+            if len(image.data) > rules.max_image_bytes:
+                raise PermanentError(
+                    f"Image {number} is larger than {self.label} takes.", platform=self.platform
+                )
+
+    def upload_once(self, payload: PostPayload, image: Image, upload: Callable[[], str]) -> str:
+        """The platform's reference to the image: remembered from an earlier attempt of the same
+        post, or uploaded now (and remembered at once, before the post itself is sent)."""
+        store = payload.uploads
+        if store is None:
+            store = getattr(self, "_memory_uploads", None)
+            if store is None:
+                store = MemoryMediaUploads()
+                self._memory_uploads = store
+        key = media_upload_key(self.platform, payload.idempotency_key, image)
+        found = store.get(key)
+        if found:
+            return found
+        reference = upload()
+        store.put(key, reference)
+        return reference
 
     def needs_refresh(self, credentials: Credentials) -> bool:
         """Whether the access token is expired or about to be (only OAuth platforms say yes)."""

@@ -11,9 +11,11 @@ is found, never written twice, and the repository itself refuses a second record
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -24,6 +26,7 @@ from channels_app.connectors.base import (
     Connector,
     ConnectorError,
     Credentials,
+    Image,
     PermanentError,
     PostPayload,
     PublishResult,
@@ -177,19 +180,25 @@ class BlueskyConnector(Connector):
         sends: bool,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        raw: bytes | None = None,
+        content_type: str = "",
     ) -> tuple[_Session, requests.Response]:
         """One authenticated XRPC call, renewing the session once if its token expired (the
         PDS refused the call then, so repeating it cannot duplicate anything)."""
         session = self.session_for(credentials)
         for attempt in range(2):
+            headers = {"Authorization": f"Bearer {session.access_jwt}"}
+            if raw is not None:
+                headers["Content-Type"] = content_type
             response = self.http.request(
                 method,
                 f"{self._base(credentials)}/xrpc/{nsid}",
                 sends=sends,
                 secrets=self._secrets(credentials, session),
-                headers={"Authorization": f"Bearer {session.access_jwt}"},
+                headers=headers,
                 params=params,
                 json=body,
+                data=raw,
             )
             if attempt == 0 and _xrpc_error(response) in {"ExpiredToken", "InvalidToken"}:
                 session = self._refresh_session(credentials, session)
@@ -212,12 +221,38 @@ class BlueskyConnector(Connector):
 
     # --- the interface ---------------------------------------------------------------------
 
-    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
-        if payload.images:
+    def _upload_blob(self, credentials: Credentials, image: Image) -> str:
+        """``com.atproto.repo.uploadBlob``: the blob reference (JSON) to embed in the record."""
+        session, response = self._xrpc(
+            credentials,
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            sends=False,  # a blob no record refers to publishes nothing (the PDS drops it)
+            raw=image.data,
+            content_type=image.content_type,
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials, session)
+        blob = json_or_empty(response).get("blob")
+        if not isinstance(blob, dict) or not blob.get("ref"):
             raise PermanentError(
-                "Images are not published to Bluesky yet; remove them or post without.",
+                f"Bluesky stored the image but answered without a blob ({body_excerpt(response)}).",
                 platform=self.platform,
             )
+        return json.dumps(blob)
+
+    def _images_embed(self, credentials: Credentials, payload: PostPayload) -> dict[str, Any]:
+        entries = []
+        for image in payload.images:
+            blob = self.upload_once(payload, image, partial(self._upload_blob, credentials, image))
+            entry: dict[str, Any] = {"alt": image.alt_text, "image": json.loads(blob)}
+            if image.width and image.height:
+                entry["aspectRatio"] = {"width": image.width, "height": image.height}
+            entries.append(entry)
+        return {"$type": "app.bsky.embed.images", "images": entries}
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_images(payload)
         existing = self.find_existing(credentials, payload)
         if existing is not None:
             return existing
@@ -231,6 +266,8 @@ class BlueskyConnector(Connector):
         facets = self._facets(credentials, payload.text)
         if facets:
             record["facets"] = facets
+        if payload.images:
+            record["embed"] = self._images_embed(credentials, payload)
         session, response = self._xrpc(
             credentials,
             "POST",

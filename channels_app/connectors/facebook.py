@@ -8,6 +8,8 @@ a long-lived user token does not expire, so there is nothing to refresh: an inva
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +19,7 @@ from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
     Credentials,
+    Image,
     PermanentError,
     PostPayload,
     PublishResult,
@@ -119,20 +122,46 @@ class FacebookConnector(Connector):
 
     # --- the interface ---------------------------------------------------------------------
 
-    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
-        self.check_credentials(credentials)
-        if payload.images:
+    def _upload(self, credentials: Credentials, image: Image) -> str:
+        """An unpublished Page photo (``/{page-id}/photos`` with ``published=false``) and its
+        alt text; the photo id, which the feed post then attaches."""
+        form = {"published": "false"}
+        if image.alt_text:
+            form["alt_text_custom"] = image.alt_text
+        response = self.http.request(
+            "POST",
+            self._url(credentials, "/photos"),
+            sends=False,  # an unpublished photo shows nowhere until a post attaches it
+            secrets=self.secrets_in(credentials),
+            headers=self._headers(credentials),
+            files={"source": (f"image.{image.extension}", image.data, image.content_type)},
+            data=form,
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials)
+        photo_id = (json_or_empty(response) or {}).get("id")
+        if not photo_id:
             raise PermanentError(
-                "Images are not published to Facebook yet; remove them or post without.",
+                f"Facebook accepted the photo but answered without an id "
+                f"({body_excerpt(response)}).",
                 platform=self.platform,
             )
+        return str(photo_id)
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_credentials(credentials)
+        self.check_images(payload)
+        form: dict[str, str] = {"message": payload.text}
+        for index, image in enumerate(payload.images):
+            photo_id = self.upload_once(payload, image, partial(self._upload, credentials, image))
+            form[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
         response = self.http.request(
             "POST",
             self._url(credentials, "/feed"),
             sends=True,
             secrets=self.secrets_in(credentials),
             headers=self._headers(credentials),
-            data={"message": payload.text},
+            data=form,
         )
         if response.status_code != 200:
             raise self._error(response, credentials)

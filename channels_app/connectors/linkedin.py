@@ -10,8 +10,9 @@ id and secret are needed for that).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import regex
 import requests
@@ -21,6 +22,7 @@ from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
     Credentials,
+    Image,
     PermanentError,
     PostPayload,
     PublishResult,
@@ -28,6 +30,7 @@ from channels_app.connectors.base import (
 )
 from channels_app.connectors.transport import (
     CONNECT_TIMEOUT,
+    LOOPBACK_HOSTS,
     READ_TIMEOUT,
     PlatformHttp,
     body_excerpt,
@@ -125,31 +128,101 @@ class LinkedInConnector(Connector):
 
     # --- the interface ---------------------------------------------------------------------
 
-    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
-        self.check_credentials(credentials)
-        if payload.images:
+    def _upload_url_allowed(self, url: str) -> bool:
+        """The token goes only to LinkedIn's own upload hosts (or the API host we were given,
+        for a local stand-in), never wherever an answer points."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme == "https" and (host == "linkedin.com" or host.endswith(".linkedin.com")):
+            return True
+        own = urlsplit(self.api_base_url)
+        return host == (own.hostname or "").lower() and (
+            parts.scheme == "https" or host in LOOPBACK_HOSTS
+        )
+
+    def _upload(self, credentials: Credentials, image: Image) -> str:
+        """Images API: ``initializeUpload`` for the organization, then ``PUT`` the bytes to the
+        upload URL it gives; the image URN once LinkedIn took the bytes."""
+        response = self.http.request(
+            "POST",
+            self.api_base_url + "/rest/images",
+            sends=False,  # an image no post refers to publishes nothing
+            secrets=self.secrets_in(credentials),
+            headers={**self._headers(credentials), "Content-Type": "application/json"},
+            params={"action": "initializeUpload"},
+            json={"initializeUploadRequest": {"owner": self._author(credentials)}},
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials)
+        value = (json_or_empty(response) or {}).get("value") or {}
+        upload_url, urn = str(value.get("uploadUrl") or ""), str(value.get("image") or "")
+        if not upload_url or not urn:
             raise PermanentError(
-                "Images are not published to LinkedIn yet; remove them or post without.",
+                f"LinkedIn answered the image upload without an upload URL or image URN "
+                f"({body_excerpt(response)}).",
                 platform=self.platform,
             )
+        if not self._upload_url_allowed(upload_url):
+            raise PermanentError(
+                "LinkedIn answered with an upload address outside linkedin.com; not sending the "
+                "image there.",
+                platform=self.platform,
+            )
+        response = self.http.request(
+            "PUT",
+            upload_url,
+            sends=False,
+            secrets=self.secrets_in(credentials),
+            headers={
+                "Authorization": f"Bearer {credentials['access_token']}",
+                "Content-Type": "application/octet-stream",
+            },
+            data=image.data,
+        )
+        if response.status_code not in (200, 201):
+            raise self._error(response, credentials)
+        return urn
+
+    def _content(self, credentials: Credentials, payload: PostPayload) -> dict[str, Any] | None:
+        """One image: ``content.media``; two or more: ``content.multiImage``."""
+        entries = []
+        for image in payload.images:
+            urn = self.upload_once(payload, image, partial(self._upload, credentials, image))
+            entry = {"id": urn}
+            if image.alt_text:
+                entry["altText"] = image.alt_text
+            entries.append(entry)
+        if not entries:
+            return None
+        if len(entries) == 1:
+            return {"media": entries[0]}
+        return {"multiImage": {"images": entries}}
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_credentials(credentials)
+        self.check_images(payload)
+        post: dict[str, Any] = {
+            "author": self._author(credentials),
+            "commentary": little_text(payload.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        content = self._content(credentials, payload)
+        if content is not None:
+            post["content"] = content
         response = self.http.request(
             "POST",
             self.api_base_url + "/rest/posts",
             sends=True,
             secrets=self.secrets_in(credentials),
             headers={**self._headers(credentials), "Content-Type": "application/json"},
-            json={
-                "author": self._author(credentials),
-                "commentary": little_text(payload.text),
-                "visibility": "PUBLIC",
-                "distribution": {
-                    "feedDistribution": "MAIN_FEED",
-                    "targetEntities": [],
-                    "thirdPartyDistributionChannels": [],
-                },
-                "lifecycleState": "PUBLISHED",
-                "isReshareDisabledByAuthor": False,
-            },
+            json=post,
         )
         if response.status_code not in (200, 201):
             raise self._error(response, credentials)

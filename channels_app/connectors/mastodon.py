@@ -8,6 +8,8 @@ older than that window is caught too.
 
 from __future__ import annotations
 
+import time
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,9 +18,11 @@ from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
     Credentials,
+    Image,
     PermanentError,
     PostPayload,
     PublishResult,
+    RetryableError,
 )
 from channels_app.connectors.transport import (
     CONNECT_TIMEOUT,
@@ -31,6 +35,9 @@ from channels_app.connectors.transport import (
 from channels_app.platforms import Platform
 
 RECENT_STATUSES = 40  # Mastodon's page size limit
+# Mastodon processes large media after answering 202: ask again this often, this many times.
+MEDIA_POLL_INTERVAL = 1.0
+MEDIA_POLLS = 10
 
 
 class MastodonConnector(Connector):
@@ -90,19 +97,68 @@ class MastodonConnector(Connector):
 
     # --- the interface ---------------------------------------------------------------------
 
-    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
-        if payload.images:
+    def _upload(self, credentials: Credentials, image: Image) -> str:
+        """``POST /api/v2/media`` with the alt text as ``description``; the media id once
+        Mastodon has processed the file (202 means: still processing, ask again)."""
+        response = self.http.request(
+            "POST",
+            self._base(credentials) + "/api/v2/media",
+            sends=False,  # an unattached upload publishes nothing; Mastodon discards it later
+            secrets=self.secrets_in(credentials),
+            headers=self._headers(credentials),
+            files={"file": (f"image.{image.extension}", image.data, image.content_type)},
+            data={"description": image.alt_text} if image.alt_text else None,
+        )
+        if response.status_code not in (200, 202):
+            raise self._error(response, credentials)
+        media = json_or_empty(response)
+        if not isinstance(media, dict) or not media.get("id"):
             raise PermanentError(
-                "Images are not published to Mastodon yet; remove them or post without.",
+                "Mastodon accepted the image but answered without an id "
+                f"({body_excerpt(response)}).",
                 platform=self.platform,
             )
+        media_id = str(media["id"])
+        polls = 0
+        while response.status_code == 202 or not media.get("url"):
+            if polls >= MEDIA_POLLS:
+                raise RetryableError(
+                    "Mastodon is still processing the image; try again shortly.",
+                    platform=self.platform,
+                    retry_after=30,
+                )
+            polls += 1
+            time.sleep(MEDIA_POLL_INTERVAL)
+            response = self.http.request(
+                "GET",
+                f"{self._base(credentials)}/api/v1/media/{media_id}",
+                sends=False,
+                secrets=self.secrets_in(credentials),
+                headers=self._headers(credentials),
+            )
+            if response.status_code not in (200, 206):
+                raise self._error(response, credentials)
+            media = json_or_empty(response) or {}
+            if response.status_code == 206:
+                media = {**media, "url": None}
+        return media_id
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_images(payload)
+        media_ids = [
+            self.upload_once(payload, image, partial(self._upload, credentials, image))
+            for image in payload.images
+        ]
+        status_body: dict[str, Any] = {"status": payload.text, "visibility": "public"}
+        if media_ids:
+            status_body["media_ids"] = media_ids
         response = self.http.request(
             "POST",
             self._base(credentials) + "/api/v1/statuses",
             sends=True,
             secrets=self.secrets_in(credentials),
             headers={**self._headers(credentials), "Idempotency-Key": payload.idempotency_key},
-            json={"status": payload.text, "visibility": "public"},
+            json=status_body,
         )
         if response.status_code != 200:
             raise self._error(response, credentials)

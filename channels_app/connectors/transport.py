@@ -119,7 +119,8 @@ class PlatformHttp:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | bytes | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         auth: tuple[str, str] | None = None,
     ) -> requests.Response:
         parts = urlsplit(url)
@@ -133,6 +134,7 @@ class PlatformHttp:
                 params=params,
                 json=json,
                 data=data,
+                files=files,
                 auth=auth,
                 timeout=self.timeout,
                 allow_redirects=False,

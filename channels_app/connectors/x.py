@@ -9,6 +9,7 @@ X's t.co links put back to the addresses that were written.
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import Any
 
 import requests
@@ -18,6 +19,7 @@ from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
     Credentials,
+    Image,
     PermanentError,
     PostPayload,
     PublishResult,
@@ -105,20 +107,58 @@ class XConnector(Connector):
 
     # --- the interface ---------------------------------------------------------------------
 
-    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
-        self.check_credentials(credentials)
-        if payload.images:
+    def _upload(self, credentials: Credentials, image: Image) -> str:
+        """``POST /2/media/upload`` (multipart), then the alt text with ``/2/media/metadata``;
+        the media id once both were accepted."""
+        category = "tweet_gif" if image.content_type == "image/gif" else "tweet_image"
+        response = self.http.request(
+            "POST",
+            self.api_base_url + "/2/media/upload",
+            sends=False,  # media no post uses publishes nothing (X expires it)
+            secrets=self.secrets_in(credentials),
+            headers=self._headers(credentials),
+            files={"media": (f"image.{image.extension}", image.data, image.content_type)},
+            data={"media_category": category},
+        )
+        if response.status_code not in (200, 201):
+            raise self._error(response, credentials)
+        data = (json_or_empty(response) or {}).get("data") or {}
+        media_id = str(data.get("id") or "")
+        if not media_id:
             raise PermanentError(
-                "Images are not published to X yet; remove them or post without.",
+                f"X accepted the image but answered without a media id ({body_excerpt(response)}).",
                 platform=self.platform,
             )
+        if image.alt_text:
+            response = self.http.request(
+                "POST",
+                self.api_base_url + "/2/media/metadata",
+                sends=False,
+                secrets=self.secrets_in(credentials),
+                headers={**self._headers(credentials), "Content-Type": "application/json"},
+                json={"id": media_id, "metadata": {"alt_text": {"text": image.alt_text}}},
+            )
+            if response.status_code not in (200, 201):
+                raise self._error(response, credentials)
+        return media_id
+
+    def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
+        self.check_credentials(credentials)
+        self.check_images(payload)
+        media_ids = [
+            self.upload_once(payload, image, partial(self._upload, credentials, image))
+            for image in payload.images
+        ]
+        body: dict[str, Any] = {"text": payload.text}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
         response = self.http.request(
             "POST",
             self.api_base_url + "/2/tweets",
             sends=True,
             secrets=self.secrets_in(credentials),
             headers={**self._headers(credentials), "Content-Type": "application/json"},
-            json={"text": payload.text},
+            json=body,
         )
         if response.status_code not in (200, 201):
             raise self._error(response, credentials)

@@ -21,6 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from channels_app.rules import RULES
+from channels_app.tests.peers.image_sniff import sniff_image
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -44,6 +45,9 @@ class FakePlatform:
     refresh_tokens: set[str] = field(default_factory=set)
     refreshes: int = 0
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(7_100_000_000))
+    # Images the platform accepted, by its id for them, and how many uploads it received.
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploads: int = 0
 
     @property
     def url(self) -> str:
@@ -105,6 +109,12 @@ class FakeLinkedIn(FakePlatform):
 
     def install(self) -> FakeLinkedIn:
         self.server.expect_request("/rest/posts").respond_with_handler(self.dispatch)
+        self.server.expect_request("/rest/images", method="POST").respond_with_handler(
+            self.dispatch
+        )
+        self.server.expect_request(
+            re.compile(r"^/dms-uploads/.*"), method="PUT"
+        ).respond_with_handler(self.dispatch)
         self.server.expect_request(re.compile(r"^/rest/organizations/.*")).respond_with_handler(
             self.dispatch
         )
@@ -160,9 +170,13 @@ class FakeLinkedIn(FakePlatform):
     def dispatch(self, request: Request) -> Response:
         if request.path == "/oauth/v2/accessToken":
             return self._token(request)
+        if request.path.startswith("/dms-uploads/"):
+            return self._receive_upload(request)
         refused = self._auth_error(request)
         if refused is not None:
             return refused
+        if request.path == "/rest/images":
+            return self._initialize_upload(request)
         if request.path.startswith("/rest/organizations/"):
             org_id = unquote(request.path.rsplit("/", 1)[1])
             if org_id != self.organization_id:
@@ -194,6 +208,9 @@ class FakeLinkedIn(FakePlatform):
         if (body.get("distribution") or {}).get("feedDistribution") != "MAIN_FEED":
             self.problem("distribution.feedDistribution is not MAIN_FEED")
             return _json({"message": "/distribution :: required", "status": 422}, 422)
+        refused = self._check_content(body.get("content"))
+        if refused is not None:
+            return refused
         commentary = body.get("commentary")
         if not isinstance(commentary, str):
             return _json({"message": "/commentary :: required", "status": 422}, 422)
@@ -216,6 +233,77 @@ class FakeLinkedIn(FakePlatform):
         urn = f"urn:li:share:{next(self.ids)}"
         self.posts.append({**body, "id": urn})
         return Response(b"", status=201, headers={"x-restli-id": urn})
+
+    # Images API: initializeUpload gives an upload URL and the image URN; a PUT of the bytes
+    # there (with the same bearer token) makes the image AVAILABLE for a post.
+
+    def _initialize_upload(self, request: Request) -> Response:
+        if request.args.get("action") != "initializeUpload":
+            self.problem("POST /rest/images without ?action=initializeUpload")
+            return _json({"message": "Unsupported action", "status": 400}, 400)
+        body = request.get_json(silent=True) or {}
+        owner = (body.get("initializeUploadRequest") or {}).get("owner")
+        if owner != f"urn:li:organization:{self.organization_id}":
+            self.problem(f"initializeUpload owner {owner!r}")
+            return _json(
+                {"message": "/initializeUploadRequest/owner :: invalid", "status": 422}, 422
+            )
+        urn = f"urn:li:image:C4D10AQ{secrets.token_hex(8)}"
+        token = secrets.token_urlsafe(12)
+        self.media[urn] = {"status": "WAITING_UPLOAD", "token": token, "owner": owner}
+        return _json(
+            {
+                "value": {
+                    "uploadUrlExpiresAt": int(time.time() * 1000) + 3_600_000,
+                    "uploadUrl": f"{self.url}/dms-uploads/{token}?ca=vector_feedshare",
+                    "image": urn,
+                }
+            }
+        )
+
+    def _receive_upload(self, request: Request) -> Response:
+        if _bearer(request) not in self.access_tokens:
+            return _json({"message": "Invalid access token", "status": 401}, 401)
+        token = request.path.rsplit("/", 1)[1]
+        urn = next((u for u, m in self.media.items() if m.get("token") == token), None)
+        if urn is None:
+            return _json({"message": "Upload URL not found", "status": 404}, 404)
+        data = request.get_data()
+        kind = sniff_image(data)
+        if kind not in {"image/jpeg", "image/png", "image/gif"}:
+            self.problem(f"uploaded bytes are not a JPEG, PNG or GIF ({kind})")
+            return _json({"message": "Unsupported media type", "status": 400}, 400)
+        self.uploads += 1
+        self.media[urn].update({"status": "AVAILABLE", "data": data, "content_type": kind})
+        return Response(b"", status=201)
+
+    def _check_content(self, content: Any) -> Response | None:
+        if content is None:
+            return None
+        if "media" in content:
+            images = [content["media"]]
+        elif "multiImage" in content:
+            images = (content["multiImage"] or {}).get("images") or []
+            if not 2 <= len(images) <= 20:
+                self.problem(f"multiImage with {len(images)} images")
+                return _json(
+                    {"message": "/content/multiImage/images :: 2 to 20 images", "status": 422},
+                    422,
+                )
+        else:
+            self.problem(f"unknown content {content!r}")
+            return _json({"message": "/content :: invalid", "status": 422}, 422)
+        for entry in images:
+            urn = entry.get("id")
+            if self.media.get(urn, {}).get("status") != "AVAILABLE":
+                self.problem(f"post refers to image {urn!r} that was not uploaded")
+                return _json(
+                    {"message": f"/content/media/id :: {urn} is not available", "status": 422},
+                    422,
+                )
+            if len(entry.get("altText", "")) > 4086:
+                return _json({"message": "/content/media/altText :: too long", "status": 422}, 422)
+        return None
 
     def _token(self, request: Request) -> Response:
         form = request.form
@@ -264,6 +352,12 @@ class FakeX(FakePlatform):
 
     def install(self) -> FakeX:
         self.server.expect_request("/2/tweets", method="POST").respond_with_handler(self.dispatch)
+        self.server.expect_request("/2/media/upload", method="POST").respond_with_handler(
+            self.dispatch
+        )
+        self.server.expect_request("/2/media/metadata", method="POST").respond_with_handler(
+            self.dispatch
+        )
         self.server.expect_request("/2/users/me").respond_with_handler(self.dispatch)
         self.server.expect_request(re.compile(r"^/2/users/\d+/tweets$")).respond_with_handler(
             self.dispatch
@@ -302,6 +396,10 @@ class FakeX(FakePlatform):
             return _json(
                 {"data": {"id": self.user_id, "name": "Acme Corp", "username": self.username}}
             )
+        if request.path == "/2/media/upload":
+            return self._upload(request)
+        if request.path == "/2/media/metadata":
+            return self._metadata(request)
         if request.method == "GET":
             if request.path != f"/2/users/{self.user_id}/tweets":
                 return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
@@ -362,6 +460,17 @@ class FakeX(FakePlatform):
                 },
                 400,
             )
+        media_ids = (body.get("media") or {}).get("media_ids") or []
+        if len(media_ids) > 4 or any(m not in self.media for m in media_ids):
+            return _json(
+                {
+                    "errors": [{"message": "Your media IDs are invalid."}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                400,
+            )
         if RULES["x"].length(text) > RULES["x"].max_length:
             return _json(
                 {
@@ -382,9 +491,67 @@ class FakeX(FakePlatform):
                 },
                 403,
             )
-        post = {"id": str(next(self.ids)) + "123456789", "text": text}
+        post: dict[str, Any] = {"id": str(next(self.ids)) + "123456789", "text": text}
+        if media_ids:
+            post["media_ids"] = list(media_ids)
         self.posts.append(post)
         return _json({"data": {**post, "edit_history_tweet_ids": [post["id"]]}}, 201)
+
+    def _invalid(self, message: str) -> Response:
+        return _json(
+            {
+                "errors": [{"message": message}],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            },
+            400,
+        )
+
+    def _upload(self, request: Request) -> Response:
+        """POST /2/media/upload, multipart: the file as "media", and media_category."""
+        upload = request.files.get("media")
+        if upload is None:
+            self.problem("media upload without a multipart 'media' file")
+            return self._invalid("$.media: is missing but it is required")
+        category = request.form.get("media_category")
+        if category not in {"tweet_image", "tweet_gif"}:
+            self.problem(f"media_category {category!r}")
+            return self._invalid("$.media_category: invalid")
+        data = upload.read()
+        kind = sniff_image(data)
+        if kind is None or (category == "tweet_gif") != (kind == "image/gif"):
+            self.problem(f"bytes of type {kind} uploaded as {category}")
+            return self._invalid("media type unrecognized.")
+        media_id = str(next(self.ids)) + "000"
+        self.uploads += 1
+        self.media[media_id] = {"data": data, "content_type": kind, "alt_text": None}
+        return _json(
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(data),
+                    "expires_after_secs": 86400,
+                    "image": {"image_type": kind},
+                }
+            }
+        )
+
+    def _metadata(self, request: Request) -> Response:
+        """POST /2/media/metadata: {"id", "metadata": {"alt_text": {"text"}}}, at most 1000."""
+        body = request.get_json(silent=True) or {}
+        media_id = body.get("id")
+        text = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+        if media_id not in self.media or not isinstance(text, str):
+            self.problem(f"media metadata body {body!r}")
+            return self._invalid("$.id: media not found")
+        if len(text) > 1000:
+            return self._invalid("$.metadata.alt_text.text: longer than 1000 characters")
+        self.media[media_id]["alt_text"] = text
+        return _json(
+            {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": text}}}}
+        )
 
     def _token(self, request: Request) -> Response:
         form = request.form
@@ -487,21 +654,79 @@ class FakeFacebook(FakePlatform):
         if parts[2] == "posts" and request.method == "GET":
             limit = int(request.args.get("limit", "25"))
             return _json({"data": list(reversed(self.posts))[:limit], "paging": {}})
+        if parts[2] == "photos" and request.method == "POST":
+            return self._photo(request)
         if parts[2] == "feed" and request.method == "POST":
             message = request.form.get("message")
-            if not message:
+            attached, refused = self._attached_media(request)
+            if refused is not None:
+                return refused
+            if not message and not attached:
                 self.problem("feed post without a form-encoded message")
                 return _json(*graph_error("(#100) Missing message or attachment", 100))
-            if any(p["message"] == message for p in self.posts):
+            if message and any(p["message"] == message for p in self.posts):
                 return _json(*graph_error("Duplicate status message", 506, error_subcode=1455006))
             post_id = f"{self.page_id}_{next(self.ids)}"
+            for photo_id in attached:
+                self.media[photo_id]["published"] = True
             self.posts.append(
                 {
                     "id": post_id,
-                    "message": message,
+                    "message": message or "",
+                    "attached_media": attached,
                     "created_time": "2026-11-23T17:00:00+0000",
                     "permalink_url": f"https://www.facebook.com/acmecorp/posts/{post_id.split('_')[1]}",
                 }
             )
             return _json({"id": post_id})
         return _json(*graph_error("Unknown path components", 2500))
+
+    def _photo(self, request: Request) -> Response:
+        """POST /{page-id}/photos: the file as multipart "source" (or a "url"), published,
+        alt_text_custom."""
+        upload = request.files.get("source")
+        if upload is None:
+            self.problem("photo upload without a multipart 'source' file")
+            return _json(*graph_error("(#324) Requires upload file", 324))
+        data = upload.read()
+        kind = sniff_image(data)
+        if kind not in {"image/jpeg", "image/png", "image/gif"}:
+            self.problem(f"photo bytes of type {kind}")
+            return _json(*graph_error("(#324) Missing or invalid image file", 324))
+        photo_id = str(next(self.ids))
+        self.uploads += 1
+        published = request.form.get("published", "true") != "false"
+        self.media[photo_id] = {
+            "data": data,
+            "content_type": kind,
+            "alt_text": request.form.get("alt_text_custom", ""),
+            "published": published,
+        }
+        body: dict[str, Any] = {"id": photo_id}
+        if published:
+            body["post_id"] = f"{self.page_id}_{next(self.ids)}"
+        return _json(body)
+
+    def _attached_media(self, request: Request) -> tuple[list[str], Response | None]:
+        """attached_media[n]={"media_fbid": "<unpublished photo id>"} form fields, in order."""
+        keys = sorted(
+            (k for k in request.form if k.startswith("attached_media")),
+            key=lambda k: int(k[len("attached_media[") : -1]) if k.endswith("]") else -1,
+        )
+        attached: list[str] = []
+        for key in keys:
+            try:
+                photo_id = str(json.loads(request.form[key])["media_fbid"])
+            except (ValueError, KeyError, TypeError):
+                self.problem(f"{key} is not {{'media_fbid': id}}: {request.form[key]!r}")
+                return [], _json(*graph_error("(#100) Invalid attached_media", 100))
+            photo = self.media.get(photo_id)
+            if photo is None or photo["published"]:
+                return [], _json(
+                    *graph_error(
+                        f"(#100) param attached_media[{len(attached)}] has invalid media_fbid",
+                        100,
+                    )
+                )
+            attached.append(photo_id)
+        return attached, None
