@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import connections, models
-from django.db.models import Count, F, FloatField, Func, QuerySet
+from django.db.models import F, FloatField, Func, QuerySet
 
 
 class SecondsBetween(Func):
@@ -39,31 +39,6 @@ class SecondsBetween(Func):
         return sql, (*end[1], *start[1])
 
 
-class PercentileCont(models.Aggregate):
-    """PostgreSQL's continuous percentile (an ordered-set aggregate)."""
-
-    function = "PERCENTILE_CONT"
-    output_field = FloatField()
-    allow_distinct = False
-
-    def __init__(self, expression: Any, fraction: Fraction, **extra: Any) -> None:
-        self.fraction = fraction
-        super().__init__(expression, **extra)
-
-    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
-        # The fraction is our own constant (0.5, 0.9), never input: safe to write inline.
-        return super().as_sql(
-            compiler,
-            connection,
-            # Rounded to the millisecond like the durations, so both backends agree exactly.
-            template=(
-                f"ROUND((%(function)s({float(self.fraction)!r}) "
-                "WITHIN GROUP (ORDER BY %(expressions)s))::numeric, 3)::double precision"
-            ),
-            **extra,
-        )
-
-
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
 
@@ -72,22 +47,35 @@ def duration_percentiles(
     rows: QuerySet[Any], *, value: str, group: str | None = None
 ) -> dict[Any, dict[str, Any]]:
     """{group value (None when ungrouped): {"count", "median", "p90"}} for the non-null values of
-    the annotation `value` over rows. One query, whatever the number of rows or groups."""
-    rows = rows.order_by().filter(**{f"{value}__isnull": False})
+    the annotation `value` over rows. One query, whatever the number of rows or groups.
+
+    Both backends read the rows as a derived table (Django compiles it), so each row's value
+    is computed once, not once per percentile and once more for the null check."""
     group_expr = F(group) if group else models.Value(None, output_field=models.IntegerField())
-    rows = rows.annotate(_group=group_expr)
-    connection = connections[rows.db]
-    if connection.vendor == "postgresql":
-        result = rows.values("_group").annotate(
-            count=Count("pk"),
-            median=PercentileCont(F(value), MEDIAN),
-            p90=PercentileCont(F(value), P90),
+    rows = rows.order_by().annotate(_group=group_expr).values("_group", value)
+    db = rows.db
+    inner_sql, params = rows.query.get_compiler(using=db).as_sql()
+    quoted = connections[db].ops.quote_name
+    g, v = quoted("_group"), quoted(value)
+    if connections[db].vendor == "postgresql":
+        # Rounded to the millisecond like the durations, so both backends agree exactly.
+        picks = ", ".join(
+            f"ROUND((PERCENTILE_CONT({float(fraction)!r}) WITHIN GROUP (ORDER BY {v}))"
+            f"::numeric, 3)::double precision"
+            for fraction in (MEDIAN, P90)
         )
+        sql = (
+            f"SELECT {g}, COUNT(*), {picks} FROM ({inner_sql}) AS durations "  # noqa: S608
+            f"WHERE {v} IS NOT NULL GROUP BY {g}"
+        )
+    else:
+        sql = _window_sql(inner_sql, g, v)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
         return {
-            row["_group"]: {"count": row["count"], "median": row["median"], "p90": row["p90"]}
-            for row in result
+            group_value: {"count": count, "median": median, "p90": p90}
+            for group_value, count, median, p90 in cursor.fetchall()
         }
-    return _window_percentiles(rows.values("_group", value), value=value, db=rows.db)
 
 
 def _rank_parts(fraction: Fraction, n_sql: str) -> tuple[str, str]:
@@ -100,10 +88,8 @@ def _rank_parts(fraction: Fraction, n_sql: str) -> tuple[str, str]:
     return lower, weight
 
 
-def _window_percentiles(rows: QuerySet[Any], *, value: str, db: str) -> dict[Any, dict[str, Any]]:
-    inner_sql, params = rows.query.get_compiler(using=db).as_sql()
-    quoted = connections[db].ops.quote_name
-    g, v = quoted("_group"), quoted(value)
+def _window_sql(inner_sql: str, g: str, v: str) -> str:
+    """The continuous percentile with window functions, for backends without percentile_cont."""
     picks, finals = [], []
     for name, fraction in (("median", MEDIAN), ("p90", P90)):
         lower, weight = _rank_parts(fraction, "n")
@@ -118,19 +104,13 @@ def _window_percentiles(rows: QuerySet[Any], *, value: str, db: str) -> dict[Any
             f"AS {name}"
         )
     # Built from our own constants, quoted names and Django's compiled SQL; values stay params.
-    sql = (
+    return (
         f"SELECT g, n, {', '.join(finals)} FROM ("  # noqa: S608
         f" SELECT g, MAX(n) AS n, {', '.join(picks)} FROM ("
-        f"  SELECT {g} AS g, {v} AS v,"
-        f"   ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY {v}) AS rn,"
-        f"   COUNT(*) OVER (PARTITION BY {g}) AS n"
-        f"  FROM ({inner_sql}) AS durations"
+        f"  SELECT g, v, ROW_NUMBER() OVER (PARTITION BY g ORDER BY v) AS rn,"
+        f"   COUNT(*) OVER (PARTITION BY g) AS n"
+        f"  FROM (SELECT {g} AS g, {v} AS v FROM ({inner_sql}) AS durations) AS d"
+        f"  WHERE v IS NOT NULL"
         f" ) AS ranked GROUP BY g"
         f") AS picked"
     )
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return {
-            group_value: {"count": count, "median": median, "p90": p90}
-            for group_value, count, median, p90 in cursor.fetchall()
-        }

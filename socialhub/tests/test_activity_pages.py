@@ -373,15 +373,17 @@ def _count(fetch: Callable[[], Any]) -> int:
 
 
 # The department's API and CSV: session, user, roles, memberships, the department (5), then the
-# report (8): totals, turnaround percentiles, the "now" snapshot, weeks, per account, per person
-# (activity, then the people), coverage.
-DEPARTMENT_API = 5 + 8
+# report (9): totals, turnaround percentiles, revisions of decided posts, posts waiting now,
+# weeks, per account, per person (activity, then the people), coverage.
+DEPARTMENT_API = 5 + 9
 # The page also lists the other departments and shows the crisis banner and unread count.
 DEPARTMENT_PAGE = DEPARTMENT_API + 3
-OVERVIEW_PAGE = 2 + 1 + 6 + 2  # session, user, roles, six report queries, banner, notifications
-# Session, user, roles; waiting per department, decisions per reviewer, missed (count, list);
-# the crisis banner and the unread notifications.
-QUEUE_PAGE = 2 + 1 + 4 + 2
+# Session, user, roles; departments, figures, turnaround, revisions, waiting, members,
+# coverage; the crisis banner and the unread notifications.
+OVERVIEW_PAGE = 2 + 1 + 7 + 2
+# Session, user, roles; waiting posts, departments, decisions per reviewer, missed (count,
+# list); the crisis banner and the unread notifications.
+QUEUE_PAGE = 2 + 1 + 5 + 2
 
 
 @pytest.mark.parametrize(
