@@ -28,6 +28,10 @@ M = TypeVar("M", bound=models.Model)
 
 _ROLES_CACHE = "_socialhub_org_roles"
 _MEMBERSHIP_CACHE = "_socialhub_memberships"
+_MANAGES_CACHE = "_socialhub_manages_a_department"
+# Not one of GROUP_NAMES (the only groups org_roles reads), so no group row can look like it:
+# marks, in the roles query, that the person manages at least one department.
+_MANAGER_MARK = "<manages a department>"
 
 
 # --- Organisation-wide roles (Django groups) ---------------------------------------------------
@@ -39,19 +43,31 @@ def org_roles(user: AnyUser) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, _ROLES_CACHE, None)
     if cached is None:
+        from accounts.models import Membership
+
         by_name = {name: role for role, name in GROUP_NAMES.items()}
-        names = user.groups.filter(name__in=by_name).values_list("name", flat=True)
-        roles = {by_name[name] for name in names}
+        group_names = user.groups.filter(name__in=by_name).order_by().values_list("name")
+        # The same query also says whether the person manages a department (a UNION), so the
+        # navigation can offer the activity reports without a query of its own on every page.
+        manages = (
+            Membership.objects.filter(user=user, role="manager")
+            .order_by()
+            .annotate(mark=models.Value(_MANAGER_MARK, output_field=models.CharField()))
+            .values_list("mark")
+        )
+        names = {name for (name,) in group_names.union(manages)}
+        roles = {by_name[name] for name in names if name in by_name}
         if user.is_superuser:
             roles.add(OrgRole.ORG_ADMIN)
         cached = frozenset(roles)
         setattr(user, _ROLES_CACHE, cached)
+        setattr(user, _MANAGES_CACHE, _MANAGER_MARK in names)
     return cached
 
 
 def forget_cached_roles(user: AnyUser) -> None:
     """Drop what this module cached on a user object after their roles or memberships change."""
-    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE):
+    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE, _MANAGES_CACHE):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -99,6 +115,21 @@ def can_manage_department(user: AnyUser, department: Department) -> bool:
 
 def managed_department_ids(user: AnyUser) -> set[int]:
     return {pk for pk, role in department_roles(user).items() if role == "manager"}
+
+
+def manages_a_department(user: AnyUser) -> bool:
+    """Whether the person manages any department, without a query of its own: from the
+    memberships when they are cached, else from the organisation-roles query (which reads it)."""
+    if not user.is_authenticated:
+        return False
+    memberships = getattr(user, _MEMBERSHIP_CACHE, None)
+    if memberships is not None:
+        return "manager" in memberships.values()
+    if not hasattr(user, _MANAGES_CACHE):
+        if hasattr(user, _ROLES_CACHE):  # cached by an older query shape: ask the memberships
+            return bool(managed_department_ids(user))
+        org_roles(user)
+    return bool(getattr(user, _MANAGES_CACHE))
 
 
 # --- The 404-or-403 gate -----------------------------------------------------------------------
@@ -309,3 +340,49 @@ def group_ids_holding(perm: str, obj: models.Model) -> set[int]:
 
     groups = cast("models.QuerySet[Any]", get_groups_with_perms(obj, only_with_perms_in=[perm]))
     return set(groups.values_list("pk", flat=True))
+
+
+def group_grants_of(perm: str, model: type[models.Model]) -> models.QuerySet[Any]:
+    """Rows of guardian's group grants of perm on objects of model (one row per group and
+    object), for reports that count per department group without a query per object."""
+    from guardian.utils import get_group_obj_perms_model
+
+    grants: Any = get_group_obj_perms_model(model)  # type: ignore[arg-type]
+    return cast(
+        "models.QuerySet[Any]",
+        grants.objects.filter(
+            permission__codename=perm,
+            permission__content_type__app_label=model._meta.app_label,
+            permission__content_type__model=model._meta.model_name,
+        ),
+    )
+
+
+# --- Activity reports (department activity, review queue health, organisation overview) -------
+
+
+def can_see_department_activity(user: AnyUser, department: Department) -> bool:
+    """The department's managers, comms reviewers (they work every department's posts) and org
+    admins. HR follows training, not posting activity; members see their own posts only."""
+    if not user.is_authenticated:
+        return False
+    if is_org_admin(user) or has_org_role(user, OrgRole.COMMS_REVIEWER):
+        return True
+    return department_roles(user).get(department.pk) == "manager"
+
+
+def can_see_review_queue_health(user: AnyUser) -> bool:
+    return is_org_admin(user) or has_org_role(user, OrgRole.COMMS_REVIEWER)
+
+
+def can_see_organisation_activity(user: AnyUser) -> bool:
+    return is_org_admin(user)
+
+
+def may_open_activity_reports(user: AnyUser) -> bool:
+    """For the navigation: no query beyond the organisation-roles one every page makes."""
+    return (
+        is_org_admin(user)
+        or has_org_role(user, OrgRole.COMMS_REVIEWER)
+        or manages_a_department(user)
+    )

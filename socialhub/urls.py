@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("channels_app.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("training.api.urls")),
+    path("", include("socialhub.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("channels_app.urls")),
     path("", include("approvals.urls")),
     path("", include("training.urls")),
+    path("", include("socialhub.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

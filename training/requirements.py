@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -140,3 +150,51 @@ def current_policy_state(user: Any, *, now: datetime | None = None) -> dict[str,
         .values("id", "version", "title", "effective_at", "acknowledged")
         .first()
     )
+
+
+def annotate_requirement_coverage(
+    rows: QuerySet[Any], *, account: str, department: str, now: datetime | None = None
+) -> QuerySet[Any]:
+    """The rule of missing_requirements for a whole team at once, in SQL.
+
+    rows each name a brand account (the lookup `account`) and a department (`department`), e.g.
+    the department groups' draft grants. Each row gets:
+    - `members`: the department's active members;
+    - `certified`: those holding every certification the account requires (valid at now: not
+      revoked, expiring after now; requirements of unpublished courses do not count);
+    - `ready`: those certified who also acknowledged the policy in force (all of the certified
+      when no policy is in force) — exactly the people for whom missing_requirements is empty.
+    Correlated subqueries: one query for every row, whatever the head count.
+    """
+    from accounts.models import Membership
+    from training.models import (
+        Certification,
+        CertificationRequirement,
+        Policy,
+        PolicyAcknowledgement,
+    )
+
+    now = now or timezone.now()
+    members = Membership.objects.filter(
+        department=OuterRef(department), user__is_active=True
+    ).order_by()
+    held = Certification.objects.valid_at(now).filter(
+        user=OuterRef(OuterRef("user_id")), course=OuterRef("course_id")
+    )
+    applies = CertificationRequirement.objects.filter(course__is_published=True).filter(
+        Q(platform="", brand_account__isnull=True)
+        | Q(platform=OuterRef(OuterRef(f"{account}__platform")))
+        | Q(brand_account=OuterRef(OuterRef(account)))
+    )
+    certified = members.filter(~Exists(applies.filter(~Exists(held))))
+    in_force = Policy.objects.in_force_at(now)
+    acknowledged = PolicyAcknowledgement.objects.filter(
+        user=OuterRef("user_id"), policy=Subquery(in_force.values("pk")[:1])
+    )
+    ready = certified.filter(~Exists(in_force) | Exists(acknowledged))
+
+    def count(people: QuerySet[Any]) -> Coalesce:
+        counted = people.values("department").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    return rows.annotate(members=count(members), certified=count(certified), ready=count(ready))

@@ -1,0 +1,418 @@
+"""Department activity at scale: 200,000 posts over 100 departments.
+
+    DJANGO_DEBUG=true .venv/bin/python -m bench.dashboards                 # SQLite, throwaway file
+    DJANGO_DEBUG=true .venv/bin/python -m bench.dashboards \\
+        --database-url postgres://postgres@127.0.0.1:5432/socialhub_bench_dashboards
+
+Seeds a throwaway database (a SQLite file in a temporary folder, or the PostgreSQL database
+named in --database-url, created for the run and dropped afterwards; it must not exist yet)
+with bulk_create: departments with 20 members each and one brand account, posts spread over
+the past year in every state, with their revisions, decisions and audit trail exactly as the
+workflow writes them. Then, in the same process and against the same database, it times:
+
+- a bare authenticated endpoint (session and user loaded, nothing else): the baseline;
+- the department activity page (HTML with both charts), default range and a whole year;
+- the department activity report endpoint (JSON), default range and a whole year;
+- the organisation overview (every department) and the review queue health page.
+
+Each is requested once to warm up and then --repeat times; the median is reported with the
+number of queries and the ratio to the bare endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+POSTS_PER_CHUNK = 5_000
+
+# (event actions in order, final state) by post number modulo 10.
+LIFECYCLES: dict[int, tuple[tuple[str, ...], str]] = {
+    0: (("created",), "draft"),
+    1: (("created",), "draft"),
+    2: (("created", "submit"), "in_review"),
+    3: (("created", "submit", "request_changes"), "changes_requested"),
+    4: (("created", "submit", "reject"), "rejected"),
+    5: (("created", "submit", "approve", "publish_now", "mark_published"), "published"),
+    6: (("created", "submit", "approve", "publish_now", "mark_published"), "published"),
+    7: (("created", "submit", "approve", "publish_now", "mark_published"), "published"),
+    8: (("created", "submit", "approve", "publish_now", "mark_published"), "published"),
+    9: (("created", "submit", "approve", "publish_now", "mark_failed"), "failed"),
+}
+TRANSITIONS = {
+    "created": ("", "draft"),
+    "submit": ("draft", "in_review"),
+    "request_changes": ("in_review", "changes_requested"),
+    "reject": ("in_review", "rejected"),
+    "approve": ("in_review", "approved"),
+    "publish_now": ("approved", "publishing"),
+    "mark_published": ("publishing", "published"),
+    "mark_failed": ("publishing", "failed"),
+}
+VERDICTS = {"approve": "approve", "request_changes": "changes", "reject": "reject"}
+
+
+# --- A throwaway database ------------------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_database(database_url: str | None) -> Iterator[str]:
+    if not database_url:
+        with tempfile.TemporaryDirectory(prefix="socialhub-bench-") as folder:
+            os.environ["SOCIALHUB_VAR_DIR"] = folder
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        return
+    import psycopg2
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"Use a plain database name in --database-url, not {name!r}.")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone():
+            raise SystemExit(f"Database {name} exists already: the bench only uses a new one.")
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with tempfile.TemporaryDirectory(prefix="socialhub-bench-") as folder:
+            os.environ["SOCIALHUB_VAR_DIR"] = folder
+            yield database_url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
+def _setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "socialhub.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+# --- Seeding -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def explicit_timestamps() -> Iterator[None]:
+    """Let bulk_create keep the created_at values we give (auto_now_add would overwrite them)."""
+    from approvals.models import AuditEvent, Decision, Post, Revision
+
+    fields = [
+        model._meta.get_field("created_at") for model in (Post, Revision, AuditEvent, Decision)
+    ]
+    for f in fields:
+        f.auto_now_add = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for f in fields:
+            f.auto_now_add = True  # type: ignore[attr-defined]
+
+
+def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
+    import random
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts import services as account_services
+    from accounts.models import Membership, User
+    from accounts.roles import OrgRole
+    from approvals.models import AuditEvent, Decision, Post, Revision
+    from channels_app.models import BrandAccount
+    from socialhub import authz
+    from training.models import Certification, CertificationRequirement, Course
+
+    rng = random.Random(7)
+    now = timezone.now()
+    depts = [
+        account_services.department_create(
+            actor=None, name=f"Department {i:03d}", slug=f"department-{i:03d}"
+        )
+        for i in range(departments)
+    ]
+    people = User.objects.bulk_create(
+        User(email=f"p{i:05d}@bench.test", full_name=f"Person {i:05d}", password="!")  # noqa: S106
+        for i in range(departments * members)
+    )
+    Membership.objects.bulk_create(
+        Membership(
+            user=person,
+            department=depts[i // members],
+            role="manager" if i % members == 0 else "member",
+        )
+        for i, person in enumerate(people)
+    )
+    accounts = BrandAccount.objects.bulk_create(
+        BrandAccount(
+            platform="internal",
+            handle=f"bench-{d.slug}",
+            display_name=f"{d.name} news",
+            department=d,
+        )
+        for d in depts
+    )
+    for department, account in zip(depts, accounts, strict=True):
+        authz.grant_to_group("draft_on", department.group, account)
+    course = Course.objects.create(title="Basics", summary="Bench.", is_published=True)
+    CertificationRequirement.objects.create(course=course)
+    Certification.objects.bulk_create(
+        Certification(
+            user=person,
+            course=course,
+            issued_at=now - timedelta(days=30),
+            first_issued_at=now - timedelta(days=30),
+            expires_at=now + timedelta(days=300),
+        )
+        for person in people[::2]
+    )
+    reviewer = User.objects.create_user("comms@bench.test", "bench-password-123")
+    account_services.org_role_set(actor=None, user=reviewer, role=OrgRole.COMMS_REVIEWER, held=True)
+    admin = User.objects.create_user("admin@bench.test", "bench-password-123")
+    account_services.org_role_set(actor=None, user=admin, role=OrgRole.ORG_ADMIN, held=True)
+
+    year = timedelta(days=365)
+    with explicit_timestamps():
+        for start in range(0, posts, POSTS_PER_CHUNK):
+            numbers = range(start, min(posts, start + POSTS_PER_CHUNK))
+            plans = []
+            for n in numbers:
+                d = n % departments
+                author = people[d * members + rng.randrange(members)]
+                created = now - year + timedelta(seconds=rng.randrange(int(year.total_seconds())))
+                actions, state = LIFECYCLES[n % 10]
+                times = [created]
+                for _ in actions[1:]:
+                    times.append(times[-1] + timedelta(minutes=rng.randrange(10, 3 * 24 * 60)))
+                times = [min(t, now - timedelta(seconds=1)) for t in times]
+                plans.append((d, author, actions, state, times))
+            chunk = Post.objects.bulk_create(
+                Post(
+                    brand_account=accounts[d],
+                    department=depts[d],
+                    author=author,
+                    state=state,
+                    created_at=times[0],
+                    updated_at=times[-1],
+                    submitted_at=times[1] if len(times) > 1 else None,
+                    first_submitted_at=times[1] if len(times) > 1 else None,
+                    published_at=times[-1] if state == "published" else None,
+                )
+                for d, author, actions, state, times in plans
+            )
+            revisions = Revision.objects.bulk_create(
+                Revision(
+                    post=post,
+                    number=1,
+                    body="Bench post.",
+                    created_by=plan[1],
+                    created_at=plan[4][0],
+                )
+                for post, plan in zip(chunk, plans, strict=True)
+            )
+            events, decisions = [], []
+            for post, revision, (d, author, actions, _state, times) in zip(
+                chunk, revisions, plans, strict=True
+            ):
+                for action, when in zip(actions, times, strict=True):
+                    from_state, to_state = TRANSITIONS[action]
+                    events.append(
+                        AuditEvent(
+                            created_at=when,
+                            actor=author if action in ("created", "submit") else reviewer,
+                            action=f"post.{action}",
+                            target_type="approvals.post",
+                            target_id=str(post.pk),
+                            target_label=f"Post #{post.pk}",
+                            department=depts[d],
+                            from_state=from_state,
+                            to_state=to_state,
+                            data={"revision": 1},
+                        )
+                    )
+                    if action in VERDICTS:
+                        decisions.append(
+                            Decision(
+                                post=post,
+                                revision=revision,
+                                stage="comms",
+                                verdict=VERDICTS[action],
+                                reviewer=reviewer,
+                                note="Bench.",
+                                created_at=when,
+                            )
+                        )
+            AuditEvent.objects.bulk_create(events, batch_size=5_000)
+            Decision.objects.bulk_create(decisions, batch_size=5_000)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE approvals_post SET current_revision_id = (SELECT r.id FROM "
+                "approvals_revision r WHERE r.post_id = approvals_post.id AND r.number = 1)"
+            )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    manager = User.objects.get(email="p00000@bench.test")  # manages department-000
+    return {
+        "manager": manager,
+        "reviewer": reviewer,
+        "admin": admin,
+        "events": AuditEvent.objects.count(),
+    }
+
+
+# --- Timing -------------------------------------------------------------------------------------
+
+
+def bare(request: Any) -> Any:
+    """The baseline: an authenticated API view that loads the session and the user only."""
+    from rest_framework.response import Response
+
+    return Response({"ok": True, "user": request.user.pk})
+
+
+def _bare_view() -> Any:
+    from rest_framework.decorators import api_view
+
+    return api_view(["GET"])(bare)
+
+
+def _urlpatterns() -> list[Any]:
+    from django.urls import include, path
+
+    return [path("bench/bare/", _bare_view()), path("", include("socialhub.urls"))]
+
+
+def __getattr__(name: str) -> Any:
+    # ROOT_URLCONF points here during the run: the app's URLs plus the bare endpoint.
+    if name == "urlpatterns":
+        return _urlpatterns()
+    raise AttributeError(name)
+
+
+def _slowest(client: Any, url: str) -> list[tuple[float, str]]:
+    """Each query of one request with its time (Django's debug cursor records it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+    found = [(float(q["time"]), q["sql"]) for q in captured.captured_queries]
+    return sorted(found, reverse=True)[:3]
+
+
+def _measure(client: Any, url: str, repeat: int) -> tuple[float, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def fetch() -> Any:
+        response = client.get(url)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+        return response
+
+    first = fetch()
+    assert first.status_code == 200, (url, first.status_code)
+    timings = []
+    queries = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = fetch()
+            timings.append(time.perf_counter() - started)
+        queries = len(captured.captured_queries)
+        assert response.status_code == 200
+    return statistics.median(timings), queries, len(first.content) if not first.streaming else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--departments", type=int, default=100)
+    parser.add_argument("--members", type=int, default=20, help="people per department")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--database-url", default="", help="a new PostgreSQL database to use")
+    parser.add_argument("--profile", action="store_true", help="show each page's slowest queries")
+    args = parser.parse_args(argv)
+    with throwaway_database(args.database_url) as url:
+        _setup(url)
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import override_settings
+        from django.utils import timezone
+
+        started = time.perf_counter()
+        cast = _populate(args.posts, args.departments, args.members)
+        print(
+            f"seeded {args.posts:,} posts ({cast['events']:,} audit events) over "
+            f"{args.departments} departments in {time.perf_counter() - started:.0f} s "
+            f"({connection.vendor}, throwaway)"
+        )
+        year_ago = (timezone.localdate() - timedelta(days=364)).isoformat()
+        checks: list[tuple[str, str, str]] = [
+            ("manager", "bare authenticated endpoint", "/bench/bare/"),
+            ("manager", "department page, last 30 days", "/reports/departments/department-000/"),
+            (
+                "manager",
+                "report endpoint, last 30 days",
+                "/api/v1/reports/department-activity/?department=department-000",
+            ),
+            (
+                "manager",
+                "department page, one year",
+                f"/reports/departments/department-000/?from={year_ago}",
+            ),
+            (
+                "manager",
+                "report endpoint, one year",
+                f"/api/v1/reports/department-activity/?department=department-000&from={year_ago}",
+            ),
+            ("admin", "organisation overview, last 30 days", "/reports/organisation/"),
+            ("reviewer", "review queue health", "/reports/review-queue/"),
+        ]
+        clients: dict[str, Any] = {}
+        results: list[tuple[str, float, int]] = []
+        with override_settings(ROOT_URLCONF="bench.dashboards"):
+            for who, label, path in checks:
+                if who not in clients:
+                    clients[who] = Client(SERVER_NAME="localhost")
+                    clients[who].force_login(cast[who])
+                seconds, queries, _size = _measure(clients[who], path, args.repeat)
+                results.append((label, seconds, queries))
+                if args.profile:
+                    for spent, sql in _slowest(clients[who], path):
+                        print(f"  {label}: {spent * 1000:.0f} ms  {sql[:300]}")
+        baseline = results[0][1]
+        for label, seconds, queries in results:
+            print(
+                f"{label:38s} {seconds * 1000:8.1f} ms  {queries:3d} queries  "
+                f"x{seconds / baseline:6.1f} the bare endpoint"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
