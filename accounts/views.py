@@ -34,6 +34,7 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "department": department,
         "members": selectors.member_list(department=department),
         "can_manage": can_manage,
+        "can_see_activity": authz.can_see_department_activity(request.user, department),
         "invitations": selectors.open_invitation_list(department=department) if can_manage else [],
         "invite_form": InvitationForm(),
         "roles": Membership.Role.choices,

@@ -56,6 +56,12 @@ def test_manager_sees_manage_controls(manager: User, sales: Department) -> None:
     response = logged_in(manager).get("/departments/sales/")
     assert response.status_code == 200
     assert "Send invitation" in response.content.decode()
+    assert "/reports/departments/sales/" in response.content.decode()
+
+
+def test_member_gets_no_link_to_activity(sme: User, sales: Department) -> None:
+    body = logged_in(sme).get("/departments/sales/").content.decode()
+    assert "/reports/departments/sales/" not in body
 
 
 def test_outsider_gets_404_for_department_page(outsider: User, sales: Department) -> None:
