@@ -487,7 +487,13 @@ def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> 
             action=Action.SCHEDULE,
             actor=actor,
             data={"scheduled_at": when.isoformat()},
-            fields={"scheduled_at": when, "scheduled_by": actor, "notice": ""},
+            fields={
+                "scheduled_at": when,
+                "scheduled_by": actor,
+                "notice": "",
+                "next_attempt_at": None,
+            },
+            on_commit=[lambda: handover.hand_over_scheduled(locked.pk, when)],
         )
     return locked
 
@@ -502,7 +508,7 @@ def post_unschedule(*, post: Post, actor: User) -> Post:
             action=Action.UNSCHEDULE,
             actor=actor,
             data={"scheduled_at": previous.isoformat() if previous else None},
-            fields={"scheduled_at": None, "scheduled_by": None},
+            fields={"scheduled_at": None, "scheduled_by": None, "next_attempt_at": None},
         )
     return locked
 
@@ -555,9 +561,14 @@ def _lock_by_id(post_id: int) -> Post | None:
     )
 
 
-def post_release_due(*, post_id: int, now: datetime | None = None) -> Post | None:
+def post_release_due(
+    *, post_id: int, now: datetime | None = None, hand_over: bool = True
+) -> Post | None:
     """A scheduled post's time came: hand it over, or — under a crisis pause — send it back to
-    approved with a notice. Idempotent: a post not (or no longer) due is left alone (None)."""
+    approved with a notice. Idempotent: a post not (or no longer) due is left alone (None).
+
+    hand_over=False: the publishing engine releases the post itself, inside its own claim, and
+    needs no further task for it."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_by_id(post_id)
@@ -576,7 +587,8 @@ def post_release_due(*, post_id: int, now: datetime | None = None) -> Post | Non
             action=Action.RELEASE,
             actor=None,
             data={"scheduled_at": locked.scheduled_at.isoformat()},
-            on_commit=[_hand_over(locked.pk)],
+            fields={"next_attempt_at": None},
+            on_commit=[_hand_over(locked.pk)] if hand_over else [],
         )
 
 
@@ -610,16 +622,25 @@ def _hold(locked: Post, pause: CrisisPause) -> Post:
             "crisis_pause": pause.pk,
             "missed_scheduled_at": missed.isoformat() if missed else None,
         },
-        fields={"scheduled_at": None, "scheduled_by": None, "notice": notice},
+        fields={
+            "scheduled_at": None,
+            "scheduled_by": None,
+            "notice": notice,
+            "next_attempt_at": None,
+        },
     )
 
 
-def posts_release_due(*, now: datetime | None = None) -> list[Post]:
+def posts_release_due(*, now: datetime | None = None, limit: int | None = None) -> list[Post]:
     """Every scheduled post whose time came, one transaction each (one bad row stops nothing)."""
     now = now or timezone.now()
-    due = Post.objects.filter(state=PostState.SCHEDULED, scheduled_at__lte=now).values_list(
-        "pk", flat=True
+    due = (
+        Post.objects.filter(state=PostState.SCHEDULED, scheduled_at__lte=now)
+        .order_by("scheduled_at", "pk")
+        .values_list("pk", flat=True)
     )
+    if limit is not None:
+        due = due[:limit]
     released = []
     for post_id in list(due):
         try:
@@ -635,7 +656,12 @@ def posts_release_due(*, now: datetime | None = None) -> list[Post]:
 
 
 def post_mark_published(
-    *, post_id: int, external_id: str, external_url: str = "", published_at: datetime | None = None
+    *,
+    post_id: int,
+    external_id: str,
+    external_url: str = "",
+    published_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
 ) -> Post:
     with transaction.atomic():
         locked = _lock_by_id(post_id)
@@ -645,17 +671,18 @@ def post_mark_published(
             post=locked,
             action=Action.MARK_PUBLISHED,
             actor=None,
-            data={"external_id": external_id, "external_url": external_url},
+            data={"external_id": external_id, "external_url": external_url, **(data or {})},
             fields={
                 "external_id": external_id,
                 "external_url": external_url,
                 "published_at": published_at or timezone.now(),
                 "last_error": "",
+                "next_attempt_at": None,
             },
         )
 
 
-def post_mark_failed(*, post_id: int, error: str) -> Post:
+def post_mark_failed(*, post_id: int, error: str, data: dict[str, Any] | None = None) -> Post:
     with transaction.atomic():
         locked = _lock_by_id(post_id)
         if locked is None:
@@ -665,17 +692,20 @@ def post_mark_failed(*, post_id: int, error: str) -> Post:
             action=Action.MARK_FAILED,
             actor=None,
             note=error,
-            fields={"last_error": error},
+            data=data,
+            fields={"last_error": error, "next_attempt_at": None},
         )
 
 
-def post_mark_unconfirmed(*, post_id: int, note: str = "") -> Post:
+def post_mark_unconfirmed(
+    *, post_id: int, note: str = "", data: dict[str, Any] | None = None
+) -> Post:
     with transaction.atomic():
         locked = _lock_by_id(post_id)
         if locked is None:
             raise Conflict("This post does not exist.")
         return perform_transition(
-            post=locked, action=Action.MARK_UNCONFIRMED, actor=None, note=note
+            post=locked, action=Action.MARK_UNCONFIRMED, actor=None, note=note, data=data
         )
 
 

@@ -4,6 +4,7 @@ department holds the reviewers) reviews and publishes."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from accounts.models import Department, User
 from approvals.models import Post
 from approvals.tests.factories import make_account, make_post
 from channels_app.models import BrandAccount
+from socialhub.tests.celery_broker import QueuedTask, take_queued_tasks
 
 
 @pytest.fixture
@@ -55,3 +57,11 @@ def seeded_rows(transactional_db: None) -> None:
         Group.objects.get_or_create(name=name)
     seed = importlib.import_module("approvals.migrations.0003_default_guidance_terms")
     seed.seed(apps, None)
+
+
+@pytest.fixture
+def queued() -> Callable[[], list[QueuedTask]]:
+    """queued() -> the tasks this test put on the (in-memory) broker since it started, taken
+    off it."""
+    take_queued_tasks()  # whatever an earlier test left behind
+    return take_queued_tasks

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import pytest
 import requests
@@ -174,7 +174,7 @@ def _node22() -> str | None:
     return None
 
 
-def _peer_missing(reason: str) -> None:
+def _peer_missing(reason: str) -> NoReturn:
     """Skip on a developer's machine; in CI (CI=true, where .ci/run installs the peer) a missing
     peer is a failure, so the Bluesky tests can never silently stop running."""
     if os.environ.get("CI") == "true":
