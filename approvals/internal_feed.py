@@ -61,8 +61,9 @@ class InternalConnector(Connector):
                 platform=self.platform,
             )
         account = self._account(credentials)
-        limit = RULES[Platform.INTERNAL].max_length
-        if len(payload.text) > limit:
+        rules = RULES[Platform.INTERNAL]
+        limit = rules.max_length
+        if rules.length(payload.text) > limit:
             raise PermanentError(
                 f"The internal feed takes at most {limit} characters.", platform=self.platform
             )

@@ -65,3 +65,13 @@ def queued() -> Callable[[], list[QueuedTask]]:
     off it."""
     take_queued_tasks()  # whatever an earlier test left behind
     return take_queued_tasks
+
+
+# Real platform peers for the engine's tests (the connectors' own fixtures, shared).
+from channels_app.tests.peers.fixtures import (  # noqa: E402
+    make_httpserver,
+    mastodon_peer,
+    x_api,
+)
+
+__all__ = ["make_httpserver", "mastodon_peer", "x_api"]

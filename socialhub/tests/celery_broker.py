@@ -28,11 +28,10 @@ def point_celery_at(url: str, *, queue: str | None = None) -> tuple[str, str]:
     conf.broker_url = url
     if queue is not None:
         conf.task_default_queue = queue
+    # Dropped, not closed: kombu keeps producer pools in a registry of its own, and a closed
+    # one would be handed back when the app returns to this broker.
     celery_app: Any = app
-    pool = celery_app._pool
     celery_app._pool = None
-    if pool is not None:
-        pool.force_close_all()
     amqp: Any = app.amqp
     amqp._producer_pool = None
     return previous
