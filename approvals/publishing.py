@@ -77,7 +77,7 @@ MAX_RETRY_AFTER = 24 * 3600.0
 # they back off to this and keep looking.
 MAX_CHECK_DELAY = 3600.0
 # An eta task may be a little early when worker clocks differ: within this, it is on time.
-EARLY_TOLERANCE = timedelta(seconds=2)
+EARLY_TOLERANCE = timedelta(seconds=1)
 # The sweep handles at most this many posts per kind each run, so one run stays short.
 SWEEP_BATCH = 500
 

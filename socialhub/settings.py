@@ -353,6 +353,8 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": _env("int", "CELERY_VISIBILITY_TIMEOUT", default=3600)
     }
+# Installations (or test runs) sharing one broker each use their own queue.
+CELERY_TASK_DEFAULT_QUEUE = _env("str", "CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -374,7 +376,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # The publishing sweep: queues scheduled posts whose time nears, releases due ones (or holds
     # them under a crisis pause), and queues again any publish whose message was lost.
-    "approvals-release-due-posts": {"task": "approvals.release_due_posts", "schedule": 30.0},
+    "approvals-release-due-posts": {
+        "task": "approvals.release_due_posts",
+        "schedule": _env("float", "SOCIALHUB_PUBLISH_SWEEP_INTERVAL", default=30.0),
+    },
 }
 
 # --- Publishing engine (docs/publishing.md) -----------------------------------------------------

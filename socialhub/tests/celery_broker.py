@@ -7,6 +7,7 @@ fault tests, with worker processes) point the app at one with `celery_broker(url
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,10 +22,15 @@ MEMORY = "memory://localhost/"
 
 
 def point_celery_at(url: str, *, queue: str | None = None) -> tuple[str, str]:
-    """Send this process's tasks to `url` (and `queue`); returns what it was before. The
-    connection and producer pools are cached on first use, so they are dropped too."""
+    """Send this process's tasks to `url` (and `queue`); returns what it was before.
+
+    Celery reads CELERY_BROKER_URL from the environment before its own configuration, so the
+    variable is set too. The connection and producer pools are cached on first use, so they
+    are dropped as well.
+    """
     conf: Any = app.conf
     previous = (str(conf.broker_url), str(conf.task_default_queue))
+    os.environ["CELERY_BROKER_URL"] = url
     conf.broker_url = url
     if queue is not None:
         conf.task_default_queue = queue
@@ -39,11 +45,16 @@ def point_celery_at(url: str, *, queue: str | None = None) -> tuple[str, str]:
 
 @contextmanager
 def celery_broker(url: str, *, queue: str | None = None) -> Iterator[None]:
+    environment = os.environ.get("CELERY_BROKER_URL")
     previous_url, previous_queue = point_celery_at(url, queue=queue)
     try:
         yield
     finally:
         point_celery_at(previous_url, queue=previous_queue)
+        if environment is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = environment
 
 
 @dataclass(frozen=True)
