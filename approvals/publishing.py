@@ -162,8 +162,7 @@ class Claim:
     attempt_id: int
     number: int
     kind: str
-    account_id: int
-    platform: str
+    account: BrandAccount
     payload: PostPayload
     sends_in_round: int
 
@@ -193,7 +192,7 @@ def post_publish(*, post_id: int) -> str:
 def _lock(post_id: int) -> Post | None:
     return (
         Post.objects.select_for_update(of=("self",))
-        .select_related("brand_account", "department", "author", "current_revision")
+        .select_related("brand_account", "department", "current_revision")
         .filter(pk=post_id)
         .first()
     )
@@ -225,11 +224,14 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | None:
     if post.state == PostState.SCHEDULED:
         if post.scheduled_at is None or post.scheduled_at > now + EARLY_TOLERANCE:
             return None  # rescheduled since this task was queued: its own task will come
-        post = services.post_release_due(
-            post_id=post.pk, now=max(now, post.scheduled_at), hand_over=False
+        released = services.post_release_due_locked(
+            post=post, now=max(now, post.scheduled_at), hand_over=False
         )
-        if post is None or post.state != PostState.PUBLISHING:
+        if released is None or post.state != PostState.PUBLISHING:
             return None  # held back under a crisis pause
+        just_released = True
+    else:
+        just_released = False
     if post.state not in (PostState.PUBLISHING, PostState.UNCONFIRMED):
         return None
     if post.external_id:
@@ -262,7 +264,8 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | None:
         return None  # a retry or a check waits for its time (and the platform's Retry-After)
     kind = AttemptKind.CHECK if post.state == PostState.UNCONFIRMED else AttemptKind.SEND
     if kind == AttemptKind.SEND:
-        refusal = _send_refusal(post)
+        # (Released just now: the release checked the crisis pause in this transaction.)
+        refusal = _send_refusal(post, pause_checked=just_released)
         if refusal:
             _fail_before_sending(post, attempts, refusal, now=now)
             return None
@@ -288,8 +291,7 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | None:
         attempt_id=attempt.pk,
         number=number,
         kind=kind,
-        account_id=post.brand_account_id,
-        platform=post.brand_account.platform,
+        account=post.brand_account,
         payload=PostPayload(text=post.body, idempotency_key=key, created_at=first_due),
         sends_in_round=sends,
     )
@@ -306,7 +308,7 @@ def _sends_in_round(attempts: list[PublishAttempt]) -> int:
     return count
 
 
-def _send_refusal(post: Post) -> str:
+def _send_refusal(post: Post, *, pause_checked: bool = False) -> str:
     """Why this post may not be sent now, or "" (checked again at send time, because a pause or
     a switched-off account can come after the post was scheduled or queued)."""
     account = post.brand_account
@@ -315,7 +317,7 @@ def _send_refusal(post: Post) -> str:
             f"{account.display_name} was switched off before this post went out. Retry it once "
             "an org admin switches the account back on."
         )
-    pause = services.crisis_pause_covering(account)
+    pause = None if pause_checked else services.crisis_pause_covering(account)
     if pause is not None:
         return (
             f"Publishing was paused ({pause.reason}) before this post went out. Retry it once "
@@ -369,7 +371,7 @@ def _saver(account: BrandAccount) -> Callable[[dict[str, str]], None]:
 
 
 def _deliver(claim: Claim) -> Delivery:
-    account = BrandAccount.objects.get(pk=claim.account_id)
+    account = claim.account
     secret_values: list[str] = []
     try:
         credentials: Credentials = _credentials(account)
@@ -549,8 +551,8 @@ def _record_late(post: Post, attempt: PublishAttempt, delivery: Delivery, *, now
 
 
 def _mark_published(post: Post, result: PublishResult, *, attempt: int, now: datetime) -> None:
-    services.post_mark_published(
-        post_id=post.pk,
+    services.post_mark_published_locked(
+        post=post,
         external_id=result.external_id,
         external_url=result.url,
         published_at=now,
@@ -559,7 +561,7 @@ def _mark_published(post: Post, result: PublishResult, *, attempt: int, now: dat
 
 
 def _mark_failed(post: Post, *, error: str, attempt: int) -> None:
-    services.post_mark_failed(post_id=post.pk, error=error, data={"attempt": attempt})
+    services.post_mark_failed_locked(post=post, error=error, data={"attempt": attempt})
     notifications.publish_failed(post, error=error)
 
 

@@ -572,24 +572,27 @@ def post_release_due(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_by_id(post_id)
-        if (
-            locked is None
-            or locked.state != PostState.SCHEDULED
-            or locked.scheduled_at is None
-            or locked.scheduled_at > now
-        ):
+        if locked is None:
             return None
-        pause = crisis_pause_covering(locked.brand_account)
-        if pause is not None:
-            return _hold(locked, pause)
-        return perform_transition(
-            post=locked,
-            action=Action.RELEASE,
-            actor=None,
-            data={"scheduled_at": locked.scheduled_at.isoformat()},
-            fields={"next_attempt_at": None},
-            on_commit=[_hand_over(locked.pk)] if hand_over else [],
-        )
+        return post_release_due_locked(post=locked, now=now, hand_over=hand_over)
+
+
+def post_release_due_locked(*, post: Post, now: datetime, hand_over: bool = True) -> Post | None:
+    """post_release_due for a post whose row the caller locked in its open transaction (the
+    publishing engine's claim)."""
+    if post.state != PostState.SCHEDULED or post.scheduled_at is None or post.scheduled_at > now:
+        return None
+    pause = crisis_pause_covering(post.brand_account)
+    if pause is not None:
+        return _hold(post, pause)
+    return perform_transition(
+        post=post,
+        action=Action.RELEASE,
+        actor=None,
+        data={"scheduled_at": post.scheduled_at.isoformat()},
+        fields={"next_attempt_at": None},
+        on_commit=[_hand_over(post.pk)] if hand_over else [],
+    )
 
 
 def post_hold_for_crisis(*, post_id: int) -> Post | None:
@@ -667,19 +670,37 @@ def post_mark_published(
         locked = _lock_by_id(post_id)
         if locked is None:
             raise Conflict("This post does not exist.")
-        return perform_transition(
+        return post_mark_published_locked(
             post=locked,
-            action=Action.MARK_PUBLISHED,
-            actor=None,
-            data={"external_id": external_id, "external_url": external_url, **(data or {})},
-            fields={
-                "external_id": external_id,
-                "external_url": external_url,
-                "published_at": published_at or timezone.now(),
-                "last_error": "",
-                "next_attempt_at": None,
-            },
+            external_id=external_id,
+            external_url=external_url,
+            published_at=published_at,
+            data=data,
         )
+
+
+def post_mark_published_locked(
+    *,
+    post: Post,
+    external_id: str,
+    external_url: str = "",
+    published_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Post:
+    """post_mark_published for a post the caller locked (the engine's outcome record)."""
+    return perform_transition(
+        post=post,
+        action=Action.MARK_PUBLISHED,
+        actor=None,
+        data={"external_id": external_id, "external_url": external_url, **(data or {})},
+        fields={
+            "external_id": external_id,
+            "external_url": external_url,
+            "published_at": published_at or timezone.now(),
+            "last_error": "",
+            "next_attempt_at": None,
+        },
+    )
 
 
 def post_mark_failed(*, post_id: int, error: str, data: dict[str, Any] | None = None) -> Post:
@@ -687,14 +708,19 @@ def post_mark_failed(*, post_id: int, error: str, data: dict[str, Any] | None = 
         locked = _lock_by_id(post_id)
         if locked is None:
             raise Conflict("This post does not exist.")
-        return perform_transition(
-            post=locked,
-            action=Action.MARK_FAILED,
-            actor=None,
-            note=error,
-            data=data,
-            fields={"last_error": error, "next_attempt_at": None},
-        )
+        return post_mark_failed_locked(post=locked, error=error, data=data)
+
+
+def post_mark_failed_locked(*, post: Post, error: str, data: dict[str, Any] | None = None) -> Post:
+    """post_mark_failed for a post the caller locked (the engine's outcome record)."""
+    return perform_transition(
+        post=post,
+        action=Action.MARK_FAILED,
+        actor=None,
+        note=error,
+        data=data,
+        fields={"last_error": error, "next_attempt_at": None},
+    )
 
 
 def post_mark_unconfirmed(
