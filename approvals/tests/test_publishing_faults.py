@@ -72,8 +72,9 @@ def requirements(django_db_setup: None) -> str:
     """The broker URL, once PostgreSQL and a reachable Redis are confirmed."""
     if connection.vendor != "postgresql":
         _missing(
-            "The publishing fault tests need PostgreSQL (DATABASE_URL=postgres://…): worker "
-            "processes share the test database, which SQLite's file locking cannot serve."
+            "The publishing fault tests need PostgreSQL (DATABASE_URL=postgres://…): their "
+            "worker processes must reach the test database, and pytest-django's SQLite test "
+            "database lives in this process's memory."
         )
     broker_url = str(django_settings.CELERY_BROKER_URL)  # as configured, not as tests point it
     if not broker_url.startswith("redis://"):
