@@ -404,13 +404,20 @@ def department_feed(*, user: Any, slug: str) -> tuple[Any, QuerySet[FeedEntry]]:
 
 
 def feed_entry_get(*, user: Any, pk: Any) -> FeedEntry:
-    """One entry, when the person reads a feed that shows it; else 404."""
+    """One entry, when the person reads a feed that shows it, or works on the account that
+    published it (the reviewers and publishers who sent it follow the post's link); else 404."""
     from accounts.models import Department
 
     if not user.is_authenticated:
         return authz.get_visible_or_404(FeedEntry.objects.none(), pk=pk)
 
     readable = Department.objects.visible_to(user).values("pk")
+    worked_on = permissions.accounts_with(
+        user, [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON]
+    ).values("pk")
     return authz.get_visible_or_404(
-        _feed_entries().filter(Q(org_wide=True) | Q(department_id__in=readable)), pk=pk
+        _feed_entries().filter(
+            Q(org_wide=True) | Q(department_id__in=readable) | Q(brand_account_id__in=worked_on)
+        ),
+        pk=pk,
     )

@@ -66,6 +66,9 @@ def test_department_news_reaches_its_members_only(
         assert client_for(member).get(f"/feed/entries/{entry.pk}/").status_code == 200
     assert client_for(outsider).get("/feed/sales/").status_code == 404
     assert client_for(outsider).get(f"/feed/entries/{entry.pk}/").status_code == 404
+    # Comms, who published it, follows the post's link to the entry (not the whole feed).
+    assert client_for(comms_reviewer).get(f"/feed/entries/{entry.pk}/").status_code == 200
+    assert client_for(comms_reviewer).get("/feed/sales/").status_code == 404
     # Not on the organisation's feed: it is department news.
     assert "Team lunch" not in client_for(sme).get("/feed/").content.decode()
 
