@@ -253,3 +253,21 @@ def test_the_page_shows_the_published_link_and_the_wait_of_an_unconfirmed_post(
     html = client.get(f"/posts/{other.pk}/").content.decode()
     assert "could not confirm" in html
     assert "before sending anything again" in html
+
+
+def test_the_admin_shows_attempts_and_feed_entries_read_only(
+    failed: Post, comms_reviewer: User, org_admin: User
+) -> None:
+    services.post_retry(post=failed, actor=comms_reviewer)
+    tasks.publish_post(failed.pk)
+    User.objects.filter(pk=org_admin.pk).update(is_staff=True)
+    client = Client()
+    client.force_login(org_admin)
+    for model in ("publishattempt", "feedentry"):
+        assert client.get(f"/admin/approvals/{model}/").status_code == 200
+        assert client.get(f"/admin/approvals/{model}/add/").status_code == 403
+    attempt = PublishAttempt.objects.filter(post=failed).first()
+    assert attempt is not None
+    response = client.post(f"/admin/approvals/publishattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert PublishAttempt.objects.filter(pk=attempt.pk).exists()
