@@ -184,6 +184,8 @@ def post_publish(*, post_id: int) -> str:
     claim = _claim(post_id, now=timezone.now())
     if claim is None:
         return "skipped"
+    if isinstance(claim, str):
+        return claim  # decided without calling the platform (failed before sending)
     delivery = _deliver(claim)
     _record(claim, delivery, now=timezone.now())
     return delivery.outcome
@@ -207,7 +209,9 @@ def new_idempotency_key() -> str:
     return f"socialhub-{secrets.token_hex(16)}"
 
 
-def _claim(post_id: int, *, now: datetime) -> Claim | None:
+def _claim(post_id: int, *, now: datetime) -> Claim | str | None:
+    """The claim on the post (its attempt is written), None when there is nothing to do, or
+    the outcome when the post was settled without calling the platform."""
     try:
         with transaction.atomic():
             return _claim_locked(post_id, now=now)
@@ -217,7 +221,7 @@ def _claim(post_id: int, *, now: datetime) -> Claim | None:
         return None
 
 
-def _claim_locked(post_id: int, *, now: datetime) -> Claim | None:
+def _claim_locked(post_id: int, *, now: datetime) -> Claim | str | None:
     post = _lock(post_id)
     if post is None:
         return None
@@ -268,7 +272,7 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | None:
         refusal = _send_refusal(post, pause_checked=just_released)
         if refusal:
             _fail_before_sending(post, attempts, refusal, now=now)
-            return None
+            return AttemptOutcome.FAILED.value
     key = post.idempotency_key or new_idempotency_key()
     first_due = post.first_due_at or (post.scheduled_at if post.scheduled_at else now)
     number = (attempts[-1].number if attempts else 0) + 1

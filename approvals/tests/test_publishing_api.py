@@ -24,7 +24,7 @@ def failed_post(sme: User, account: BrandAccount, comms: User, org_admin: User) 
     post = approved_post(sme, account, comms)
     services.post_publish_now(post=post, actor=comms)
     pause = services.crisis_pause_set(actor=org_admin, reason="Storm", brand_account=account)
-    assert tasks.publish_post(post.pk) == "skipped"
+    assert tasks.publish_post(post.pk) == "failed"  # unsent: the pause came first
     services.crisis_pause_lift(pause=pause, actor=org_admin)
     post.refresh_from_db()
     assert post.state == PostState.FAILED

@@ -200,7 +200,7 @@ def test_a_pause_set_while_a_post_waits_to_be_sent_fails_it_unsent(
     post = _sent(sme, account, comms_reviewer)
     services.crisis_pause_set(actor=org_admin, reason="Storm", brand_account=account)
 
-    assert _run(post) == "skipped"
+    assert _run(post) == "failed"
 
     assert post.state == PostState.FAILED
     assert "Publishing was paused (Storm)" in post.last_error
@@ -213,7 +213,7 @@ def test_a_running_attempt_holds_the_post(
 ) -> None:
     post = _sent(sme, account, comms_reviewer)
     claim = publishing._claim(post.pk, now=timezone.now())
-    assert claim is not None
+    assert isinstance(claim, publishing.Claim)
 
     assert _run(post) == "skipped"  # another worker is on it
     assert _attempts(post) == [(1, "send", "")]
@@ -464,7 +464,7 @@ def test_an_interrupted_attempt_is_checked_before_any_resend(
 ) -> None:
     post = _sent(sme, account, comms_reviewer)
     claim = publishing._claim(post.pk, now=timezone.now())
-    assert claim is not None
+    assert isinstance(claim, publishing.Claim)
     # The worker's request reached the feed, then the worker died before recording it.
     connectors.connector_for("internal").publish({"brand_account": str(account.pk)}, claim.payload)
     PublishAttempt.objects.filter(pk=claim.attempt_id).update(
@@ -490,7 +490,7 @@ def test_the_idempotency_key_and_created_at_are_stable_per_post(
     other = _sent(sme, account, comms_reviewer)
 
     first = publishing._claim(one.pk, now=timezone.now())
-    assert first is not None
+    assert isinstance(first, publishing.Claim)
     PublishAttempt.objects.filter(pk=first.attempt_id).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -498,8 +498,8 @@ def test_the_idempotency_key_and_created_at_are_stable_per_post(
     second = publishing._claim(one.pk, now=timezone.now() + timedelta(minutes=5))
     third = publishing._claim(other.pk, now=timezone.now())
 
-    assert second is not None
-    assert third is not None
+    assert isinstance(second, publishing.Claim)
+    assert isinstance(third, publishing.Claim)
     assert second.number == 2
     assert first.payload.idempotency_key == second.payload.idempotency_key
     assert first.payload.created_at == second.payload.created_at
@@ -641,7 +641,7 @@ def test_the_sweep_leaves_running_attempts_until_their_lease_runs_out(
 ) -> None:
     post = _sent(sme, account, comms_reviewer)
     claim = publishing._claim(post.pk, now=timezone.now())
-    assert claim is not None
+    assert isinstance(claim, publishing.Claim)
     Post.objects.filter(pk=post.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
     queued()
     assert publishing.sweep().requeued == 0
