@@ -445,9 +445,9 @@ def _record(claim: Claim, delivery: Delivery, *, now: datetime) -> None:
             "external_id": result.external_id if result else "",
             "external_url": result.url if result else "",
         }
-        if outcome in (AttemptOutcome.PUBLISHED, AttemptOutcome.FOUND):
+        if outcome in (AttemptOutcome.PUBLISHED, AttemptOutcome.FOUND) and result is not None:
             _finish(attempt, now=now, outcome=outcome, **fields)
-            _mark_published(post, result, attempt=attempt.number, now=now)  # type: ignore[arg-type]
+            _mark_published(post, result, attempt=attempt.number, now=now)
         elif outcome == AttemptOutcome.NOT_FOUND:
             _finish(attempt, now=now, outcome=outcome, next_attempt_at=now, **fields)
             perform_transition(
@@ -499,13 +499,7 @@ def _record(claim: Claim, delivery: Delivery, *, now: datetime) -> None:
             if claim.kind == AttemptKind.CHECK:
                 delay = min(delay, max(MAX_CHECK_DELAY, delivery.retry_after or 0))
             retry_at = now + timedelta(seconds=delay)
-            _finish(
-                attempt,
-                now=now,
-                outcome=AttemptOutcome.RETRY if outcome == AttemptOutcome.RETRY else outcome,
-                next_attempt_at=retry_at,
-                **fields,
-            )
+            _finish(attempt, now=now, outcome=outcome, next_attempt_at=retry_at, **fields)
             Post.objects.filter(pk=post.pk).update(
                 next_attempt_at=retry_at, last_error=delivery.message[:5000]
             )
