@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,17 @@ from rest_framework.test import APIClient
 from accounts.models import Department, User
 from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_on_an_in_memory_broker() -> Iterator[None]:
+    """Tasks queued by a test go to this process's in-memory broker, never to the developer's
+    filesystem queue or CI's Redis (where a worker could pick them up later). The publishing
+    fault tests point the app at a real broker themselves (socialhub/tests/celery_broker.py)."""
+    from socialhub.tests.celery_broker import MEMORY, celery_broker
+
+    with celery_broker(MEMORY):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,11 @@ from approvals.models import (
     AuditEvent,
     CrisisPause,
     Decision,
+    FeedEntry,
     GuidanceTerm,
     Notification,
     Post,
+    PublishAttempt,
     ReviewComment,
     Revision,
 )
@@ -105,3 +107,21 @@ class GuidanceTermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "is_active")
     search_fields = ("phrase", "advice")
     ordering = ("kind", "phrase")
+
+
+@admin.register(PublishAttempt)
+class PublishAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("post", "number", "kind", "started_at", "finished_at", "outcome", "worker")
+    list_filter = ("outcome", "kind")
+    search_fields = ("post__id", "external_id", "message")
+    list_select_related = ("post",)
+    date_hierarchy = "started_at"
+
+
+@admin.register(FeedEntry)
+class FeedEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "brand_account", "department", "org_wide", "published_at")
+    list_filter = ("org_wide", "department")
+    search_fields = ("text",)
+    list_select_related = ("brand_account", "department")
+    date_hierarchy = "published_at"

@@ -103,7 +103,38 @@ def _seed(sme: User, comms: User, account: object) -> None:
     )
     services.post_submit(post=ready, actor=sme)
     services.post_approve(post=ready, actor=comms, note="Clear and useful.")
-    if permissions.can_publish(comms, ready.brand_account):
-        day = timezone.localdate() + timedelta(days=3)
-        when = datetime.combine(day, time(9, 0), tzinfo=timezone.get_current_timezone())
-        services.post_schedule(post=ready, actor=comms, scheduled_at=when)
+    if not permissions.can_publish(comms, ready.brand_account):
+        return
+    day = timezone.localdate() + timedelta(days=3)
+    when = datetime.combine(day, time(9, 0), tzinfo=timezone.get_current_timezone())
+    services.post_schedule(post=ready, actor=comms, scheduled_at=when)
+
+    # Published on the internal feeds by the worker `make run` starts: one now, one in two
+    # minutes (at its scheduled time), and one for the whole organisation.
+    kickoff = draft("The sales kick-off slides are on the intranet: thanks to everyone who came!")
+    services.post_submit(post=kickoff, actor=sme)
+    services.post_approve(post=kickoff, actor=comms)
+    services.post_publish_now(post=kickoff, actor=comms)
+
+    soon = draft("Reminder: the Lyon team hosts the customer breakfast tomorrow at 8:30.")
+    services.post_submit(post=soon, actor=sme)
+    services.post_approve(post=soon, actor=comms)
+    services.post_schedule(
+        post=soon, actor=comms, scheduled_at=timezone.now() + timedelta(minutes=2)
+    )
+
+    company_news = (
+        permissions.draftable_accounts(sme).filter(platform="internal", org_wide_feed=True).first()
+    )
+    if company_news is None:
+        return
+    everyone = services.post_create(
+        actor=sme,
+        brand_account=company_news,
+        body="Open day at the Lyon office on Saturday: families welcome from 10:00. "
+        "Sign up at the front desk.",
+    )
+    services.post_submit(post=everyone, actor=sme)
+    services.post_approve(post=everyone, actor=comms)
+    if permissions.can_publish(comms, company_news):
+        services.post_publish_now(post=everyone, actor=comms)

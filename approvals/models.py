@@ -155,6 +155,14 @@ class Post(models.Model):
     external_id = models.CharField(max_length=255, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     last_error = models.TextField(blank=True)
+    # Stable per post from its first publish attempt on, never per attempt: Mastodon's
+    # Idempotency-Key and Bluesky's record key come from the key, Bluesky's createdAt from the
+    # time, so every attempt names the very same post on the platform.
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
+    first_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the engine's next task for this post is due (a retry, a check, a scheduled time).
+    # The sweep queues the post again when this passed long ago and no attempt is running.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Something the author must know and act on (a schedule missed during a crisis pause).
     notice = models.TextField(blank=True)
 
@@ -183,6 +191,98 @@ class Post(models.Model):
 
     def required_stages(self) -> tuple[str, ...]:
         return (Stage.COMMS, Stage.LEGAL) if self.legal_required else (Stage.COMMS,)
+
+
+class AttemptKind(models.TextChoices):
+    SEND = "send", "Send"
+    CHECK = "check", "Check on the platform"
+
+
+class AttemptOutcome(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    FOUND = "found", "Found on the platform"
+    NOT_FOUND = "not_found", "Not on the platform"
+    RETRY = "retry", "Temporary error"
+    FAILED = "failed", "Refused"
+    UNKNOWN = "unknown", "Outcome unknown"
+    INTERRUPTED = "interrupted", "Interrupted"
+
+
+class PublishAttempt(models.Model):
+    """One try of the publishing engine on one post: a send, or a look-up on the platform after
+    an unknown outcome. Written when the engine claims the post (under the post's row lock) and
+    finished once, with the outcome, in the transaction that records it.
+
+    A running attempt (no finished_at) holds the post until its lease expires; the database
+    allows at most one per post.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=AttemptKind.choices, default=AttemptKind.SEND)
+    started_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=AttemptOutcome.choices, blank=True)
+    # The platform's own words (secrets blotted out), shown to the author and reviewers.
+    message = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    retry_after = models.FloatField(
+        null=True, blank=True, help_text="Seconds the platform asked to wait."
+    )
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("post", "number")
+        constraints = (
+            models.UniqueConstraint(fields=("post", "number"), name="approvals_attempt_number"),
+            # Exactly once, enforced by the database too: never two running attempts per post.
+            models.UniqueConstraint(
+                fields=("post",),
+                condition=models.Q(finished_at__isnull=True),
+                name="approvals_attempt_one_running",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} on post #{self.post_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.finished_at is None
+
+
+class FeedEntry(models.Model):
+    """A post published to SocialHub's own internal feed (the `internal` platform).
+
+    The department and audience are fixed when it is published, so a later change to the
+    account cannot show old department news to the whole organisation.
+    """
+
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount", on_delete=models.PROTECT, related_name="feed_entries"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="feed_entries"
+    )
+    org_wide = models.BooleanField(default=False)
+    text = models.TextField()
+    # The post's idempotency key: the same post can never appear twice in the feed.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-published_at", "-id")
+        verbose_name_plural = "feed entries"
+        indexes = (
+            models.Index(fields=("department", "-published_at"), name="approvals_feed_dept"),
+            models.Index(fields=("org_wide", "-published_at"), name="approvals_feed_org"),
+        )
+
+    def __str__(self) -> str:
+        return f"Feed entry #{self.pk}"
 
 
 class Revision(AppendOnlyModel):
@@ -358,6 +458,7 @@ class Notification(models.Model):
         DECISION = "decision", "Decision"
         COMMENT = "comment", "Comment"
         SCHEDULE_MISSED = "schedule_missed", "Schedule missed"
+        PUBLISH_FAILED = "publish_failed", "Publishing failed"
         CRISIS = "crisis", "Crisis pause"
 
     recipient = models.ForeignKey(

@@ -180,3 +180,28 @@ def schedule_missed(post: Post, *, reason: str) -> None:
         post=post,
         url=_post_url(post),
     )
+
+
+def publish_failed(post: Post, *, error: str) -> None:
+    """The platform refused the post, or retries ran out: the author and whoever scheduled or
+    sent it are told, with the platform's own words."""
+    from approvals.models import AuditEvent
+
+    recipients: list[Any] = [post.author]
+    sender = (
+        AuditEvent.objects.for_target(post)
+        .filter(action__in=("post.schedule", "post.publish_now", "post.retry"))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if sender is not None and sender.actor is not None:
+        recipients.append(sender.actor)
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.PUBLISH_FAILED,
+        subject=f"Post #{post.pk} was not published",
+        message=f"Post #{post.pk} was not published: {error}",
+        post=post,
+        url=_post_url(post),
+    )

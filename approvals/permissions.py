@@ -50,6 +50,17 @@ def can_withdraw(user: Any, post: Post) -> bool:
     )
 
 
+def can_see_attempts(user: Any, post: Post) -> bool:
+    """The publishing attempts, with the platforms' messages: the author, the people who review
+    or publish on the account, org admins."""
+    return (
+        is_author(user, post)
+        or authz.is_org_admin(user)
+        or can_review(user, post.brand_account)
+        or can_publish(user, post.brand_account)
+    )
+
+
 def can_manage_crisis(user: Any) -> bool:
     """Org admins and comms reviewers set and lift crisis pauses."""
     return authz.is_org_admin(user) or authz.has_org_role(user, OrgRole.COMMS_REVIEWER)

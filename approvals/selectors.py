@@ -14,10 +14,12 @@ from approvals.models import (
     AuditEvent,
     CrisisPause,
     Decision,
+    FeedEntry,
     MediaAttachment,
     Notification,
     Post,
     PostState,
+    PublishAttempt,
     ReviewComment,
     Revision,
     Stage,
@@ -26,7 +28,7 @@ from approvals.models import (
 from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
 from socialhub import authz
-from socialhub.errors import InvalidInput
+from socialhub.errors import InvalidInput, NotAllowed
 
 # --- Posts ------------------------------------------------------------------------------------
 
@@ -383,4 +385,75 @@ def media_current(*, post: Post, pk: Any) -> MediaAttachment:
     any_revision = media_get(post=post, pk=pk)
     return authz.get_visible_or_404(
         media_list(post=post).select_related("revision"), checksum=any_revision.checksum
+    )
+
+
+# --- Publishing: attempts ---------------------------------------------------------------------
+
+
+def attempt_list(*, user: Any, post: Post) -> QuerySet[PublishAttempt]:
+    """Every publish attempt of a post the caller sees, oldest first. 403 for people who see
+    the post but are neither its author nor work on its account (DESIGN §4: the platform's
+    messages are for the author and the reviewers). One query."""
+    if not permissions.can_see_attempts(user, post):
+        raise NotAllowed(
+            "Only the author, the account's reviewers and publishers, and org admins see the "
+            "publishing attempts.",
+            code="not_allowed",
+        )
+    return PublishAttempt.objects.filter(post=post).order_by("number")
+
+
+# --- The internal feed ------------------------------------------------------------------------
+
+FEED_PAGE_SIZE = 20
+
+
+def feed_departments(*, user: Any) -> list[Any]:
+    """The departments whose feeds the person reads: their own (every one for org admins and
+    HR, who look into every department)."""
+    from accounts.models import Department
+
+    return list(Department.objects.visible_to(user).order_by("name"))
+
+
+def _feed_entries() -> QuerySet[FeedEntry]:
+    return FeedEntry.objects.select_related("brand_account", "department").order_by(
+        "-published_at", "-id"
+    )
+
+
+def organisation_feed(*, user: Any) -> QuerySet[FeedEntry]:
+    """What organisation-wide accounts published, newest first: for every signed-in person."""
+    if not user.is_authenticated:
+        return FeedEntry.objects.none()
+    return _feed_entries().filter(org_wide=True)
+
+
+def department_feed(*, user: Any, slug: str) -> tuple[Any, QuerySet[FeedEntry]]:
+    """A department's feed, newest first: everything its internal accounts published.
+    404 for people who do not look into that department."""
+    from accounts.models import Department
+
+    department = authz.get_visible_or_404(Department.objects.visible_to(user), slug=slug)
+    return department, _feed_entries().filter(department=department)
+
+
+def feed_entry_get(*, user: Any, pk: Any) -> FeedEntry:
+    """One entry, when the person reads a feed that shows it, or works on the account that
+    published it (the reviewers and publishers who sent it follow the post's link); else 404."""
+    from accounts.models import Department
+
+    if not user.is_authenticated:
+        return authz.get_visible_or_404(FeedEntry.objects.none(), pk=pk)
+
+    readable = Department.objects.visible_to(user).values("pk")
+    worked_on = permissions.accounts_with(
+        user, [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON]
+    ).values("pk")
+    return authz.get_visible_or_404(
+        _feed_entries().filter(
+            Q(org_wide=True) | Q(department_id__in=readable) | Q(brand_account_id__in=worked_on)
+        ),
+        pk=pk,
     )

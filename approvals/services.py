@@ -768,7 +768,13 @@ def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> 
             action=Action.SCHEDULE,
             actor=actor,
             data={"scheduled_at": when.isoformat()},
-            fields={"scheduled_at": when, "scheduled_by": actor, "notice": ""},
+            fields={
+                "scheduled_at": when,
+                "scheduled_by": actor,
+                "notice": "",
+                "next_attempt_at": None,
+            },
+            on_commit=[lambda: handover.hand_over_scheduled(locked.pk, when)],
         )
     return locked
 
@@ -783,7 +789,7 @@ def post_unschedule(*, post: Post, actor: User) -> Post:
             action=Action.UNSCHEDULE,
             actor=actor,
             data={"scheduled_at": previous.isoformat() if previous else None},
-            fields={"scheduled_at": None, "scheduled_by": None},
+            fields={"scheduled_at": None, "scheduled_by": None, "next_attempt_at": None},
         )
     return locked
 
@@ -836,29 +842,38 @@ def _lock_by_id(post_id: int) -> Post | None:
     )
 
 
-def post_release_due(*, post_id: int, now: datetime | None = None) -> Post | None:
+def post_release_due(
+    *, post_id: int, now: datetime | None = None, hand_over: bool = True
+) -> Post | None:
     """A scheduled post's time came: hand it over, or — under a crisis pause — send it back to
-    approved with a notice. Idempotent: a post not (or no longer) due is left alone (None)."""
+    approved with a notice. Idempotent: a post not (or no longer) due is left alone (None).
+
+    hand_over=False: the publishing engine releases the post itself, inside its own claim, and
+    needs no further task for it."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_by_id(post_id)
-        if (
-            locked is None
-            or locked.state != PostState.SCHEDULED
-            or locked.scheduled_at is None
-            or locked.scheduled_at > now
-        ):
+        if locked is None:
             return None
-        pause = crisis_pause_covering(locked.brand_account)
-        if pause is not None:
-            return _hold(locked, pause)
-        return perform_transition(
-            post=locked,
-            action=Action.RELEASE,
-            actor=None,
-            data={"scheduled_at": locked.scheduled_at.isoformat()},
-            on_commit=[_hand_over(locked.pk)],
-        )
+        return post_release_due_locked(post=locked, now=now, hand_over=hand_over)
+
+
+def post_release_due_locked(*, post: Post, now: datetime, hand_over: bool = True) -> Post | None:
+    """post_release_due for a post whose row the caller locked in its open transaction (the
+    publishing engine's claim)."""
+    if post.state != PostState.SCHEDULED or post.scheduled_at is None or post.scheduled_at > now:
+        return None
+    pause = crisis_pause_covering(post.brand_account)
+    if pause is not None:
+        return _hold(post, pause)
+    return perform_transition(
+        post=post,
+        action=Action.RELEASE,
+        actor=None,
+        data={"scheduled_at": post.scheduled_at.isoformat()},
+        fields={"next_attempt_at": None},
+        on_commit=[_hand_over(post.pk)] if hand_over else [],
+    )
 
 
 def post_hold_for_crisis(*, post_id: int) -> Post | None:
@@ -891,16 +906,25 @@ def _hold(locked: Post, pause: CrisisPause) -> Post:
             "crisis_pause": pause.pk,
             "missed_scheduled_at": missed.isoformat() if missed else None,
         },
-        fields={"scheduled_at": None, "scheduled_by": None, "notice": notice},
+        fields={
+            "scheduled_at": None,
+            "scheduled_by": None,
+            "notice": notice,
+            "next_attempt_at": None,
+        },
     )
 
 
-def posts_release_due(*, now: datetime | None = None) -> list[Post]:
+def posts_release_due(*, now: datetime | None = None, limit: int | None = None) -> list[Post]:
     """Every scheduled post whose time came, one transaction each (one bad row stops nothing)."""
     now = now or timezone.now()
-    due = Post.objects.filter(state=PostState.SCHEDULED, scheduled_at__lte=now).values_list(
-        "pk", flat=True
+    due = (
+        Post.objects.filter(state=PostState.SCHEDULED, scheduled_at__lte=now)
+        .order_by("scheduled_at", "pk")
+        .values_list("pk", flat=True)
     )
+    if limit is not None:
+        due = due[:limit]
     released = []
     for post_id in list(due):
         try:
@@ -916,47 +940,79 @@ def posts_release_due(*, now: datetime | None = None) -> list[Post]:
 
 
 def post_mark_published(
-    *, post_id: int, external_id: str, external_url: str = "", published_at: datetime | None = None
+    *,
+    post_id: int,
+    external_id: str,
+    external_url: str = "",
+    published_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Post:
+    with transaction.atomic():
+        locked = _lock_by_id(post_id)
+        if locked is None:
+            raise Conflict("This post does not exist.")
+        return post_mark_published_locked(
+            post=locked,
+            external_id=external_id,
+            external_url=external_url,
+            published_at=published_at,
+            data=data,
+        )
+
+
+def post_mark_published_locked(
+    *,
+    post: Post,
+    external_id: str,
+    external_url: str = "",
+    published_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Post:
+    """post_mark_published for a post the caller locked (the engine's outcome record)."""
+    return perform_transition(
+        post=post,
+        action=Action.MARK_PUBLISHED,
+        actor=None,
+        data={"external_id": external_id, "external_url": external_url, **(data or {})},
+        fields={
+            "external_id": external_id,
+            "external_url": external_url,
+            "published_at": published_at or timezone.now(),
+            "last_error": "",
+            "next_attempt_at": None,
+        },
+    )
+
+
+def post_mark_failed(*, post_id: int, error: str, data: dict[str, Any] | None = None) -> Post:
+    with transaction.atomic():
+        locked = _lock_by_id(post_id)
+        if locked is None:
+            raise Conflict("This post does not exist.")
+        return post_mark_failed_locked(post=locked, error=error, data=data)
+
+
+def post_mark_failed_locked(*, post: Post, error: str, data: dict[str, Any] | None = None) -> Post:
+    """post_mark_failed for a post the caller locked (the engine's outcome record)."""
+    return perform_transition(
+        post=post,
+        action=Action.MARK_FAILED,
+        actor=None,
+        note=error,
+        data=data,
+        fields={"last_error": error, "next_attempt_at": None},
+    )
+
+
+def post_mark_unconfirmed(
+    *, post_id: int, note: str = "", data: dict[str, Any] | None = None
 ) -> Post:
     with transaction.atomic():
         locked = _lock_by_id(post_id)
         if locked is None:
             raise Conflict("This post does not exist.")
         return perform_transition(
-            post=locked,
-            action=Action.MARK_PUBLISHED,
-            actor=None,
-            data={"external_id": external_id, "external_url": external_url},
-            fields={
-                "external_id": external_id,
-                "external_url": external_url,
-                "published_at": published_at or timezone.now(),
-                "last_error": "",
-            },
-        )
-
-
-def post_mark_failed(*, post_id: int, error: str) -> Post:
-    with transaction.atomic():
-        locked = _lock_by_id(post_id)
-        if locked is None:
-            raise Conflict("This post does not exist.")
-        return perform_transition(
-            post=locked,
-            action=Action.MARK_FAILED,
-            actor=None,
-            note=error,
-            fields={"last_error": error},
-        )
-
-
-def post_mark_unconfirmed(*, post_id: int, note: str = "") -> Post:
-    with transaction.atomic():
-        locked = _lock_by_id(post_id)
-        if locked is None:
-            raise Conflict("This post does not exist.")
-        return perform_transition(
-            post=locked, action=Action.MARK_UNCONFIRMED, actor=None, note=note
+            post=locked, action=Action.MARK_UNCONFIRMED, actor=None, note=note, data=data
         )
 
 

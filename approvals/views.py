@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -71,7 +72,11 @@ def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
         platform=post.brand_account.platform,
         alt_texts=[image.alt_text for image in images],
     )
+    attempts = None
+    if permissions.can_see_attempts(request.user, post):
+        attempts = list(selectors.attempt_list(user=request.user, post=post))
     context = {
+        "attempts": attempts,
         "post": post,
         "images": images,
         "flags": _post_flags(request.user, post),
@@ -547,6 +552,44 @@ def post_retry(request: HttpRequest, pk: int) -> HttpResponse:
         lambda post: services.post_retry(post=post, actor=request.user),  # type: ignore[arg-type]
         "Handed over for publishing again.",
     )
+
+
+# --- The internal feed ----------------------------------------------------------------------------
+
+
+def _feed_page(request: HttpRequest, entries: Any) -> Any:
+    paginator = Paginator(entries, selectors.FEED_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+@login_required
+def internal_feed(request: HttpRequest) -> HttpResponse:
+    """The organisation's feed: what organisation-wide accounts published, newest first."""
+    context = {
+        "title": "Organisation feed",
+        "department": None,
+        "page": _feed_page(request, selectors.organisation_feed(user=request.user)),
+        "departments": selectors.feed_departments(user=request.user),
+    }
+    return render(request, "approvals/feed.html", context)
+
+
+@login_required
+def department_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    department, entries = selectors.department_feed(user=request.user, slug=slug)
+    context = {
+        "title": f"{department.name} feed",
+        "department": department,
+        "page": _feed_page(request, entries),
+        "departments": selectors.feed_departments(user=request.user),
+    }
+    return render(request, "approvals/feed.html", context)
+
+
+@login_required
+def feed_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = selectors.feed_entry_get(user=request.user, pk=pk)
+    return render(request, "approvals/feed_entry.html", {"entry": entry})
 
 
 # --- Comments -------------------------------------------------------------------------------------

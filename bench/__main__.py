@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.certification_csv", "bench.dashboards"]
+BENCHMARKS = ["bench.certification_csv", "bench.dashboards", "bench.publish"]
 
 if __name__ == "__main__":
     failed = 0

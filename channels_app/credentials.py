@@ -1,7 +1,10 @@
 """What each platform needs to connect a brand account, and how the input is checked.
 
 One table, used by the connect page (it builds its form from it), the API (it validates
-`credentials` with it) and the service (which checks again before anything is stored).
+`credentials` with it) and the service (which checks again before anything is stored). Its
+field names, required fields and secrets are the connectors' (`connectors.base.CREDENTIAL_FIELDS`,
+which `test_credentials_match_the_connectors` holds it to); this table adds how each is entered
+and checked.
 Every field is write-only: after saving, only "connected on <date> by <person>" is shown.
 """
 
@@ -39,15 +42,13 @@ _EXPIRES_AT = CredentialField(
     "expires_at",
     "Access token expires at",
     "datetime",
-    required=False,
-    help_text="ISO 8601 date and time with an offset, e.g. 2027-01-31T12:00:00+00:00. "
-    "Leave empty when the token does not expire.",
+    help_text="ISO 8601 date and time with an offset, e.g. 2027-01-31T12:00:00+00:00. SocialHub "
+    "renews the token shortly before.",
 )
 _REFRESH_TOKEN = CredentialField(
     "refresh_token",
     "Refresh token",
     "secret",
-    required=False,
     help_text="Lets SocialHub renew the access token before it expires.",
 )
 
@@ -113,16 +114,44 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
         ),
         _REFRESH_TOKEN,
         _EXPIRES_AT,
+        CredentialField(
+            "client_id",
+            "Client ID",
+            "text",
+            required=False,
+            help_text="The LinkedIn app's; needed to renew the access token.",
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            "secret",
+            required=False,
+            help_text="The LinkedIn app's; needed to renew the access token.",
+        ),
     ),
     Platform.X: (
         CredentialField(
             "access_token",
             "Access token",
             "secret",
-            help_text="OAuth 2.0 user-context token with the tweet.write and users.read scopes.",
+            help_text="OAuth 2.0 user-context token with the tweet.read, tweet.write, users.read "
+            "and offline.access scopes.",
         ),
         _REFRESH_TOKEN,
         _EXPIRES_AT,
+        CredentialField(
+            "client_id",
+            "OAuth 2.0 client ID",
+            "text",
+            help_text="The X app's; X rotates the refresh token at every renewal.",
+        ),
+        CredentialField(
+            "client_secret",
+            "OAuth 2.0 client secret",
+            "secret",
+            required=False,
+            help_text="Only for a confidential client.",
+        ),
     ),
     Platform.FACEBOOK: (
         CredentialField(
@@ -134,12 +163,12 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
             pattern_message="Enter the numeric Page ID.",
         ),
         CredentialField(
-            "access_token",
+            "page_access_token",
             "Page access token",
             "secret",
-            help_text="A Page access token with pages_manage_posts.",
+            help_text="A long-lived Page access token with pages_manage_posts and "
+            "pages_read_engagement.",
         ),
-        _EXPIRES_AT,
     ),
 }
 
@@ -221,5 +250,8 @@ def clean_credentials(platform: str, data: Any) -> tuple[dict[str, str], dict[st
             continue
         if field.name == "handle":
             value = value.lstrip("@").lower()
+        if field.name == "organization_id":
+            # The connector builds the URN itself: store the number alone.
+            value = value.removeprefix("urn:li:organization:")
         cleaned[field.name] = value
     return (cleaned if not errors else {}), errors

@@ -1,7 +1,8 @@
 """The demo organisation's brand accounts (DESIGN §7). Idempotent: a second run changes
 nothing and records nothing.
 
-- one internal account per department, on which that department drafts;
+- one internal account per department, on which that department drafts; communications' one
+  is organisation-wide (everyone reads it on the internal feed) and sales drafts there too;
 - one account per external platform, owned by communications, not connected;
 - sales also drafts on the external accounts;
 - comms reviewers review and publish on every account, legal reviewers review on every account,
@@ -77,6 +78,11 @@ def seed_brand_accounts() -> None:
         _grant(account, holder_for_department(department), (BrandAccountPerm.DRAFT_ON,))
         accounts.append(account)
     sales = departments.get("sales")
+    company_news = next(a for a in accounts if a.department_id == communications.pk)
+    if not company_news.org_wide_feed:
+        services.brand_account_update(actor=None, account=company_news, org_wide_feed=True)
+    if sales is not None:
+        _grant(company_news, holder_for_department(sales), (BrandAccountPerm.DRAFT_ON,))
     for platform, handle, display_name in EXTERNAL_ACCOUNTS:
         account = _account(platform, handle, display_name, communications)
         if sales is not None:

@@ -75,11 +75,21 @@ class BrandAccountEditForm(forms.Form):
         empty_label=None,
         help_text="Only org admins can move an account to another department.",
     )
+    org_wide_feed = forms.BooleanField(
+        label="Organisation-wide feed",
+        required=False,
+        help_text="Everyone in the organisation reads what this account publishes on the "
+        "internal feed (otherwise only its department).",
+    )
 
-    def __init__(self, *args: Any, can_change_department: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, can_change_department: bool, internal: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not can_change_department:
             self.fields["department"].disabled = True
+        if not internal:  # only internal feed accounts have an audience to choose
+            del self.fields["org_wide_feed"]
 
 
 def _role_choices() -> list[tuple[str, str]]:

@@ -30,6 +30,14 @@ class BrandAccount(models.Model):
         "accounts.Department", on_delete=models.PROTECT, related_name="brand_accounts"
     )
     is_active = models.BooleanField(default=True)
+    # Internal-feed accounts only: what they publish is read by the whole organisation, not
+    # only by their department.
+    org_wide_feed = models.BooleanField(
+        "Organisation-wide feed",
+        default=False,
+        help_text="Internal feed accounts: everyone in the organisation reads what this account "
+        "publishes (otherwise only its department).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -177,14 +177,16 @@ def brand_account_update(
     display_name: str | None = None,
     handle: str | None = None,
     department: Department | None = None,
+    org_wide_feed: bool | None = None,
 ) -> BrandAccount:
-    """Change the display name or handle (managers), or the owning department (org admins).
+    """Change the display name or handle (managers), or the owning department (org admins), or
+    whether an internal feed account speaks to the whole organisation (managers).
 
     Fields left None stay as they are. The platform never changes: credentials, rules and
     published posts belong to it; register a new account instead.
     """
     _require_manage(actor, account, "edit it")
-    changes: dict[str, list[str]] = {}
+    changes: dict[str, list[Any]] = {}
     if display_name is not None:
         display_name = _check_display_name(display_name)
         if display_name != account.display_name:
@@ -197,6 +199,13 @@ def brand_account_update(
         if actor is not None and not permissions.can_change_department(actor):
             raise NotAllowed("Only org admins can move an account to another department.")
         changes["department"] = [account.department.slug, department.slug]
+    if org_wide_feed is not None and org_wide_feed != account.org_wide_feed:
+        if account.platform != Platform.INTERNAL:
+            raise InvalidInput(
+                "Only internal feed accounts publish to the organisation's feed.",
+                field="org_wide_feed",
+            )
+        changes["org_wide_feed"] = [account.org_wide_feed, org_wide_feed]
     if not changes:
         return account
     try:
@@ -208,6 +217,8 @@ def brand_account_update(
                 account.handle = changes["handle"][1]
             if department is not None and "department" in changes:
                 account.department = department
+            if "org_wide_feed" in changes:
+                account.org_wide_feed = bool(org_wide_feed)
             account.save()
             audit_record(
                 actor=actor,
@@ -440,6 +451,38 @@ def brand_account_set_credentials(
         account = _locked(account)
         replaced = BrandAccountConnection.objects.filter(brand_account=account).exists()
         return _store_credentials(actor=actor, account=account, cleaned=cleaned, replaced=replaced)
+
+
+@sensitive_variables("credentials", "cleaned")
+def brand_account_store_refreshed_credentials(
+    *, account: BrandAccount, credentials: dict[str, Any]
+) -> None:
+    """Store the credentials a connector renewed (a fresh OAuth access token, and for X a new
+    refresh token: the old one stopped working the moment it was used). Called by the publishing
+    engine before it uses them, so a crash right after cannot lose the only valid token.
+
+    The system's own action: no permission check. Who connected the account and when stay as
+    they were; the audit trail names the fields renewed, never their values.
+    """
+    cleaned = _clean_or_raise(account.platform, credentials)
+    with transaction.atomic():
+        connection = (
+            BrandAccountConnection.objects.select_for_update().filter(brand_account=account).first()
+        )
+        if connection is None:
+            raise Conflict("This account was disconnected meanwhile.", code="not_connected")
+        previous = encryption.decrypt_json(connection.credentials_encrypted)
+        BrandAccountConnection.objects.filter(brand_account=account).update(
+            credentials_encrypted=encryption.encrypt_json(cleaned)
+        )
+        audit_record(
+            actor=None,
+            action="brand_account.credentials_refreshed",
+            target=account,
+            department=account.department,
+            note="Renewed the access token.",
+            data={"fields": sorted(k for k in cleaned if cleaned[k] != previous.get(k))},
+        )
 
 
 def brand_account_disconnect(*, actor: User | None, account: BrandAccount) -> None:

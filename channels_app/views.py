@@ -29,6 +29,7 @@ from channels_app.forms import (
     GrantUpdateForm,
 )
 from channels_app.models import BrandAccount, BrandAccountPerm
+from channels_app.platforms import Platform
 from socialhub import authz
 from socialhub.errors import DomainError
 
@@ -142,9 +143,13 @@ def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "display_name": account.display_name,
         "handle": account.handle,
         "department": account.department.slug,
+        "org_wide_feed": account.org_wide_feed,
     }
     form = BrandAccountEditForm(
-        request.POST or None, initial=initial, can_change_department=may_move
+        request.POST or None,
+        initial=initial,
+        can_change_department=may_move,
+        internal=account.platform == Platform.INTERNAL,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -155,6 +160,7 @@ def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 display_name=data["display_name"],
                 handle=data["handle"],
                 department=data["department"] if may_move else None,
+                org_wide_feed=data.get("org_wide_feed"),
             )
         except DomainError as exc:
             _form_error(form, exc)

@@ -33,6 +33,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Posts", "post_list", _everyone),
     NavItem("Review queue", "review_queue", lambda u: authz.is_reviewer(u)),
     NavItem("Calendar", "content_calendar", _everyone),
+    NavItem("Internal feed", "internal_feed", _everyone),
     NavItem(
         "Crisis pause", "crisis_pause_list", lambda u: authz.is_reviewer(u) or authz.is_org_admin(u)
     ),

@@ -385,8 +385,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Longer than any publish takes, so a slow task is not handed to a second worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis and SQS hand an unacknowledged message to another worker after this many seconds.
+    # It must outlast any publish (checked below), or a slow task would run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _env("int", "CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
+# Installations (or test runs) sharing one broker each use their own queue.
+CELERY_TASK_DEFAULT_QUEUE = _env("str", "CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -406,9 +411,55 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
             hour=_env("int", "SOCIALHUB_TRAINING_REMINDER_HOUR", default=7), minute=0
         ),
     },
-    # Scheduled posts whose time came: handed to publishing, or held under a crisis pause.
-    "approvals-release-due-posts": {"task": "approvals.release_due_posts", "schedule": 30.0},
+    # The publishing sweep: queues scheduled posts whose time nears, releases due ones (or holds
+    # them under a crisis pause), and queues again any publish whose message was lost.
+    "approvals-release-due-posts": {
+        "task": "approvals.release_due_posts",
+        "schedule": _env("float", "SOCIALHUB_PUBLISH_SWEEP_INTERVAL", default=30.0),
+    },
 }
+
+# --- Publishing engine (docs/publishing.md) -----------------------------------------------------
+# The publish task's hard time limit (Celery kills the task's process after it); the soft limit
+# comes 20% earlier. A publish attempt counts as running for its lease: the hard limit plus a
+# margin. After that, its worker must be gone, so the sweep lets the engine take over (checking
+# the platform first, never resending blindly).
+SOCIALHUB_PUBLISH_TIME_LIMIT: int = _env("int", "SOCIALHUB_PUBLISH_TIME_LIMIT", default=300)
+if SOCIALHUB_PUBLISH_TIME_LIMIT < 2:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_PUBLISH_TIME_LIMIT has a bad value: at least 2 seconds."
+    )
+SOCIALHUB_PUBLISH_SOFT_TIME_LIMIT = max(1, int(SOCIALHUB_PUBLISH_TIME_LIMIT * 0.8))
+SOCIALHUB_PUBLISH_LEASE = int(SOCIALHUB_PUBLISH_TIME_LIMIT * 1.2) + 5
+# Retryable errors: at most this many sends per round (a person's retry starts a new round),
+# waiting base * 2^(n-1) seconds (with jitter, capped), or longer when the platform says so.
+SOCIALHUB_PUBLISH_MAX_ATTEMPTS: int = _env("int", "SOCIALHUB_PUBLISH_MAX_ATTEMPTS", default=6)
+SOCIALHUB_PUBLISH_RETRY_BASE: float = _env("float", "SOCIALHUB_PUBLISH_RETRY_BASE", default=30.0)
+SOCIALHUB_PUBLISH_RETRY_MAX: float = _env("float", "SOCIALHUB_PUBLISH_RETRY_MAX", default=1800.0)
+# After an unknown outcome, wait this long before looking the post up on the platform, so a
+# request still being processed there has landed.
+SOCIALHUB_PUBLISH_CHECK_DELAY: float = _env("float", "SOCIALHUB_PUBLISH_CHECK_DELAY", default=60.0)
+# How late a queued publish may be before the sweep assumes its message was lost and queues it
+# again (a broker restart, a crashed worker, a broker that was down at enqueue time).
+SOCIALHUB_PUBLISH_SWEEP_GRACE: float = _env("float", "SOCIALHUB_PUBLISH_SWEEP_GRACE", default=60.0)
+# Scheduled posts are queued with their time (eta) once they are this close; the sweep queues
+# the later ones when their time nears. Workers hold eta messages unacknowledged, so this stays
+# well under the visibility timeout (checked below).
+SOCIALHUB_PUBLISH_ETA_HORIZON: float = _env("float", "SOCIALHUB_PUBLISH_ETA_HORIZON", default=900.0)
+if SOCIALHUB_PUBLISH_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_PUBLISH_MAX_ATTEMPTS has a bad value: at least 1."
+    )
+_visibility_timeout = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+if _visibility_timeout is not None and _visibility_timeout <= max(
+    SOCIALHUB_PUBLISH_LEASE, SOCIALHUB_PUBLISH_ETA_HORIZON
+):
+    raise ImproperlyConfigured(
+        f"Environment variable CELERY_VISIBILITY_TIMEOUT has a bad value: {_visibility_timeout} s "
+        f"must be longer than a publish may take ({SOCIALHUB_PUBLISH_LEASE} s) and than the "
+        f"scheduling horizon ({SOCIALHUB_PUBLISH_ETA_HORIZON:.0f} s), or the broker hands a "
+        "running or waiting publish to a second worker."
+    )
 
 # --- Logging: secrets never appear; warnings to the console. ------------------------------------
 LOGGING = {

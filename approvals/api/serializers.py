@@ -17,6 +17,7 @@ from approvals.models import (
     MediaAttachment,
     Notification,
     Post,
+    PublishAttempt,
     ReviewComment,
     Revision,
     Stage,
@@ -72,10 +73,19 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "external_id",
             "external_url",
             "last_error",
+            "next_attempt_at",
             "created_at",
             "updated_at",
         )
         read_only_fields = fields
+        extra_kwargs = {
+            "external_id": {"help_text": "The platform's id of the published post."},
+            "external_url": {"help_text": "Where the published post can be read."},
+            "next_attempt_at": {
+                "help_text": "When the publishing engine tries again (a retry, or a check on the "
+                "platform after an unknown outcome)."
+            },
+        }
 
     def get_body(self, post: Post) -> str:
         return post.body
@@ -86,6 +96,28 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     @extend_schema_field(StageStatusSerializer(many=True))
     def get_stages(self, post: Post) -> list[dict[str, Any]]:
         return StageStatusSerializer(selectors.stage_statuses(post), many=True).data  # type: ignore[return-value]
+
+
+class PublishAttemptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = PublishAttempt
+        fields = (
+            "number",
+            "kind",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "message",
+            "external_id",
+            "external_url",
+            "retry_after",
+            "next_attempt_at",
+        )
+        read_only_fields = fields
+        extra_kwargs = {
+            "outcome": {"help_text": "Empty while the attempt runs."},
+            "message": {"help_text": "The platform's own message (or SocialHub's)."},
+        }
 
 
 class PostCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]

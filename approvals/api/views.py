@@ -228,6 +228,15 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         comment = selectors.comment_list(post=post).get(pk=comment.pk)
         return Response(s.CommentSerializer(comment).data)
 
+    @extend_schema(
+        responses=s.PublishAttemptSerializer(many=True),
+        summary="Every publishing attempt, oldest first (author, reviewers, publishers)",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def attempts(self, request: Request, pk: str) -> Response:
+        attempts = selectors.attempt_list(user=request.user, post=self._post())
+        return Response(s.PublishAttemptSerializer(attempts, many=True).data)
+
     @extend_schema(responses=s.AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def audit(self, request: Request, pk: str) -> Response:

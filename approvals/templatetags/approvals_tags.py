@@ -41,6 +41,22 @@ def state_class(state: str) -> str:
     return _STATE_CLASSES.get(state, "")
 
 
+_ATTEMPT_CLASSES = {
+    "published": "ok",
+    "found": "ok",
+    "not_found": "warn",
+    "retry": "warn",
+    "unknown": "warn",
+    "interrupted": "warn",
+    "failed": "bad",
+}
+
+
+@register.filter
+def attempt_class(outcome: str) -> str:
+    return _ATTEMPT_CLASSES.get(outcome, "")
+
+
 @register.filter
 def age_class(moment: datetime | None) -> str:
     if moment is None:
@@ -127,7 +143,8 @@ _EVENT_LABELS: dict[str, str] = {
     "post.mark_published": "recorded it as published",
     "post.mark_failed": "recorded that publishing failed",
     "post.mark_unconfirmed": "could not confirm that it was published",
-    "post.resend": "sent it again",
+    "post.resend": "found it missing on the platform and sends it again",
+    "post.publish_retry_scheduled": "met a temporary error and tries again later",
     "post.retry": "retried publishing",
     "post.withdraw": "withdrew it",
     "post.commented": "commented",

@@ -4,6 +4,7 @@ department holds the reviewers) reviews and publishes."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from accounts.models import Department, User
 from approvals.models import Post
 from approvals.tests.factories import make_account, make_post
 from channels_app.models import BrandAccount
+from socialhub.tests.celery_broker import QueuedTask, take_queued_tasks
 
 
 @pytest.fixture
@@ -63,3 +65,21 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
     root = tmp_path / "media"
     settings.MEDIA_ROOT = str(root)
     return root
+
+
+@pytest.fixture
+def queued() -> Callable[[], list[QueuedTask]]:
+    """queued() -> the tasks this test put on the (in-memory) broker since it started, taken
+    off it."""
+    take_queued_tasks()  # whatever an earlier test left behind
+    return take_queued_tasks
+
+
+# Real platform peers for the engine's tests (the connectors' own fixtures, shared).
+from channels_app.tests.peers.fixtures import (  # noqa: E402
+    make_httpserver,
+    mastodon_peer,
+    x_api,
+)
+
+__all__ = ["make_httpserver", "mastodon_peer", "x_api"]

@@ -1,8 +1,10 @@
-"""The workflow's demo posts: one at every stage, added once."""
+"""The workflow's demo posts: one at every stage, added once; the worker publishes the ones
+handed over to the internal feeds."""
 
 from __future__ import annotations
 
-from approvals.models import Post, ReviewComment
+from approvals import tasks
+from approvals.models import FeedEntry, Post, ReviewComment
 from socialhub.demo import seed_demo
 
 
@@ -14,10 +16,26 @@ def test_demo_posts_cover_the_workflow_and_are_added_once(db: None) -> None:
     assert Post.objects.count() == first
 
     states = sorted(Post.objects.values_list("state", flat=True))
-    assert states == ["changes_requested", "draft", "in_review", "in_review", "scheduled"]
+    assert states == [
+        "changes_requested",
+        "draft",
+        "in_review",
+        "in_review",
+        "publishing",
+        "publishing",
+        "scheduled",
+        "scheduled",
+    ]
     assert Post.objects.get(state="in_review", legal_required=True)
     comment = ReviewComment.objects.get()
     assert (comment.quote, comment.suggestion) == (
         "We are pleased to announce",
         "Good news for Lyon:",
     )
+
+    # What `make run`'s worker does with the posts handed over: one on the sales feed, one on
+    # the organisation's.
+    for post in Post.objects.filter(state="publishing"):
+        assert tasks.publish_post(post.pk) == "published"
+    feed = sorted(FeedEntry.objects.values_list("department__slug", "org_wide"))
+    assert feed == [("communications", True), ("sales", False)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,12 +12,11 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from approvals import services, tasks
-from approvals.models import AuditEvent, CrisisPause, Notification, Post, PostState
+from approvals.models import AuditEvent, CrisisPause, FeedEntry, Notification, Post, PostState
 from approvals.tests.factories import approved_post, force_state, make_account, scheduled_post
 from channels_app.models import BrandAccount
 from socialhub.errors import Conflict, InvalidInput, NotAllowed
-
-HANDOVER_LOG = "socialhub.publishing"
+from socialhub.tests.celery_broker import QueuedTask
 
 
 @pytest.fixture
@@ -113,19 +111,31 @@ def test_publish_now_hands_the_post_over_on_commit(
     approved: Post,
     comms_reviewer: User,
     django_capture_on_commit_callbacks: Callable[..., Any],
-    caplog: pytest.LogCaptureFixture,
+    queued: Callable[[], list[QueuedTask]],
 ) -> None:
-    caplog.set_level(logging.INFO, logger=HANDOVER_LOG)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.post_publish_now(post=approved, actor=comms_reviewer)
     # Nothing leaves before the commit...
-    assert f"Post {approved.pk} handed over" not in caplog.text
+    assert queued() == []
     for callback in callbacks:
         callback()
-    # ...then the hand-over runs once.
-    assert caplog.text.count(f"Post {approved.pk} handed over for publishing.") == 1
+    # ...then one publish task is queued, now, carrying the post's id and nothing else.
+    [task] = queued()
+    assert (task.name, task.args, task.kwargs, task.eta) == (
+        "approvals.publish_post",
+        (approved.pk,),
+        {},
+        None,
+    )
     approved.refresh_from_db()
     assert approved.state == PostState.PUBLISHING
+
+    # The worker runs it: the post lands on the internal feed.
+    assert tasks.publish_post(*task.args) == "published"
+    approved.refresh_from_db()
+    entry = FeedEntry.objects.get()
+    assert (approved.state, approved.external_id) == (PostState.PUBLISHED, str(entry.pk))
+    assert entry.text == approved.body
 
 
 def test_publish_now_needs_publish_permission(approved: Post, sme: User) -> None:
@@ -139,20 +149,19 @@ def test_retry_sends_a_failed_post_again(
     approved: Post,
     comms_reviewer: User,
     django_capture_on_commit_callbacks: Callable[..., Any],
-    caplog: pytest.LogCaptureFixture,
+    queued: Callable[[], list[QueuedTask]],
 ) -> None:
     services.post_publish_now(post=approved, actor=comms_reviewer)
     services.post_mark_failed(post_id=approved.pk, error="Rate limited for good")
     approved.refresh_from_db()
     assert (approved.state, approved.last_error) == (PostState.FAILED, "Rate limited for good")
-    caplog.set_level(logging.INFO, logger=HANDOVER_LOG)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.post_retry(post=approved, actor=comms_reviewer)
 
     approved.refresh_from_db()
     assert approved.state == PostState.PUBLISHING
-    assert f"Post {approved.pk} handed over for publishing." in caplog.text
+    assert [(t.name, t.args) for t in queued()] == [("approvals.publish_post", (approved.pk,))]
 
 
 def test_the_engine_records_outcomes(approved: Post, comms_reviewer: User) -> None:
@@ -182,10 +191,9 @@ def test_a_due_post_is_released_for_publishing(
     account: BrandAccount,
     comms_reviewer: User,
     django_capture_on_commit_callbacks: Callable[..., Any],
-    caplog: pytest.LogCaptureFixture,
+    queued: Callable[[], list[QueuedTask]],
 ) -> None:
     post = scheduled_post(sme, account, comms_reviewer, at=_in(1))
-    caplog.set_level(logging.INFO, logger=HANDOVER_LOG)
 
     assert services.post_release_due(post_id=post.pk, now=_in(0.5)) is None  # not yet
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,7 +202,9 @@ def test_a_due_post_is_released_for_publishing(
     assert [p.pk for p in released] == [post.pk]
     post.refresh_from_db()
     assert post.state == PostState.PUBLISHING
-    assert f"Post {post.pk} handed over for publishing." in caplog.text
+    assert [(t.name, t.args, t.eta) for t in queued()] == [
+        ("approvals.publish_post", (post.pk,), None)
+    ]
     # Twice is harmless: the post is no longer scheduled.
     assert services.post_release_due(post_id=post.pk, now=_in(2)) is None
 
@@ -304,11 +314,10 @@ def test_a_scheduled_time_passing_during_a_pause_returns_the_post_to_approved(
     comms_reviewer: User,
     org_admin: User,
     django_capture_on_commit_callbacks: Callable[..., Any],
-    caplog: pytest.LogCaptureFixture,
+    queued: Callable[[], list[QueuedTask]],
 ) -> None:
     post = scheduled_post(sme, account, comms_reviewer, at=_in(1))
     pause = services.crisis_pause_set(actor=org_admin, reason="Incident at the plant")
-    caplog.set_level(logging.INFO, logger=HANDOVER_LOG)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.posts_release_due(now=_in(1.5))
@@ -317,7 +326,7 @@ def test_a_scheduled_time_passing_during_a_pause_returns_the_post_to_approved(
     assert (post.state, post.scheduled_at) == (PostState.APPROVED, None)
     assert "came during a crisis pause (Incident at the plant)" in post.notice
     assert "Reschedule it" in post.notice
-    assert "handed over" not in caplog.text
+    assert queued() == []  # nothing goes to the platform
     event = AuditEvent.objects.for_target(post).get(action="post.hold_for_crisis")
     assert (event.from_state, event.to_state, event.actor) == ("scheduled", "approved", None)
     assert event.data["crisis_pause"] == pause.pk

@@ -22,9 +22,10 @@ _PERMISSION_ENUM = BrandAccountPerm.choices
 
 _CREDENTIALS_HELP = (
     "Write-only. Mastodon: instance_url, access_token. Bluesky: pds_url, handle, app_password. "
-    "LinkedIn: organization_id, access_token, refresh_token?, expires_at?. X: access_token, "
-    "refresh_token?, expires_at?. Facebook: page_id, access_token, expires_at?. Internal accounts "
-    "take none. The whole set is replaced on every write; null disconnects."
+    "LinkedIn: organization_id, access_token, refresh_token, expires_at, client_id?, "
+    "client_secret?. X: access_token, refresh_token, expires_at, client_id, client_secret?. "
+    "Facebook: page_id, page_access_token. Internal accounts take none. The whole set is "
+    "replaced on every write; null disconnects."
 )
 
 
@@ -63,6 +64,7 @@ class BrandAccountSerializer(serializers.ModelSerializer):  # type: ignore[type-
             "display_name",
             "department",
             "is_active",
+            "org_wide_feed",
             "connection",
             "my_permissions",
             "created_at",
@@ -135,6 +137,11 @@ class BrandAccountUpdateSerializer(serializers.Serializer):  # type: ignore[type
         help_text="Org admins only.",
     )
     is_active = serializers.BooleanField(required=False)
+    org_wide_feed = serializers.BooleanField(
+        required=False,
+        help_text="Internal feed accounts only: everyone in the organisation reads what it "
+        "publishes.",
+    )
     credentials = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
         write_only=True,

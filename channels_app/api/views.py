@@ -131,6 +131,7 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
                 display_name=data.get("display_name"),
                 handle=data.get("handle"),
                 department=data.get("department"),
+                org_wide_feed=data.get("org_wide_feed"),
             )
             if "is_active" in data and data["is_active"] != account.is_active:
                 account = services.brand_account_set_active(

@@ -2,7 +2,8 @@
 
 ``connector_for(platform)`` gives the connector of a platform. Credentials come in as a plain
 mapping of decrypted values (``CREDENTIAL_FIELDS`` says which each platform needs); nothing in
-this package reads or writes the database.
+this package reads or writes the database (the internal feed's connector, registered here,
+lives in ``approvals.internal_feed``).
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ __all__ = [
     "connector_for",
 ]
 
-# Dotted paths, imported on first use. The internal feed's connector joins this table with the
-# Post model it publishes to (Platform.INTERNAL: "approvals.internal_feed.InternalConnector" or
-# wherever it lands); every other platform speaks its real HTTP API from this package.
+# Dotted paths, imported on first use. The internal feed's connector lives beside the feed it
+# writes to (approvals.internal_feed, the one connector that uses the database); every other
+# platform speaks its real HTTP API from this package.
 CONNECTORS: dict[str, str] = {
+    Platform.INTERNAL: "approvals.internal_feed.InternalConnector",
     Platform.MASTODON: "channels_app.connectors.mastodon.MastodonConnector",
     Platform.BLUESKY: "channels_app.connectors.bluesky.BlueskyConnector",
     Platform.LINKEDIN: "channels_app.connectors.linkedin.LinkedInConnector",

@@ -40,11 +40,16 @@ def test_every_external_platform_has_a_connector_and_a_credentials_row(platform:
     assert CREDENTIAL_FIELDS[platform]
 
 
-def test_internal_feed_is_not_registered_yet() -> None:
-    # The internal feed's connector arrives with the Post model it writes to.
-    assert Platform.INTERNAL not in CONNECTORS
-    with pytest.raises(LookupError, match="internal"):
-        connector_for(Platform.INTERNAL)
+def test_every_platform_has_a_connector_the_internal_feed_too() -> None:
+    # The internal feed's connector lives beside the feed it writes to (approvals).
+    assert set(CONNECTORS) == set(Platform.values)
+    internal = connector_for(Platform.INTERNAL)
+    assert (internal.platform, type(internal).__module__) == (
+        Platform.INTERNAL,
+        "approvals.internal_feed",
+    )
+    with pytest.raises(LookupError, match="tiktok"):
+        connector_for("tiktok")
 
 
 def test_credentials_table_names_what_the_issue_lists() -> None:

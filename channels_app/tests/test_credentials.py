@@ -17,7 +17,10 @@ from django.test import Client
 from accounts.models import User
 from approvals.models import AuditEvent
 from channels_app import encryption, selectors, services
+from channels_app.connectors.base import CREDENTIAL_FIELDS as CONNECTOR_FIELDS
+from channels_app.credentials import credential_fields
 from channels_app.models import BrandAccount, BrandAccountConnection
+from channels_app.platforms import Platform
 from channels_app.tests.factories import MASTODON_CREDENTIALS, BrandAccountFactory
 
 SECRET = MASTODON_CREDENTIALS["access_token"]
@@ -191,20 +194,30 @@ def test_a_refused_secret_is_not_rendered_again(
                 "organization_id": [
                     "Enter the numeric organisation ID or urn:li:organization:<ID>."
                 ],
+                "refresh_token": ["Refresh token is required."],
                 "expires_at": ["Enter a date and time such as 2027-01-31T12:00:00+00:00."],
             },
         ),
         (
             "x",
             "@acme",
-            {"access_token": "t", "expires_at": "2027-01-31T12:00:00"},
-            {"expires_at": ["Add the time zone offset, e.g. +00:00."]},
+            {"access_token": "t", "refresh_token": "r", "expires_at": "2027-01-31T12:00:00"},
+            {
+                "expires_at": ["Add the time zone offset, e.g. +00:00."],
+                "client_id": ["OAuth 2.0 client ID is required."],
+            },
         ),
         (
             "facebook",
             "AcmeCorp",
             {"access_token": "t"},
-            {"page_id": ["Page ID is required."]},
+            {
+                "access_token": [
+                    "Unknown field for Facebook Page; expected: page_id, page_access_token."
+                ],
+                "page_id": ["Page ID is required."],
+                "page_access_token": ["Page access token is required."],
+            },
         ),
         (
             "internal",
@@ -271,8 +284,18 @@ def test_bad_credentials_are_refused_with_field_messages_and_nothing_written(
                 "expires_at": "2027-01-31T12:00:00+01:00",
             },
         ),
-        ("x", "@acme", {"access_token": "t"}),
-        ("facebook", "AcmeCorp", {"page_id": "1234567890", "access_token": "t", "expires_at": ""}),
+        (
+            "x",
+            "@acme",
+            {
+                "access_token": "t",
+                "refresh_token": "r",
+                "expires_at": "2027-01-31T12:00:00Z",
+                "client_id": "x-app",
+                "client_secret": "",
+            },
+        ),
+        ("facebook", "AcmeCorp", {"page_id": "1234567890", "page_access_token": "t"}),
     ],
 )
 def test_each_platform_takes_its_own_credentials(
@@ -300,6 +323,20 @@ def test_each_platform_takes_its_own_credentials(
     if platform == "bluesky":
         assert stored["pds_url"] == "https://bsky.social"
         assert stored["handle"] == "acme.bsky.social"
+    if platform == "linkedin":
+        assert stored["organization_id"] == "123"  # the connector builds the URN itself
+
+
+@pytest.mark.parametrize("platform", [p for p in Platform.values if p != Platform.INTERNAL])
+def test_credentials_match_the_connectors(platform: str) -> None:
+    """What an org admin enters is what the platform's connector reads: same names, same
+    required fields, same secrets (a stored field the connector does not know would never be
+    used; a field it needs that cannot be entered would fail every publish)."""
+    stored = credential_fields(platform)
+    wanted = CONNECTOR_FIELDS[platform]
+    assert {f.name for f in stored} == {f.name for f in wanted}
+    assert {f.name for f in stored if f.required} == {f.name for f in wanted if f.required}
+    assert {f.name for f in stored if f.kind == "secret"} == {f.name for f in wanted if f.secret}
 
 
 def test_patch_with_null_credentials_disconnects(

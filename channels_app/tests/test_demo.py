@@ -44,8 +44,12 @@ def test_seed_demo_creates_the_accounts_and_grants(db: None, settings: Any) -> N
     sales_sme = _what("sme.sales")
     assert sales_sme == {
         ("internal", "sales"): ["draft_on"],
+        # Communications' internal account is the organisation-wide feed; sales writes there.
+        ("internal", "communications"): ["draft_on"],
         **{(platform, "communications"): ["draft_on"] for platform in EXTERNAL},
     }
+    org_wide = accounts.filter(org_wide_feed=True)
+    assert [(a.platform, a.department.slug) for a in org_wide] == [("internal", "communications")]
     assert _what("manager.sales") == sales_sme
     assert _what("sme.rnd") == {("internal", "rnd"): ["draft_on"]}
     comms = _what("comms")

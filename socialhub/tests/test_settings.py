@@ -81,3 +81,21 @@ def test_openapi_schema_validates(tmp_path: Path) -> None:
         "/api/v1/departments/{department_slug}/members/",
     ):
         assert path in schema
+
+
+def test_the_visibility_timeout_must_outlast_a_publish(tmp_path: Path) -> None:
+    """A Redis visibility timeout shorter than a publish would hand a running (or waiting eta)
+    publish to a second worker: refused at start-up, naming the variable."""
+    env = {
+        **PRODUCTION,
+        "SOCIALHUB_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CELERY_VISIBILITY_TIMEOUT": "300",  # the default publish lease is 365 s
+    }
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT" in result.stderr
+    assert "longer than a publish may take (365 s)" in result.stderr
+
+    env["CELERY_VISIBILITY_TIMEOUT"] = "3600"
+    assert run_manage("check", env=env).returncode == 0
