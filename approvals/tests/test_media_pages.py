@@ -294,8 +294,8 @@ def test_post_page_queries_are_constant(
         # current revision (one query for all); guidance terms; four permission checks for the
         # action buttons; approvals of the revision; revisions, comments, decisions and audit
         # events for the timeline; comment threads; the crisis pause on the account; unread
-        # notifications; the pauses for the banner.
-        20,
+        # notifications; the pauses for the banner; the publishing attempts (author's view).
+        21,
         django_assert_num_queries,
     )
     assert len(re.findall(r"/thumbnail/", response.content.decode())) == 8
