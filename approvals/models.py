@@ -285,6 +285,33 @@ class FeedEntry(models.Model):
         return f"Feed entry #{self.pk}"
 
 
+class FeedImage(models.Model):
+    """One image of a feed entry: a copy of the bytes the engine delivered (already stripped of
+    metadata), so the entry keeps showing what was published even if the post changes later.
+
+    The file lives in the default storage under ``feed/<entry>/`` and is never served by the
+    storage itself: approvals.views.feed_image streams it to people who may read the entry.
+    """
+
+    entry = models.ForeignKey(FeedEntry, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(max_length=255)
+    alt_text = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField()
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=32)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the stored file.")
+
+    class Meta:
+        ordering = ("entry", "order")
+        constraints = (
+            models.UniqueConstraint(fields=("entry", "order"), name="approvals_feedimage_order"),
+        )
+
+    def __str__(self) -> str:
+        return f"Image {self.order + 1} of feed entry #{self.entry_id}"
+
+
 class Revision(AppendOnlyModel):
     """Every saved body, numbered from 1. A save never overwrites: it adds the next number."""
 

@@ -15,6 +15,7 @@ from approvals.models import (
     CrisisPause,
     Decision,
     FeedEntry,
+    FeedImage,
     MediaAttachment,
     Notification,
     Post,
@@ -418,8 +419,11 @@ def feed_departments(*, user: Any) -> list[Any]:
 
 
 def _feed_entries() -> QuerySet[FeedEntry]:
-    return FeedEntry.objects.select_related("brand_account", "department").order_by(
-        "-published_at", "-id"
+    # Images in one more query for the whole page (ordered by the model's Meta: entry, order).
+    return (
+        FeedEntry.objects.select_related("brand_account", "department")
+        .prefetch_related("images")
+        .order_by("-published_at", "-id")
     )
 
 
@@ -457,3 +461,9 @@ def feed_entry_get(*, user: Any, pk: Any) -> FeedEntry:
         ),
         pk=pk,
     )
+
+
+def feed_image_get(*, entry: FeedEntry, pk: Any) -> FeedImage:
+    """One image of an entry the caller reads (found with feed_entry_get); 404 for an image of
+    another entry."""
+    return authz.get_visible_or_404(FeedImage.objects.all(), pk=pk, entry=entry)

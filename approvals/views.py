@@ -592,6 +592,16 @@ def feed_entry(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "approvals/feed_entry.html", {"entry": entry})
 
 
+@login_required
+@require_GET
+def feed_image(request: HttpRequest, pk: int, image_id: int) -> HttpResponse | FileResponse:
+    """An image of a feed entry, streamed to people who may read the entry (404 for anyone else,
+    as for the entry itself: the storage never serves feed images directly)."""
+    entry = selectors.feed_entry_get(user=request.user, pk=pk)
+    image = selectors.feed_image_get(entry=entry, pk=image_id)
+    return _stream(image.file.name, image.content_type, f'"{image.checksum}"', request)
+
+
 # --- Comments -------------------------------------------------------------------------------------
 
 

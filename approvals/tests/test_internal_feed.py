@@ -4,6 +4,7 @@ whole organisation (every signed-in person, from accounts flagged organisation-w
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +14,11 @@ from django.utils import timezone
 from accounts.models import Department, User
 from approvals import services, tasks
 from approvals.internal_feed import InternalConnector
-from approvals.models import AuditEvent, FeedEntry, Post
-from approvals.tests.factories import approved_post, make_account
-from channels_app.connectors import PermanentError, PostPayload
+from approvals.media import images_for_revision, read_stored
+from approvals.models import AuditEvent, FeedEntry, FeedImage, MediaAttachment, Post
+from approvals.tests.factories import approved_post, make_account, make_post
+from approvals.tests.media_factories import picture
+from channels_app.connectors import Image, PermanentError, PostPayload
 from channels_app.models import BrandAccount
 
 
@@ -137,9 +140,10 @@ def test_the_navigation_leads_to_the_feed(sme: User) -> None:
 
 # Both pages: 1 session, 2 user, 3 organisation roles (navigation), 4 the departments whose
 # feeds the person reads, 5 the entries' count (pages), 6 unread notifications and 7 crisis
-# pauses (header and banner), 8 the page of entries with their accounts and departments. The
-# department's feed adds 9 the department itself (404 when the person may not read it).
-@pytest.mark.parametrize(("url", "expected"), [("/feed/", 8), ("/feed/sales/", 9)])
+# pauses (header and banner), 8 the page of entries with their accounts and departments, 9 the
+# images of every entry on the page (one prefetch). The department's feed adds 10 the department
+# itself (404 when the person may not read it).
+@pytest.mark.parametrize(("url", "expected"), [("/feed/", 9), ("/feed/sales/", 10)])
 def test_feed_pages_cost_the_same_queries_for_one_or_many(
     url: str,
     expected: int,
@@ -152,7 +156,7 @@ def test_feed_pages_cost_the_same_queries_for_one_or_many(
         for _ in range(count):
             number = FeedEntry.objects.count()
             for acct in (account, company_news):
-                FeedEntry.objects.create(
+                entry = FeedEntry.objects.create(
                     brand_account=acct,
                     department=acct.department,
                     org_wide=acct.org_wide_feed,
@@ -160,6 +164,15 @@ def test_feed_pages_cost_the_same_queries_for_one_or_many(
                     idempotency_key=f"{acct.pk}-{number}",
                     published_at=timezone.now(),
                 )
+                for order in range(2):  # images must not cost a query per entry
+                    FeedImage.objects.create(
+                        entry=entry,
+                        file=f"feed/{entry.pk}/{order}.png",
+                        alt_text=f"Picture {order}",
+                        order=order,
+                        content_type="image/png",
+                        checksum="0" * 64,
+                    )
 
     client = client_for(sme)
     add(1)
@@ -167,10 +180,12 @@ def test_feed_pages_cost_the_same_queries_for_one_or_many(
     with django_assert_num_queries(expected):
         html = client.get(url).content.decode()
     assert html.count('class="feed-entry card"') == 1
+    assert html.count("data-alt-text") == 2
     add(14)
     with django_assert_num_queries(expected):
         html = client.get(url).content.decode()
     assert html.count('class="feed-entry card"') == 15
+    assert html.count("data-alt-text") == 30
 
 
 # --- The connector -------------------------------------------------------------------------------
@@ -209,6 +224,101 @@ def test_the_connector_refuses_what_it_cannot_publish(
     with pytest.raises(PermanentError, match=message):
         InternalConnector().publish(given, PostPayload(text=text, idempotency_key="k"))
     assert not FeedEntry.objects.exists()
+
+
+# --- Images ------------------------------------------------------------------------------------
+
+
+def _stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "feed").rglob("*") if p.is_file())
+
+
+def test_a_post_with_two_images_reaches_the_feed_with_them_in_order(
+    sme: User,
+    comms_reviewer: User,
+    outsider: User,
+    account: BrandAccount,
+    media_root: Path,
+) -> None:
+    post = make_post(sme, account, "Two pictures from the fair")
+    services.post_media_add(
+        post=post,
+        actor=sme,
+        uploads=[(picture(seed=1), "lighthouse.png"), (picture("JPEG", seed=2), "team.jpg")],
+        alt_texts=["A red lighthouse at dusk", "Our team on stage"],
+    )
+    services.post_submit(post=Post.objects.get(pk=post.pk), actor=sme)
+    services.post_approve(post=Post.objects.get(pk=post.pk), actor=comms_reviewer)
+
+    entry = publish(Post.objects.get(pk=post.pk), comms_reviewer)
+
+    post.refresh_from_db()
+    attachments = list(MediaAttachment.objects.filter(revision=post.current_revision))
+    images = list(entry.images.order_by("order"))
+    assert [(i.order, i.alt_text) for i in images] == [
+        (0, "A red lighthouse at dusk"),
+        (1, "Our team on stage"),
+    ]
+    assert [(i.content_type, i.width, i.height) for i in images] == [
+        (a.content_type, a.width, a.height) for a in attachments
+    ]
+    for image, attachment in zip(images, attachments, strict=True):
+        assert image.file.name.startswith(f"feed/{entry.pk}/")
+        with image.file.open("rb") as handle:
+            assert handle.read() == read_stored(attachment.file.name)
+    files = _stored_files(media_root)
+    assert len(files) == 2
+
+    # A second publish of the same post, by the engine or straight to the connector with the
+    # same idempotency key, makes nothing new.
+    assert tasks.publish_post(post.pk) == "skipped"
+    assert post.current_revision is not None
+    payload = PostPayload(
+        text=post.body,
+        idempotency_key=post.idempotency_key,
+        images=tuple(images_for_revision(post.current_revision)),
+    )
+    again = InternalConnector().publish({"brand_account": str(account.pk)}, payload)
+    assert again.external_id == str(entry.pk)
+    assert (FeedEntry.objects.count(), FeedImage.objects.count()) == (1, 2)
+    assert _stored_files(media_root) == files
+
+    # The pages show them with their alt text; the files go to readers of the entry only.
+    for page in (f"/feed/entries/{entry.pk}/", "/feed/sales/"):
+        html = client_for(sme).get(page).content.decode()
+        for image in images:
+            assert f'src="/feed/entries/{entry.pk}/images/{image.pk}/"' in html
+            assert f'alt="{image.alt_text}"' in html
+    first = f"/feed/entries/{entry.pk}/images/{images[0].pk}/"
+    response = client_for(sme).get(first)
+    assert response.status_code == 200
+    assert response["Content-Type"] == images[0].content_type
+    assert response.getvalue() == read_stored(attachments[0].file.name)
+    assert client_for(outsider).get(first).status_code == 404
+    assert client_for(outsider).get(f"/feed/entries/{entry.pk}/").status_code == 404
+    # An image id of this entry under another entry's address is not found either.
+    other = FeedEntry.objects.create(
+        brand_account=account,
+        department=account.department,
+        text="Other",
+        idempotency_key="other",
+        published_at=timezone.now(),
+    )
+    assert (
+        client_for(sme).get(f"/feed/entries/{other.pk}/images/{images[0].pk}/").status_code == 404
+    )
+    assert Client().get(first).status_code == 302  # signed out: to the login page
+
+
+def test_the_connector_refuses_images_it_cannot_show(account: BrandAccount) -> None:
+    credentials = {"brand_account": str(account.pk)}
+    bad = Image(data=b"not an image", content_type="application/pdf", alt_text="A file")
+    with pytest.raises(PermanentError, match="Image 1 is not"):
+        InternalConnector().publish(
+            credentials, PostPayload(text="Hi", idempotency_key="k", images=(bad,))
+        )
+    assert not FeedEntry.objects.exists()
+    assert not FeedImage.objects.exists()
 
 
 # --- Flagging an account organisation-wide -------------------------------------------------------

@@ -291,10 +291,11 @@ def test_post_page_queries_are_constant(
         lambda: client.get(f"/posts/{post.pk}/"),
         lambda: with_images(post, sme, 7, first_seed=10),
         # session, user; roles; memberships; the post with its relations; THE IMAGES of the
-        # current revision (one query for all); guidance terms; four permission checks for the
-        # action buttons; approvals of the revision; revisions, comments, decisions and audit
-        # events for the timeline; comment threads; the crisis pause on the account; unread
-        # notifications; the pauses for the banner; the publishing attempts (author's view).
+        # current revision (one query for all); guidance terms; the post's publish attempts
+        # (added with the publishing engine); four permission checks for the action buttons;
+        # approvals of the revision; revisions, comments, decisions and audit events for the
+        # timeline; comment threads; the crisis pause on the account; unread notifications; the
+        # pauses for the banner.
         21,
         django_assert_num_queries,
     )

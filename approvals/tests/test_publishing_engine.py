@@ -17,17 +17,21 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from approvals import publishing, services, tasks
+from approvals.media import read_stored
 from approvals.models import (
     AttemptKind,
     AttemptOutcome,
     AuditEvent,
     FeedEntry,
+    MediaAttachment,
     Notification,
+    PlatformMediaUpload,
     Post,
     PostState,
     PublishAttempt,
 )
-from approvals.tests.factories import approved_post, make_account
+from approvals.tests.factories import approved_post, make_account, make_post
+from approvals.tests.media_factories import picture
 from channels_app import connectors, selectors
 from channels_app import services as channel_services
 from channels_app.connectors.mastodon import html_to_text
@@ -364,6 +368,75 @@ def test_an_account_without_credentials_fails_with_a_message_to_act_on(
 
     assert _run(post) == "failed"
     assert "is not connected: an org admin must enter its credentials" in post.last_error
+
+
+# --- Images ------------------------------------------------------------------------------------
+
+
+def _mastodon_status(peer: MastodonPeer, status_id: str) -> dict[str, Any]:
+    response = requests.get(
+        f"{peer.url}/api/v1/statuses/{status_id}",
+        headers={"Authorization": f"Bearer {peer.access_token}"},
+        timeout=5,
+    )
+    response.raise_for_status()
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def test_an_image_and_its_alt_text_reach_mastodon_and_a_retry_uploads_nothing_new(
+    peer: MastodonPeer,
+    mastodon_account: BrandAccount,
+    sme: User,
+    comms_reviewer: User,
+) -> None:
+    post = make_post(sme, mastodon_account, _unique("Our stand at the fair."))
+    services.post_media_add(
+        post=post,
+        actor=sme,
+        uploads=[(picture("JPEG", seed=5), "stand.jpg")],
+        alt_texts=["Our stand: a blue booth with three people"],
+    )
+    services.post_submit(post=Post.objects.get(pk=post.pk), actor=sme)
+    services.post_approve(post=Post.objects.get(pk=post.pk), actor=comms_reviewer)
+    post = services.post_publish_now(post=Post.objects.get(pk=post.pk), actor=comms_reviewer)
+    # The first status is refused for a moment, after the image was uploaded.
+    peer.add_fault(
+        {
+            "match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+            "effect": {"type": "status", "status": 503},
+            "count": 1,
+        }
+    )
+
+    assert _run(post) == "retry"
+
+    uploaded = list(PlatformMediaUpload.objects.values_list("platform", "reference"))
+    assert len(uploaded) == 1
+    assert uploaded[0][0] == "mastodon"
+    # From now on every upload is refused: the retry may only attach what was uploaded.
+    for path in ("/api/v2/media", "/api/v1/media"):
+        peer.add_fault(
+            {
+                "match": {"methods": ["POST"], "path": path},
+                "effect": {"type": "status", "status": 500},
+                "count": 10,
+            }
+        )
+    _time_passes(post)
+
+    assert _run(post) == "published"
+
+    assert _attempts(post) == [(1, "send", "retry"), (2, "send", "published")]
+    status = _mastodon_status(peer, post.external_id)
+    attachments = status["media_attachments"]
+    assert [(str(a["id"]), a["type"]) for a in attachments] == [(uploaded[0][1], "image")]
+    assert attachments[0]["description"] == "Our stand: a blue booth with three people"
+    assert post.current_revision is not None
+    attachment = MediaAttachment.objects.get(revision=post.current_revision)
+    sent = requests.get(attachments[0]["url"], timeout=5).content
+    assert sent == read_stored(attachment.file.name)
+    assert PlatformMediaUpload.objects.count() == 1
 
 
 # --- Unknown outcomes: check before any resend -------------------------------------------------
