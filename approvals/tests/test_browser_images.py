@@ -4,15 +4,14 @@ schedules. (Publishing itself is the engine's.)"""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import FilePayload, Page, expect
 
 from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
+from approvals import tasks
 from approvals.models import MediaAttachment, Post, PostState
 from approvals.tests.factories import make_account
 from approvals.tests.media_factories import gps_photo, picture
@@ -21,7 +20,7 @@ from approvals.tests.test_browser_journey import _log_in, _log_out
 pytestmark = pytest.mark.browser
 
 
-def test_attach_describe_submit_review_approve(
+def test_attach_describe_submit_review_approve_publish(
     page: Page, live_server: Any, seeded_rows: None
 ) -> None:
     base = live_server.url
@@ -94,12 +93,26 @@ def test_attach_describe_submit_review_approve(
     page.get_by_role("button", name="Approve").click()
     expect(page.locator(".messages")).to_contain_text("Comms: approved")
 
-    # 4. ...and schedules it.
+    # 4. ...and publishes it: the worker delivers the post with both images to the feed.
     page.goto(f"{base}/posts/{post.pk}/")
     expect(page.locator("[data-state]")).to_have_text("Approved")
-    when = timezone.localtime(timezone.now() + timedelta(days=2))
-    page.fill("#id_scheduled_at", when.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_role("button", name="Schedule", exact=True).click()
-    expect(page.locator("[data-state]")).to_have_text("Scheduled")
+    page.get_by_role("button", name="Publish now").click()
+    expect(page.get_by_text("Handed over for publishing.")).to_be_visible()
+    assert tasks.publish_post(post.pk) == "published"  # what `celery worker` runs
+    page.reload()
+    expect(page.locator("h1 [data-state]")).to_have_text("Published")
+    attempts = page.get_by_role("region", name="Publishing attempts")
+    attempts.get_by_role("link", name="view on the platform").click()
+    feed_images = page.locator(".feed-images img")
+    expect(feed_images).to_have_count(2)
+    expect(feed_images.nth(0)).to_have_attribute(
+        "alt", "The hall seen from our stand, full of visitors"
+    )
+    # The files really are served to the feed's readers (fails on a broken image).
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.feed-images img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=10_000,
+    )
     post.refresh_from_db()
-    assert post.state == PostState.SCHEDULED
+    assert post.state == PostState.PUBLISHED
