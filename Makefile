@@ -21,6 +21,8 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
+	@# A developer checkout runs manage.py in debug mode (never committed; production has none).
+	@[ -f .env ] || echo "DJANGO_DEBUG=true" > .env
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

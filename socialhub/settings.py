@@ -16,6 +16,13 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
+# A developer's checkout may keep its variables in a .env file (`make test` writes one with
+# DJANGO_DEBUG=true, so plain `manage.py` commands work there). Real environment variables
+# always win; production sets them and ships no .env file.
+_ENV_FILE = Path(env.str("SOCIALHUB_ENV_FILE", default=str(BASE_DIR / ".env")))
+if _ENV_FILE.is_file():
+    environ.Env.read_env(_ENV_FILE, overwrite=False)
+
 
 def _env(kind: str, name: str, **kwargs: Any) -> Any:
     """Read one variable with django-environ, naming it in the error when its value is bad."""

@@ -99,3 +99,23 @@ def test_the_visibility_timeout_must_outlast_a_publish(tmp_path: Path) -> None:
 
     env["CELERY_VISIBILITY_TIMEOUT"] = "3600"
     assert run_manage("check", env=env).returncode == 0
+
+
+def test_a_dot_env_file_is_read_but_the_environment_wins(tmp_path: Path) -> None:
+    dot_env = tmp_path / ".env"
+    dot_env.write_text("DJANGO_DEBUG=true\n")
+    read = run_manage(
+        "check",
+        env={"SOCIALHUB_ENV_FILE": str(dot_env), "SOCIALHUB_VAR_DIR": str(tmp_path)},
+    )
+    assert read.returncode == 0, read.stderr  # debug from the file: no secret key needed
+    overridden = run_manage(
+        "check",
+        env={
+            "SOCIALHUB_ENV_FILE": str(dot_env),
+            "SOCIALHUB_VAR_DIR": str(tmp_path),
+            "DJANGO_DEBUG": "false",
+        },
+    )
+    assert overridden.returncode != 0
+    assert "DJANGO_SECRET_KEY" in overridden.stderr
