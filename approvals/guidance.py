@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 import regex
 
 from approvals.models import GuidanceTerm
+from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from channels_app.rules import PlatformRules, rules_for
+from channels_app.selectors import length_limit
 
 
 class Severity:
@@ -308,6 +310,20 @@ def check(
         max_length=rules.max_length,
         how_counted=rules.how_counted,
         findings=tuple(findings),
+    )
+
+
+def check_for_account(
+    *, body: str, account: BrandAccount, alt_texts: Sequence[str] = ()
+) -> GuidanceResult:
+    """check() for a post on a brand account: the length is counted against the account's own
+    limit when its platform announced one on connecting (a Mastodon instance allowing longer
+    posts), else against the platform's."""
+    return check(
+        body=body,
+        platform=account.platform,
+        max_length=length_limit(account),
+        alt_texts=alt_texts,
     )
 
 

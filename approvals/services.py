@@ -494,9 +494,9 @@ def _save_revision(
     under_review = locked.state in (PostState.IN_REVIEW, PostState.APPROVED)
     if under_review:
         # The stages follow the new text: a sensitive term added or removed switches legal.
-        result = guidance.check(
+        result = guidance.check_for_account(
             body=body,
-            platform=locked.brand_account.platform,
+            account=locked.brand_account,
             alt_texts=[row.alt_text for row in rows],
         )
         fields["legal_required"] = result.requires_legal
@@ -529,9 +529,9 @@ def post_submit(*, post: Post, actor: User) -> Post:
                 "Before you can submit: " + " ".join(item.message for item in missing),
                 code="requirements_missing",
             )
-        result = guidance.check(
+        result = guidance.check_for_account(
             body=locked.body,
-            platform=account.platform,
+            account=account,
             alt_texts=[row.alt_text for row in sorted(current_images(locked), key=_by_order)],
         )
         if result.blocks_submit:

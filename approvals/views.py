@@ -67,9 +67,9 @@ def _post_flags(user: Any, post: Post) -> dict[str, bool]:
 
 def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str, Any]:
     images = list(selectors.media_list(post=post))
-    result = guidance.check(
+    result = guidance.check_for_account(
         body=post.body,
-        platform=post.brand_account.platform,
+        account=post.brand_account,
         alt_texts=[image.alt_text for image in images],
     )
     attempts = None
@@ -167,7 +167,7 @@ def _guidance_context(
     if account is None:
         return {"result": None, "account": None, "missing": [], "media_rules": None}
     return {
-        "result": guidance.check(body=body, platform=account.platform, alt_texts=alt_texts or []),
+        "result": guidance.check_for_account(body=body, account=account, alt_texts=alt_texts or []),
         "account": account,
         "missing": training_requirements.missing_requirements(user, account),
         "media_rules": _media_rules(account.platform),

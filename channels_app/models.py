@@ -90,6 +90,18 @@ class BrandAccountConnection(models.Model):
         blank=True,
         related_name="+",
     )
+    # Who the platform says the credentials speak as, and the destination's own limits: asked
+    # of the platform when the credentials are saved and whenever someone checks the connection.
+    identity_id = models.CharField("Platform account id", max_length=255, blank=True)
+    identity_handle = models.CharField("Connected as (handle)", max_length=255, blank=True)
+    identity_name = models.CharField("Connected as (name)", max_length=255, blank=True)
+    identity_url = models.URLField("Profile address", max_length=500, blank=True)
+    # A Mastodon instance may allow longer posts than Mastodon's default 500 characters; the
+    # content guidance counts against this when it is known.
+    max_characters = models.PositiveIntegerField(null=True, blank=True)
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the platform last accepted the credentials."
+    )
 
     def __str__(self) -> str:
         # Deliberately nothing of the credentials, not even their length.

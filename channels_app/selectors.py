@@ -23,6 +23,7 @@ from channels_app.grants import (
     holder_for_user,
 )
 from channels_app.models import BrandAccount, BrandAccountConnection
+from channels_app.platforms import Platform
 from socialhub import authz
 from socialhub.errors import InvalidInput
 
@@ -137,6 +138,17 @@ def connection_credentials(*, account: BrandAccount) -> dict[str, str]:
     """
     connection = BrandAccountConnection.objects.get(brand_account=account)
     return encryption.decrypt_json(connection.credentials_encrypted)
+
+
+def length_limit(account: BrandAccount) -> int | None:
+    """The post length limit a Mastodon instance announced when the account was connected, or
+    None for the platform's default. Every other platform has one limit for all accounts, so
+    only Mastodon accounts cost a query (none when the connection came joined)."""
+    if account.platform != Platform.MASTODON:
+        return None
+    # A missing connection raises RelatedObjectDoesNotExist, an AttributeError: None.
+    connection = getattr(account, "connection", None)
+    return connection.max_characters if connection is not None else None
 
 
 def audit_event_list(*, account: BrandAccount, limit: int = 50) -> QuerySet[AuditEvent]:

@@ -22,6 +22,12 @@ from channels_app.grants import Grant, GrantHolder, holder_for_department, holde
 from channels_app.handles import handle_example, normalise_handle
 from channels_app.models import BrandAccount, BrandAccountConnection, BrandAccountPerm
 from channels_app.platforms import Platform
+from channels_app.verification import (
+    CredentialsRefused,
+    Verified,
+    require_same_account,
+    verify_credentials,
+)
 from socialhub import authz
 from socialhub.errors import Conflict, InvalidInput, NotAllowed
 
@@ -101,7 +107,7 @@ def _locked(account: BrandAccount) -> BrandAccount:
 # --- Accounts ----------------------------------------------------------------------------------
 
 
-@sensitive_variables("credentials")
+@sensitive_variables("credentials", "verified")
 def brand_account_create(
     *,
     actor: User | None,
@@ -112,16 +118,18 @@ def brand_account_create(
     apply_standard_grants: bool = True,
     credentials: dict[str, Any] | None = None,
 ) -> BrandAccount:
-    """Register an account. Org admins only. Credentials, when given, are stored encrypted in
-    the same transaction, so a bad credential field leaves nothing behind."""
+    """Register an account. Org admins only. Credentials, when given, are checked with the
+    platform first and stored encrypted in the same transaction, so credentials the platform
+    refuses (or of another account) leave nothing behind."""
     if actor is not None and not permissions.can_create_accounts(actor):
         raise NotAllowed("Only org admins can register brand accounts.")
     platform = _check_platform(platform)
     handle = _check_handle(platform, handle)
     display_name = _check_display_name(display_name)
-    cleaned: dict[str, str] | None = None
+    verified: Verified | None = None
     if credentials is not None:
-        cleaned = _clean_or_raise(platform, credentials)
+        # Asked before the transaction opens: the platform's answer can take seconds.
+        verified = _verified_for(platform, handle, _clean_or_raise(platform, credentials))
     try:
         with transaction.atomic():
             account = BrandAccount.objects.create(
@@ -138,8 +146,8 @@ def brand_account_create(
             )
             if apply_standard_grants:
                 _apply_standard_grants(actor=actor, account=account)
-            if cleaned is not None:
-                _store_credentials(actor=actor, account=account, cleaned=cleaned, replaced=False)
+            if verified is not None:
+                _store_credentials(actor=actor, account=account, verified=verified, replaced=False)
     except IntegrityError as exc:  # a concurrent request registered the same handle
         raise InvalidInput(
             f"{handle} on {Platform(platform).label} is registered already.", field="handle"
@@ -410,17 +418,47 @@ def _clean_or_raise(platform: str, credentials: Any) -> dict[str, str]:
 
 
 @sensitive_variables("cleaned")
+def _verified_for(platform: str, handle: str, cleaned: dict[str, str]) -> Verified:
+    """The platform's answer for credentials about to be stored for the account `handle`."""
+    verified = verify_credentials(platform, cleaned)
+    require_same_account(platform, handle, verified.identity)
+    return verified
+
+
+def _set_identity(connection: BrandAccountConnection, verified: Verified) -> None:
+    identity = verified.identity
+    connection.identity_id = identity.account_id[:255]
+    connection.identity_handle = identity.handle[:255]
+    connection.identity_name = identity.name[:255]
+    # Shown as a link: only a web address, whatever the platform answered.
+    url = identity.url if identity.url.startswith(("https://", "http://")) else ""
+    connection.identity_url = url if len(url) <= 500 else ""
+    connection.max_characters = identity.max_characters
+    connection.verified_at = timezone.now()
+
+
+def _identity_data(verified: Verified) -> dict[str, Any]:
+    """What the audit trail keeps of a check: who the platform said, never a credential."""
+    identity = verified.identity
+    return {
+        "identity": {"id": identity.account_id, "handle": identity.handle, "name": identity.name},
+        "max_characters": identity.max_characters,
+    }
+
+
+@sensitive_variables("verified")
 def _store_credentials(
-    *, actor: User | None, account: BrandAccount, cleaned: dict[str, str], replaced: bool
+    *, actor: User | None, account: BrandAccount, verified: Verified, replaced: bool
 ) -> BrandAccountConnection:
-    connection, _created = BrandAccountConnection.objects.update_or_create(
-        brand_account=account,
-        defaults={
-            "credentials_encrypted": encryption.encrypt_json(cleaned),
-            "connected_at": timezone.now(),
-            "connected_by": actor,
-        },
-    )
+    connection = BrandAccountConnection.objects.filter(brand_account=account).first()
+    if connection is None:
+        connection = BrandAccountConnection(brand_account=account)
+    connection.credentials_encrypted = encryption.encrypt_json(verified.credentials)
+    connection.connected_at = timezone.now()
+    connection.connected_by = actor
+    _set_identity(connection, verified)
+    connection.save()
+    label = account.get_platform_display()
     audit_record(
         actor=actor,
         action="brand_account.credentials_set",
@@ -428,29 +466,104 @@ def _store_credentials(
         department=account.department,
         from_state="connected" if replaced else "not_connected",
         to_state="connected",
-        # Which fields were set, never their values.
-        note=("Replaced" if replaced else "Stored") + " the connection credentials.",
-        data={"fields": sorted(cleaned)},
+        # Which fields were set and who the platform says they speak as, never their values.
+        note=("Replaced" if replaced else "Stored")
+        + f" the connection credentials; {label} accepted them for "
+        f"{verified.identity.handle or verified.identity.account_id}.",
+        data={"fields": sorted(verified.credentials), **_identity_data(verified)},
     )
     return connection
 
 
-@sensitive_variables("credentials", "cleaned")
+@sensitive_variables("credentials", "verified")
 def brand_account_set_credentials(
     *, actor: User | None, account: BrandAccount, credentials: dict[str, Any]
 ) -> BrandAccountConnection:
-    """Store (or replace) the account's connection credentials, encrypted.
+    """Store (or replace) the account's connection credentials, encrypted, once the platform
+    has accepted them for this very account (`verify`): who they speak as and the platform's
+    own length limit are stored with them.
 
     The whole set is replaced each time: fields are write-only, so nobody could see which old
-    value would survive a partial update. Checking them against the platform comes with the
-    publishing connectors.
+    value would survive a partial update.
     """
     _require_manage(actor, account, "connect it")
     cleaned = _clean_or_raise(account.platform, credentials)
+    verified = verify_credentials(account.platform, cleaned)
     with transaction.atomic():
         account = _locked(account)
+        # Against the handle as it is now, under the lock: a rename meanwhile is seen.
+        require_same_account(account.platform, account.handle, verified.identity)
         replaced = BrandAccountConnection.objects.filter(brand_account=account).exists()
-        return _store_credentials(actor=actor, account=account, cleaned=cleaned, replaced=replaced)
+        return _store_credentials(
+            actor=actor, account=account, verified=verified, replaced=replaced
+        )
+
+
+def brand_account_check_connection(
+    *, actor: User | None, account: BrandAccount
+) -> BrandAccountConnection:
+    """Ask the platform again whether the stored credentials work and who they speak as (a
+    token may have been revoked, the instance may have changed its length limit).
+
+    On success the identity and `verified_at` are updated, with an audit event. Refusals are
+    409 (the stored connection does not work: connect again), an unreachable platform 503;
+    neither changes anything, except that a renewed OAuth token is always kept.
+    """
+    _require_manage(actor, account, "check its connection")
+    connection = BrandAccountConnection.objects.filter(brand_account=account).first()
+    if connection is None:
+        raise Conflict("This account is not connected.", code="not_connected")
+    try:
+        credentials = encryption.decrypt_json(connection.credentials_encrypted)
+    except encryption.CredentialsUnreadable as exc:
+        raise Conflict(
+            "The stored credentials cannot be opened with the configured encryption keys: "
+            "connect the account again.",
+            code="credentials_unreadable",
+        ) from exc
+    try:
+        verified = verify_credentials(
+            account.platform,
+            credentials,
+            save_renewed=lambda renewed: brand_account_store_refreshed_credentials(
+                account=account, credentials=renewed
+            ),
+        )
+    except CredentialsRefused as exc:
+        raise Conflict(exc.message + " Connect the account again.", code=exc.code) from exc
+    with transaction.atomic():
+        account = _locked(account)
+        try:
+            require_same_account(account.platform, account.handle, verified.identity)
+        except CredentialsRefused as exc:
+            raise Conflict(exc.message, code=exc.code) from exc
+        current = BrandAccountConnection.objects.filter(brand_account=account).first()
+        if current is None or current.connected_at != connection.connected_at:
+            raise Conflict(
+                "The connection changed while it was being checked; check it again.",
+                code="connection_changed",
+            )
+        _set_identity(current, verified)
+        current.save(
+            update_fields=[
+                "identity_id",
+                "identity_handle",
+                "identity_name",
+                "identity_url",
+                "max_characters",
+                "verified_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="brand_account.connection_checked",
+            target=account,
+            department=account.department,
+            note=f"Checked the connection: {account.get_platform_display()} accepts the "
+            f"credentials for {verified.identity.handle or verified.identity.account_id}.",
+            data=_identity_data(verified),
+        )
+    return current
 
 
 @sensitive_variables("credentials", "cleaned")

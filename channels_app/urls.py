@@ -41,6 +41,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "brand-accounts/<int:pk>/connect/", views.brandaccount_connect, name="brandaccount_connect"
     ),
     path(
+        "brand-accounts/<int:pk>/check-connection/",
+        views.brandaccount_check_connection,
+        name="brandaccount_check_connection",
+    ),
+    path(
         "brand-accounts/<int:pk>/disconnect/",
         views.brandaccount_disconnect,
         name="brandaccount_disconnect",

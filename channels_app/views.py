@@ -30,6 +30,8 @@ from channels_app.forms import (
 )
 from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.platforms import Platform
+from channels_app.rules import rules_for
+from channels_app.verification import identity_matches, stored_identity
 from socialhub import authz
 from socialhub.errors import DomainError
 
@@ -102,9 +104,26 @@ def brandaccount_create(request: HttpRequest) -> HttpResponse:
     return render(request, "channels_app/brandaccount_form.html", {"form": form}, status=status)
 
 
+def _connection_context(account: BrandAccount) -> dict[str, Any]:
+    """Who the platform said the credentials speak as, and the longest post it takes."""
+    if not account.is_connected:
+        return {"identity": None}
+    identity = stored_identity(account.connection)
+    rules = rules_for(account.platform, max_length=selectors.length_limit(account))
+    return {
+        "identity": identity,
+        "verified_at": account.connection.verified_at,
+        "identity_matches": identity is None
+        or identity_matches(account.platform, account.handle, identity),
+        "max_length": rules.max_length,
+        "how_counted": rules.how_counted,
+    }
+
+
 def _account_context(request: HttpRequest, account: BrandAccount) -> dict[str, Any]:
     perms = permissions.perms_on(request.user, account)
     return {
+        "connection": _connection_context(account),
         "account": account,
         "my_perms": permissions.sorted_perms(perms),
         "can_manage": BrandAccountPerm.MANAGE in perms,
@@ -325,9 +344,10 @@ def brandaccount_connect(request: HttpRequest, pk: int) -> HttpResponse:
         context["form"] = None
         return render(request, "channels_app/brandaccount_connect.html", context)
     form = ConnectionForm(request.POST or None, platform=account.platform)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.brand_account_set_credentials(
+            connection = services.brand_account_set_credentials(
                 actor=request.user,  # type: ignore[arg-type]
                 account=account,
                 credentials={k: v for k, v in form.cleaned_data.items() if v},
@@ -337,12 +357,22 @@ def brandaccount_connect(request: HttpRequest, pk: int) -> HttpResponse:
                 for error in errors:
                     form.add_error(name if name in form.fields else None, error)
         except DomainError as exc:
-            _form_error(form, exc)
+            # The platform's refusal (or silence) concerns the whole set: shown above the form.
+            form.add_error(None, exc.message)
+            status = exc.status_code
         else:
-            messages.success(request, "The credentials are stored, encrypted.")
+            messages.success(
+                request,
+                f"{account.get_platform_display()} accepted the credentials: connected as "
+                f"{connection.identity_handle or connection.identity_id}. They are stored, "
+                "encrypted.",
+            )
             return redirect("brandaccount_detail", pk=account.pk)
     context["form"] = form
-    status = 400 if form.errors else 200
+    if not form.errors:
+        status = 200
+    elif status == 200:
+        status = 400
     return render(request, "channels_app/brandaccount_connect.html", context, status=status)
 
 
@@ -356,4 +386,24 @@ def brandaccount_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "The credentials were deleted.")
+    return redirect("brandaccount_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def brandaccount_check_connection(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _managed_account(request, pk)
+    try:
+        connection = services.brand_account_check_connection(
+            actor=request.user,  # type: ignore[arg-type]
+            account=account,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"{account.get_platform_display()} accepts the credentials: connected as "
+            f"{connection.identity_handle or connection.identity_id}.",
+        )
     return redirect("brandaccount_detail", pk=account.pk)

@@ -31,3 +31,9 @@ class Conflict(DomainError):
     """The object is not in a state that allows the action (or another request won): 409."""
 
     status_code = 409
+
+
+class Unavailable(DomainError):
+    """Something outside SocialHub (a platform) did not answer; nothing changed, try later: 503."""
+
+    status_code = 503

@@ -347,6 +347,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
     def check(self, request: Request) -> Response:
         data = _parsed(s.CheckRequestSerializer, request.data)
         platform = data["platform"]
+        account = None
         if data["brand_account"]:
             account = (
                 permissions.accounts_with(
@@ -361,7 +362,14 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
             platform = account.platform
         if not platform:
             raise InvalidInput("Give a brand_account or a platform.", field="brand_account")
-        result = guidance.check(body=data["body"], platform=platform, alt_texts=data["alt_texts"])
+        if account is not None:
+            result = guidance.check_for_account(
+                body=data["body"], account=account, alt_texts=data["alt_texts"]
+            )
+        else:
+            result = guidance.check(
+                body=data["body"], platform=platform, alt_texts=data["alt_texts"]
+            )
         payload = {
             "platform": platform,
             "length": result.length,

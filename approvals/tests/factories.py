@@ -22,6 +22,7 @@ def make_account(
     department: Department,
     *,
     platform: str = "internal",
+    handle: str = "",
     display_name: str = "",
     drafters: list[Department] | None = None,
     reviewers: list[Department] | None = None,
@@ -31,7 +32,7 @@ def make_account(
     number = next(_handles)
     account = BrandAccount.objects.create(
         platform=platform,
-        handle=f"account-{number}",
+        handle=handle or f"account-{number}",
         display_name=display_name or f"Account {number}",
         department=department,
     )

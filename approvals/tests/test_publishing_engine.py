@@ -32,11 +32,11 @@ from approvals.models import (
 )
 from approvals.tests.factories import approved_post, make_account, make_post
 from approvals.tests.media_factories import picture
-from channels_app import connectors, selectors
+from channels_app import connectors, encryption, selectors
 from channels_app import services as channel_services
 from channels_app.connectors.mastodon import html_to_text
 from channels_app.connectors.x import XConnector
-from channels_app.models import BrandAccount
+from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.tests.peers.fixtures import MastodonPeer
 from channels_app.tests.peers.http_platforms import FakeX
 from socialhub.tests.celery_broker import QueuedTask
@@ -57,11 +57,20 @@ def peer(mastodon_peer: MastodonPeer) -> Iterator[MastodonPeer]:
     mastodon_peer.clear_faults()
 
 
+# The handles of the peers' accounts: saving credentials checks they are the account's own.
+PEER_HANDLES = {"mastodon": "@acme@mastodon.example", "x": "@acme"}
+
+
 def _account(
     platform: str, sales: Department, comms: Department, credentials: dict[str, str] | None
 ) -> BrandAccount:
     account = make_account(
-        sales, platform=platform, drafters=[sales], reviewers=[comms], publishers=[comms]
+        sales,
+        platform=platform,
+        handle=PEER_HANDLES[platform],
+        drafters=[sales],
+        reviewers=[comms],
+        publishers=[comms],
     )
     if credentials is not None:
         channel_services.brand_account_set_credentials(
@@ -594,8 +603,17 @@ def test_a_refreshed_token_is_saved_before_it_is_used(
         "x",
         XConnector(api_base_url=x_api.url, token_url=f"{x_api.url}/2/oauth2/token"),
     )
-    expired = x_api.credentials(expired=True, expires_at="2020-01-01T00:00:00+00:00")
-    account = _account("x", sales, comms_department, expired)
+    account = _account("x", sales, comms_department, x_api.credentials())
+    # Time passes: the stored access token expires.
+    expired = {
+        **selectors.connection_credentials(account=account),
+        "expires_at": "2020-01-01T00:00:00+00:00",
+    }
+    x_api.access_tokens.discard(expired["access_token"])
+    x_api.expired_tokens.add(expired["access_token"])
+    BrandAccountConnection.objects.filter(brand_account=account).update(
+        credentials_encrypted=encryption.encrypt_json(expired)
+    )
     post = _sent(sme, account, comms_reviewer)
 
     assert _run(post) == "published"

@@ -255,7 +255,12 @@ def cast(engine: Cluster, peer: MastodonPeer) -> dict[str, Any]:
     reviewer = give_org_role(UserFactory.create(), OrgRole.COMMS_REVIEWER)
     add_member(reviewer, comms)
     account = make_account(
-        sales, platform="mastodon", drafters=[sales], reviewers=[comms], publishers=[comms]
+        sales,
+        platform="mastodon",
+        handle=peer.handle(),  # saving the credentials checks they are this account's
+        drafters=[sales],
+        reviewers=[comms],
+        publishers=[comms],
     )
     channel_services.brand_account_set_credentials(
         actor=None, account=account, credentials=peer.credentials()

@@ -35,6 +35,7 @@ def mastodon_account(
     account = make_account(
         sales,
         platform="mastodon",
+        handle=peer.handle(),  # saving the credentials checks they are this account's
         drafters=[sales],
         reviewers=[comms_department],
         publishers=[comms_department],

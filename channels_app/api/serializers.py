@@ -15,6 +15,7 @@ from channels_app.credentials import clean_credentials, credential_fields, needs
 from channels_app.grants import Grant
 from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.platforms import Platform
+from channels_app.verification import stored_identity
 
 PERMISSION_CHOICES = list(permissions.ALL_PERMS)
 # One named enum in the schema (settings ENUM_NAME_OVERRIDES: BrandAccountPermissionEnum).
@@ -39,13 +40,32 @@ class PersonRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
     full_name = serializers.CharField()
 
 
+class ConnectedIdentitySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    account_id = serializers.CharField(help_text="The account's id on the platform.")
+    handle = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.CharField(help_text="Its profile page; empty when the platform has none.")
+
+
 class ConnectionStateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Only when and by whom: nothing of the credentials themselves."""
+    """When, by whom, and who the platform said the credentials speak as: nothing of the
+    credentials themselves."""
 
     needs_credentials = serializers.BooleanField(help_text="False for internal accounts.")
     connected = serializers.BooleanField()
     connected_at = serializers.DateTimeField(allow_null=True)
     connected_by = PersonRefSerializer(allow_null=True)
+    identity = ConnectedIdentitySerializer(
+        allow_null=True, help_text="Who the platform says the credentials speak as."
+    )
+    max_characters = serializers.IntegerField(
+        allow_null=True,
+        help_text="The longest post the platform announced (a Mastodon instance's own limit); "
+        "guidance counts against it.",
+    )
+    verified_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the platform last accepted the credentials."
+    )
 
 
 class BrandAccountSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -76,12 +96,24 @@ class BrandAccountSerializer(serializers.ModelSerializer):  # type: ignore[type-
     def get_connection(self, account: BrandAccount) -> dict[str, Any]:
         # The connection comes joined (with_list_relations), its ciphertext deferred: no query.
         connected = account.is_connected
-        by = account.connection.connected_by if connected else None
+        connection = account.connection if connected else None
+        by = connection.connected_by if connection else None
+        identity = stored_identity(connection) if connection else None
         return {
             "needs_credentials": needs_connection(account.platform),
             "connected": connected,
-            "connected_at": account.connection.connected_at if connected else None,
+            "connected_at": connection.connected_at if connection else None,
             "connected_by": {"email": by.email, "full_name": by.full_name} if by else None,
+            "identity": {
+                "account_id": identity.account_id,
+                "handle": identity.handle,
+                "name": identity.name,
+                "url": identity.url,
+            }
+            if identity
+            else None,
+            "max_characters": connection.max_characters if connection else None,
+            "verified_at": connection.verified_at if connection else None,
         }
 
     @extend_schema_field(

@@ -9,6 +9,7 @@ account = views.BrandAccountViewSet.as_view({"get": "retrieve", "patch": "partia
 deactivate = views.BrandAccountViewSet.as_view({"post": "deactivate"})
 activate = views.BrandAccountViewSet.as_view({"post": "activate"})
 credential_fields = views.BrandAccountViewSet.as_view({"get": "credential_fields"})
+verify = views.BrandAccountViewSet.as_view({"post": "verify"})
 grants = views.BrandAccountGrantViewSet.as_view({"get": "list", "post": "create"})
 grant = views.BrandAccountGrantViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
 
@@ -17,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("brand-accounts/<int:pk>/", account, name="api_brandaccount_detail"),
     path("brand-accounts/<int:pk>/deactivate/", deactivate, name="api_brandaccount_deactivate"),
     path("brand-accounts/<int:pk>/activate/", activate, name="api_brandaccount_activate"),
+    path("brand-accounts/<int:pk>/verify/", verify, name="api_brandaccount_verify"),
     path(
         "brand-accounts/<int:pk>/credential-fields/",
         credential_fields,

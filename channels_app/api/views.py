@@ -171,6 +171,25 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         )
         return Response(_account_payload(request, account))
 
+    @extend_schema(
+        parameters=[_ACCOUNT_ID],
+        request=None,
+        responses=s.BrandAccountSerializer,
+        summary="Ask the platform again whether the stored credentials work",
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str) -> Response:
+        """Updates `connection.identity`, `max_characters` and `verified_at`. 409 when the
+        platform refuses the stored credentials or they speak as another account (connect
+        again), 503 when the platform cannot be reached; neither changes anything."""
+        account = selectors.brand_account_get(user=request.user, pk=pk)
+        services.brand_account_check_connection(
+            actor=request.user,  # type: ignore[arg-type]
+            account=account,
+        )
+        account = selectors.brand_account_get(user=request.user, pk=account.pk)
+        return Response(_account_payload(request, account))
+
     @extend_schema(parameters=[_ACCOUNT_ID], responses=s.CredentialFieldSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="credential-fields")
     def credential_fields(self, request: Request, pk: str) -> Response:

@@ -44,17 +44,23 @@ def fast_password_hashing(settings: Any) -> None:
 from channels_app.tests.peers.fixtures import (  # noqa: E402
     bluesky_peer,
     facebook_api,
+    facebook_platform,
     linkedin_api,
+    linkedin_platform,
     make_httpserver,
     mastodon_peer,
     x_api,
+    x_platform,
 )
 
 __all__ = [
     "bluesky_peer",
     "facebook_api",
+    "facebook_platform",
     "linkedin_api",
+    "linkedin_platform",
     "make_httpserver",
     "mastodon_peer",
     "x_api",
+    "x_platform",
 ]

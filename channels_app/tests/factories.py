@@ -61,7 +61,23 @@ def grant_user(account: BrandAccount, user: User, *perms: str) -> None:
     )
 
 
-MASTODON_CREDENTIALS = {
-    "instance_url": "https://social.instance.example",
-    "access_token": "mastodon-token-THIS-IS-SECRET-0001",
-}
+def store_connection(account: BrandAccount, *, connected_by: User | None = None) -> None:
+    """A connection row as if an org admin had connected the account (test data for pages and
+    lists that show connections). Connecting for real asks the platform: the services' tests
+    do that against the local peers."""
+    from django.utils import timezone
+
+    from channels_app import encryption
+    from channels_app.models import BrandAccountConnection
+
+    BrandAccountConnection.objects.create(
+        brand_account=account,
+        credentials_encrypted=encryption.encrypt_json(
+            {"instance_url": "https://mastodon.example", "access_token": "stored-test-token"}
+        ),
+        connected_at=timezone.now(),
+        connected_by=connected_by,
+        identity_handle=account.handle,
+        identity_name=account.display_name,
+        verified_at=timezone.now(),
+    )

@@ -21,9 +21,27 @@ from channels_app.connectors.base import CREDENTIAL_FIELDS as CONNECTOR_FIELDS
 from channels_app.credentials import credential_fields
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.platforms import Platform
-from channels_app.tests.factories import MASTODON_CREDENTIALS, BrandAccountFactory
+from channels_app.tests.peers.fixtures import MastodonPeer
 
-SECRET = MASTODON_CREDENTIALS["access_token"]
+# Saving credentials asks the platform first: these tests connect the sales account to its
+# account on the local Mastodon peer (mastodon-mock), @sales@mastodon.example.
+
+
+@pytest.fixture
+def mastodon_credentials(mastodon_peer: MastodonPeer) -> dict[str, str]:
+    mastodon_peer.clear_faults()
+    return mastodon_peer.credentials("sales")
+
+
+@pytest.fixture
+def secret(mastodon_credentials: dict[str, str]) -> str:
+    return mastodon_credentials["access_token"]
+
+
+@pytest.fixture
+def instance(mastodon_peer: MastodonPeer) -> str:
+    """The peer's address as it sits in the credentials (host and port)."""
+    return mastodon_peer.url.removeprefix("http://")
 
 
 def _raw_rows() -> list[tuple[Any, ...]]:
@@ -40,42 +58,52 @@ def _everything_stored_about(account: BrandAccount) -> str:
 
 
 def test_the_raw_database_row_holds_no_plaintext_token(
-    api_as: Any, org_admin: User, sales_account: BrandAccount
+    api_as: Any,
+    org_admin: User,
+    sales_account: BrandAccount,
+    mastodon_credentials: dict[str, str],
+    secret: str,
+    instance: str,
 ) -> None:
     response = api_as(org_admin).patch(
         f"/api/v1/brand-accounts/{sales_account.pk}/",
-        {"credentials": MASTODON_CREDENTIALS},
+        {"credentials": mastodon_credentials},
         format="json",
     )
-    assert response.status_code == 200
+    assert response.status_code == 200, response.json()
 
     stored = _everything_stored_about(sales_account)
     assert len(_raw_rows()) == 1
-    for secret in (SECRET, "social.instance.example", base64.b64encode(SECRET.encode()).decode()):
-        assert secret not in stored
+    for value in (secret, instance, base64.b64encode(secret.encode()).decode()):
+        assert value not in stored
     # …yet it is really there, for the connectors, under the configured key.
-    assert selectors.connection_credentials(account=sales_account) == {
-        "instance_url": "https://social.instance.example",
-        "access_token": SECRET,
-    }
-    # The audit trail names the fields that were set, never their values.
+    assert selectors.connection_credentials(account=sales_account) == mastodon_credentials
+    # The audit trail names the fields that were set and who the platform said they speak
+    # as, never their values.
     event = AuditEvent.objects.for_target(sales_account).get(action="brand_account.credentials_set")
-    assert event.data == {"fields": ["access_token", "instance_url"]}
+    assert event.data["fields"] == ["access_token", "instance_url"]
+    assert event.data["identity"]["handle"] == "@sales@mastodon.example"
     assert event.actor == org_admin
 
 
 def test_the_api_never_returns_a_credential(
-    api_as: Any, org_admin: User, sme: User, sales: Any
+    api_as: Any,
+    org_admin: User,
+    sme: User,
+    sales: Any,
+    mastodon_peer: MastodonPeer,
+    instance: str,
 ) -> None:
     api = api_as(org_admin)
+    first = mastodon_peer.credentials("acme")
     created = api.post(
         "/api/v1/brand-accounts/",
         {
             "platform": "mastodon",
-            "handle": "@new@mastodon.example",
+            "handle": "@acme@mastodon.example",
             "display_name": "New",
             "department": "sales",
-            "credentials": MASTODON_CREDENTIALS,
+            "credentials": first,
         },
         format="json",
     )
@@ -95,31 +123,36 @@ def test_the_api_never_returns_a_credential(
             response = client.get(path)
             assert response.status_code == 200, path
             bodies.append(response.content)
-    updated = api.patch(
+    refused = api.patch(
         f"/api/v1/brand-accounts/{pk}/",
-        {"credentials": {**MASTODON_CREDENTIALS, "access_token": "second-SECRET-token"}},
+        {"credentials": {**first, "access_token": "second-SECRET-token"}},
         format="json",
     )
-    assert updated.status_code == 200
-    bodies.append(updated.content)
+    assert refused.status_code == 400
+    bodies.append(refused.content)
     for body in bodies:
         text = body.decode()
-        assert SECRET not in text
+        assert first["access_token"] not in text
         assert "second-SECRET-token" not in text
-        assert "social.instance.example" not in text
+        assert instance not in text
 
 
-def test_pages_show_only_when_and_by_whom(
-    client: Client, org_admin: User, sales_account: BrandAccount
+def test_pages_show_only_when_by_whom_and_as_whom(
+    client: Client,
+    org_admin: User,
+    sales_account: BrandAccount,
+    mastodon_credentials: dict[str, str],
+    secret: str,
+    instance: str,
 ) -> None:
     client.force_login(org_admin)
-    response = client.post(f"/brand-accounts/{sales_account.pk}/connect/", MASTODON_CREDENTIALS)
+    response = client.post(f"/brand-accounts/{sales_account.pk}/connect/", mastodon_credentials)
     assert response.status_code == 302
 
     for path in ("", "connect/", "access/", "edit/"):
         html = client.get(f"/brand-accounts/{sales_account.pk}/{path}").content.decode()
-        assert SECRET not in html
-        assert "social.instance.example" not in html
+        assert secret not in html
+        assert instance not in html
     detail = client.get(f"/brand-accounts/{sales_account.pk}/").content.decode()
     connected = BrandAccountConnection.objects.get(brand_account=sales_account).connected_at
     assert f"on {connected:%-d %B %Y} by Ada Admin" in " ".join(detail.split())
@@ -128,14 +161,15 @@ def test_pages_show_only_when_and_by_whom(
 def test_a_refused_secret_is_not_rendered_again(
     client: Client, org_admin: User, sales_account: BrandAccount
 ) -> None:
+    secret = "mastodon-token-THIS-IS-SECRET-0001"
     client.force_login(org_admin)
     response = client.post(
         f"/brand-accounts/{sales_account.pk}/connect/",
-        {"instance_url": "not a url", "access_token": SECRET},
+        {"instance_url": "not a url", "access_token": secret},
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert SECRET not in html
+    assert secret not in html
     assert "Enter a valid URL." in html
     assert not BrandAccountConnection.objects.exists()
 
@@ -152,13 +186,13 @@ def test_a_refused_secret_is_not_rendered_again(
         (
             "mastodon",
             "@a@mastodon.example",
-            {**MASTODON_CREDENTIALS, "acces_token": "typo"},
+            {"instance_url": "https://mastodon.example", "access_token": "t", "acces_token": "t"},
             {"acces_token": ["Unknown field for Mastodon; expected: instance_url, access_token."]},
         ),
         (
             "mastodon",
             "@a@mastodon.example",
-            {**MASTODON_CREDENTIALS, "instance_url": "http://mastodon.example"},
+            {"instance_url": "http://mastodon.example", "access_token": "t"},
             {"instance_url": ["Use an https:// address."]},
         ),
         (
@@ -261,51 +295,46 @@ def test_bad_credentials_are_refused_with_field_messages_and_nothing_written(
     )
 
 
-@pytest.mark.parametrize(
-    ("platform", "handle", "credentials"),
-    [
-        ("mastodon", "@a@m.example", MASTODON_CREDENTIALS),
-        (
-            "bluesky",
-            "acme.bsky.social",
-            {
-                "pds_url": "https://bsky.social/",
-                "handle": "@Acme.bsky.social",
-                "app_password": "abcd-efgh-ijkl-mnop",
-            },
-        ),
-        (
-            "linkedin",
-            "acme-corp",
-            {
-                "organization_id": "urn:li:organization:123",
-                "access_token": "t",
-                "refresh_token": "r",
-                "expires_at": "2027-01-31T12:00:00+01:00",
-            },
-        ),
-        (
-            "x",
-            "@acme",
-            {
-                "access_token": "t",
-                "refresh_token": "r",
-                "expires_at": "2027-01-31T12:00:00Z",
-                "client_id": "x-app",
-                "client_secret": "",
-            },
-        ),
-        ("facebook", "AcmeCorp", {"page_id": "1234567890", "page_access_token": "t"}),
-    ],
-)
-def test_each_platform_takes_its_own_credentials(
+def _connectable(
+    platform: str, request: pytest.FixtureRequest
+) -> tuple[str, dict[str, str], str, str]:
+    """A handle, credentials as an org admin might type them, and who the platform (a local
+    peer) will say they speak as: (handle, name)."""
+    if platform == "mastodon":
+        peer = request.getfixturevalue("mastodon_peer")
+        return "@acme@mastodon.example", peer.credentials(), "@acme@mastodon.example", "Acme Corp"
+    if platform == "bluesky":
+        pds = request.getfixturevalue("bluesky_peer")
+        typed = {
+            "pds_url": pds.pds_url + "/",
+            "handle": "@" + pds.handle.upper(),
+            "app_password": pds.app_password,
+        }
+        return pds.handle, typed, pds.handle, pds.handle
+    if platform == "linkedin":
+        linkedin = request.getfixturevalue("linkedin_platform")
+        typed = {
+            **linkedin.credentials(),
+            "organization_id": f"urn:li:organization:{linkedin.organization_id}",
+            "expires_at": "2099-01-31T12:00:00+01:00",
+        }
+        return "acme", typed, "acme", "Acme Corp"
+    if platform == "x":
+        x = request.getfixturevalue("x_platform")
+        return "@ACME", {**x.credentials(), "client_secret": ""}, "@acme", "Acme Corp"
+    facebook = request.getfixturevalue("facebook_platform")
+    return "AcmeCorp", facebook.credentials(), "acmecorp", "Acme Corp"
+
+
+@pytest.mark.parametrize("platform", ["mastodon", "bluesky", "linkedin", "x", "facebook"])
+def test_each_platform_takes_its_own_credentials_and_names_the_account(
     api_as: Any,
     org_admin: User,
     sales: Any,
     platform: str,
-    handle: str,
-    credentials: dict[str, str],
+    request: pytest.FixtureRequest,
 ) -> None:
+    handle, credentials, identity_handle, identity_name = _connectable(platform, request)
     response = api_as(org_admin).post(
         "/api/v1/brand-accounts/",
         {
@@ -318,13 +347,22 @@ def test_each_platform_takes_its_own_credentials(
         format="json",
     )
     assert response.status_code == 201, response.json()
-    stored = selectors.connection_credentials(account=BrandAccount.objects.get())
+    account = BrandAccount.objects.get()
+    stored = selectors.connection_credentials(account=account)
     assert set(stored) == {name for name, value in credentials.items() if value}
     if platform == "bluesky":
-        assert stored["pds_url"] == "https://bsky.social"
-        assert stored["handle"] == "acme.bsky.social"
+        assert stored["pds_url"] == credentials["pds_url"].rstrip("/")
+        assert stored["handle"] == identity_handle
     if platform == "linkedin":
-        assert stored["organization_id"] == "123"  # the connector builds the URN itself
+        assert stored["organization_id"] == "5515715"  # the connector builds the URN itself
+    # The platform was asked: who the credentials speak as is stored and shown.
+    connection = response.json()["connection"]
+    assert connection["identity"]["handle"] == identity_handle
+    assert connection["identity"]["name"] == identity_name
+    assert connection["verified_at"] is not None
+    assert connection["max_characters"] == (
+        {"mastodon": 500, "bluesky": 300, "x": 280}.get(platform)
+    )
 
 
 @pytest.mark.parametrize("platform", [p for p in Platform.values if p != Platform.INTERNAL])
@@ -340,11 +378,14 @@ def test_credentials_match_the_connectors(platform: str) -> None:
 
 
 def test_patch_with_null_credentials_disconnects(
-    api_as: Any, org_admin: User, sales_account: BrandAccount
+    api_as: Any,
+    org_admin: User,
+    sales_account: BrandAccount,
+    mastodon_credentials: dict[str, str],
 ) -> None:
     api = api_as(org_admin)
     url = f"/api/v1/brand-accounts/{sales_account.pk}/"
-    api.patch(url, {"credentials": MASTODON_CREDENTIALS}, format="json")
+    assert api.patch(url, {"credentials": mastodon_credentials}, format="json").status_code == 200
     response = api.patch(url, {"credentials": None}, format="json")
     assert response.status_code == 200
     assert response.json()["connection"] == {
@@ -352,6 +393,9 @@ def test_patch_with_null_credentials_disconnects(
         "connected": False,
         "connected_at": None,
         "connected_by": None,
+        "identity": None,
+        "max_characters": None,
+        "verified_at": None,
     }
     assert not BrandAccountConnection.objects.exists()
     assert AuditEvent.objects.filter(action="brand_account.credentials_removed").count() == 1
@@ -371,19 +415,30 @@ def test_no_secret_reaches_the_logs(
     api_as: Any,
     org_admin: User,
     sales_account: BrandAccount,
+    mastodon_peer: MastodonPeer,
+    mastodon_credentials: dict[str, str],
+    secret: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    refused = "refused-token-THIS-IS-SECRET-0002"
     client.force_login(org_admin)
     with caplog.at_level(logging.DEBUG):
-        client.post(f"/brand-accounts/{sales_account.pk}/connect/", {"access_token": SECRET})
+        client.post(f"/brand-accounts/{sales_account.pk}/connect/", {"access_token": secret})
         api_as(org_admin).patch(
             f"/api/v1/brand-accounts/{sales_account.pk}/",
-            {"credentials": {"access_token": SECRET}},
+            {"credentials": {"access_token": secret}},
             format="json",
         )
-        client.post(f"/brand-accounts/{sales_account.pk}/connect/", MASTODON_CREDENTIALS)
-    assert caplog.records  # the 400s were logged …
-    assert SECRET not in caplog.text  # … without the secret
+        # A token the platform refuses, then one it accepts: both went to the platform.
+        client.post(
+            f"/brand-accounts/{sales_account.pk}/connect/",
+            {"instance_url": mastodon_peer.url, "access_token": refused},
+        )
+        client.post(f"/brand-accounts/{sales_account.pk}/connect/", mastodon_credentials)
+    assert BrandAccountConnection.objects.filter(brand_account=sales_account).exists()
+    assert caplog.records  # the 400s and the platform calls were logged …
+    assert secret not in caplog.text  # … without the secrets
+    assert refused not in caplog.text
 
 
 # --- Key rotation ------------------------------------------------------------------------------
@@ -392,17 +447,19 @@ KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
 
 
-def test_rotating_the_key(settings: Any, sales: Any) -> None:
+def test_rotating_the_key(
+    settings: Any, sales_account: BrandAccount, mastodon_credentials: dict[str, str], secret: str
+) -> None:
     settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_A]
-    account = BrandAccountFactory.create(department=sales)
+    account = sales_account
     services.brand_account_set_credentials(
-        actor=None, account=account, credentials=MASTODON_CREDENTIALS
+        actor=None, account=account, credentials=mastodon_credentials
     )
     token_a = BrandAccountConnection.objects.get().credentials_encrypted
 
     # A new key goes first; the old one stays so the stored token still opens.
     settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B, KEY_A]
-    assert selectors.connection_credentials(account=account)["access_token"] == SECRET
+    assert selectors.connection_credentials(account=account)["access_token"] == secret
     assert not encryption.is_encrypted_with_current_key(token_a)
 
     call_command("rotate_credentials")
@@ -412,7 +469,7 @@ def test_rotating_the_key(settings: Any, sales: Any) -> None:
 
     # Once rotated, the old key can go …
     settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B]
-    assert selectors.connection_credentials(account=account)["access_token"] == SECRET
+    assert selectors.connection_credentials(account=account)["access_token"] == secret
     # … and it alone no longer opens anything.
     settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_A]
     with pytest.raises(encryption.CredentialsUnreadable):
@@ -423,11 +480,13 @@ def test_rotating_the_key(settings: Any, sales: Any) -> None:
     assert services.credentials_reencrypt_all() == (0, 1, [])
 
 
-def test_rotation_names_accounts_no_key_opens(settings: Any, sales: Any) -> None:
+def test_rotation_names_accounts_no_key_opens(
+    settings: Any, sales_account: BrandAccount, mastodon_credentials: dict[str, str]
+) -> None:
     settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_A]
-    account = BrandAccountFactory.create(department=sales)
+    account = sales_account
     services.brand_account_set_credentials(
-        actor=None, account=account, credentials=MASTODON_CREDENTIALS
+        actor=None, account=account, credentials=mastodon_credentials
     )
     settings.SOCIALHUB_ENCRYPTION_KEYS = [KEY_B]  # KEY_A dropped too early
     with pytest.raises(CommandError, match=f"brand accounts {account.pk}"):

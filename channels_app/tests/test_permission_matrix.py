@@ -21,7 +21,10 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from approvals.models import AuditEvent
 from channels_app.models import BrandAccount, BrandAccountConnection
-from channels_app.tests.factories import MASTODON_CREDENTIALS
+from channels_app.tests.peers.fixtures import MastodonPeer
+
+# Stands for the sales account's credentials on the local Mastodon peer (saving asks it).
+CREDENTIALS = "<the sales account's Mastodon credentials>"
 
 ROLES = (
     "anonymous",
@@ -134,7 +137,15 @@ STEPS: tuple[Step, ...] = (
         lambda a: f"/brand-accounts/{a.pk}/connect/",
         "manage",
         302,
-        MASTODON_CREDENTIALS,
+        {"form": CREDENTIALS},
+    ),
+    Step(
+        "page check connection",
+        False,
+        "post",
+        lambda a: f"/brand-accounts/{a.pk}/check-connection/",
+        "manage",
+        302,
     ),
     Step(
         "page disconnect",
@@ -168,7 +179,15 @@ STEPS: tuple[Step, ...] = (
         lambda a: f"/api/v1/brand-accounts/{a.pk}/",
         "manage",
         200,
-        {"display_name": "Sales (Mastodon)", "credentials": MASTODON_CREDENTIALS},
+        {"display_name": "Sales (Mastodon)", "credentials": CREDENTIALS},
+    ),
+    Step(
+        "api verify",
+        True,
+        "post",
+        lambda a: f"/api/v1/brand-accounts/{a.pk}/verify/",
+        "manage",
+        200,
     ),
     Step(
         "api deactivate",
@@ -238,12 +257,17 @@ def expected_status(role: str, step: Step) -> int:
     return step.success if step.access == "holder" else 403
 
 
-def _call(client: Any, step: Step, account: BrandAccount) -> Any:
+def _call(client: Any, step: Step, account: BrandAccount, credentials: dict[str, str]) -> Any:
     path = step.path(account)
     method = getattr(client, step.method)
+    data = step.data
+    if data == {"form": CREDENTIALS}:
+        data = credentials
+    elif data is not None and data.get("credentials") == CREDENTIALS:
+        data = {**data, "credentials": credentials}
     if step.api:
-        return method(path, step.data, format="json") if step.data is not None else method(path)
-    return method(path, step.data or {}) if step.method == "post" else method(path)
+        return method(path, data, format="json") if data is not None else method(path)
+    return method(path, data or {}) if step.method == "post" else method(path)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -252,6 +276,7 @@ def test_every_page_and_endpoint_answers_each_role_exactly(
     request: pytest.FixtureRequest,
     sales_account: BrandAccount,
     rnd_account: BrandAccount,
+    mastodon_peer: MastodonPeer,
 ) -> None:
     user: User | None = None if role == "anonymous" else request.getfixturevalue(role)
     # Everyone in the cast exists in every run, so "the list shows nothing extra" is meaningful.
@@ -264,7 +289,12 @@ def test_every_page_and_endpoint_answers_each_role_exactly(
 
     actual, expected = {}, {}
     for step in STEPS:
-        response = _call(api_client if step.api else page_client, step, sales_account)
+        response = _call(
+            api_client if step.api else page_client,
+            step,
+            sales_account,
+            mastodon_peer.credentials("sales"),
+        )
         actual[step.key] = response.status_code
         expected[step.key] = expected_status(role, step)
         if role == "anonymous" and not step.api:
@@ -293,6 +323,7 @@ def test_every_page_and_endpoint_answers_each_role_exactly(
             ("brand_account.granted", renamed),  # … and reviews (update adds review)
             ("brand_account.revoked", renamed),  # R&D removed
             ("brand_account.credentials_set", renamed),
+            ("brand_account.connection_checked", renamed),
             ("brand_account.credentials_removed", renamed),
             ("brand_account.created", api_new),
             ("brand_account.granted", api_new),
@@ -300,6 +331,7 @@ def test_every_page_and_endpoint_answers_each_role_exactly(
             ("brand_account.granted", api_new),
             ("brand_account.updated", renamed_again),
             ("brand_account.credentials_set", renamed_again),
+            ("brand_account.connection_checked", renamed_again),
             ("brand_account.deactivated", renamed_again),
             ("brand_account.activated", renamed_again),
             ("brand_account.granted", renamed_again),  # R&D drafts

@@ -12,25 +12,21 @@ from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
 from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.tests.factories import (
-    MASTODON_CREDENTIALS,
     BrandAccountFactory,
     grant_department,
     grant_role,
     grant_user,
+    store_connection,
 )
 
 
 def _account_with_grants(sales: Department, sme: User, admin: User) -> BrandAccount:
     """An account that is connected and holds the kinds of grants a real one has."""
-    from channels_app import services
-
     account = BrandAccountFactory.create(department=sales)
     grant_department(account, sales, BrandAccountPerm.DRAFT_ON)
     grant_role(account, OrgRole.COMMS_REVIEWER, BrandAccountPerm.REVIEW_ON)
     grant_user(account, sme, BrandAccountPerm.PUBLISH_ON)
-    services.brand_account_set_credentials(
-        actor=admin, account=account, credentials=MASTODON_CREDENTIALS
-    )
+    store_connection(account, connected_by=admin)
     return account
 
 

@@ -59,14 +59,29 @@ def _tail(log: Path) -> str:
 # --- Mastodon: mastodon-mock as a server process -------------------------------------------
 
 
+# The instance's own domain, as Mastodon's instance API announces it: handles of its accounts
+# are @<username>@mastodon.example (nothing resolves it; the peer itself is on 127.0.0.1).
+MASTODON_DOMAIN = "mastodon.example"
+# The peer's accounts: username -> display name. "acme" is the connector tests' account,
+# "sales" the one the brand-account tests connect.
+MASTODON_ACCOUNTS = {"acme": "Acme Corp", "sales": "Sales on Mastodon"}
+
+
 @dataclass(frozen=True)
 class MastodonPeer:
     url: str
-    access_token: str
+    tokens: dict[str, str]  # username -> access token
     started_in: float
 
-    def credentials(self) -> dict[str, str]:
-        return {"instance_url": self.url, "access_token": self.access_token}
+    @property
+    def access_token(self) -> str:
+        return self.tokens["acme"]
+
+    def handle(self, username: str = "acme") -> str:
+        return f"@{username}@{MASTODON_DOMAIN}"
+
+    def credentials(self, username: str = "acme") -> dict[str, str]:
+        return {"instance_url": self.url, "access_token": self.tokens[username]}
 
     def add_fault(self, rule: dict[str, Any]) -> None:
         response = requests.post(f"{self.url}/api/v1/_mock/faults", json=rule, timeout=5)
@@ -79,18 +94,24 @@ class MastodonPeer:
 @pytest.fixture(scope="session")
 def mastodon_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MastodonPeer]:
     folder = tmp_path_factory.mktemp("mastodon-mock")
-    token = secrets.token_urlsafe(32)
+    tokens = {username: secrets.token_urlsafe(32) for username in MASTODON_ACCOUNTS}
+    seeds = "".join(
+        f"""
+[[seed.accounts]]
+username = "{username}"
+display_name = "{name}"
+access_token = "{tokens[username]}"
+"""
+        for username, name in MASTODON_ACCOUNTS.items()
+    )
     config = folder / "mastodon_mock.toml"
     config.write_text(
         f"""
 title = "SocialHub test instance"
+domain = "{MASTODON_DOMAIN}"
 [database]
 path = ":memory:"
-[[seed.accounts]]
-username = "acme"
-display_name = "Acme Corp"
-access_token = "{token}"
-"""
+{seeds}"""
     )
     port = free_port()
     log = folder / "server.log"
@@ -131,7 +152,7 @@ access_token = "{token}"
                     f"mastodon-mock did not answer in {PEER_START_TIMEOUT} s:\n{_tail(log)}"
                 )
             time.sleep(0.1)
-        yield MastodonPeer(url=url, access_token=token, started_in=time.monotonic() - started)
+        yield MastodonPeer(url=url, tokens=tokens, started_in=time.monotonic() - started)
     finally:
         _stop(process)
 
@@ -284,3 +305,47 @@ def facebook_api(httpserver: HTTPServer) -> Iterator[FakeFacebook]:
     fake = FakeFacebook(httpserver).install()
     yield fake
     assert fake.problems == [], "requests that do not have the Graph API's documented shape"
+
+
+# The connectors the services use (connector_for), pointed at the stand-ins: saving credentials
+# on a page or through the API asks the platform, and these answer for it.
+
+
+def _use_connector(monkeypatch: pytest.MonkeyPatch, platform: str, connector: object) -> None:
+    from channels_app import connectors
+
+    monkeypatch.setitem(connectors._instances, platform, connector)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def linkedin_platform(linkedin_api: FakeLinkedIn, monkeypatch: pytest.MonkeyPatch) -> FakeLinkedIn:
+    from channels_app.connectors.linkedin import LinkedInConnector
+
+    _use_connector(
+        monkeypatch,
+        "linkedin",
+        LinkedInConnector(
+            api_base_url=linkedin_api.url, token_url=f"{linkedin_api.url}/oauth/v2/accessToken"
+        ),
+    )
+    return linkedin_api
+
+
+@pytest.fixture
+def x_platform(x_api: FakeX, monkeypatch: pytest.MonkeyPatch) -> FakeX:
+    from channels_app.connectors.x import XConnector
+
+    _use_connector(
+        monkeypatch,
+        "x",
+        XConnector(api_base_url=x_api.url, token_url=f"{x_api.url}/2/oauth2/token"),
+    )
+    return x_api
+
+
+@pytest.fixture
+def facebook_platform(facebook_api: FakeFacebook, monkeypatch: pytest.MonkeyPatch) -> FakeFacebook:
+    from channels_app.connectors.facebook import FacebookConnector
+
+    _use_connector(monkeypatch, "facebook", FacebookConnector(api_base_url=facebook_api.url))
+    return facebook_api
