@@ -122,8 +122,10 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         actor: Any = request.user
-        # One transaction: a refused part (say, moving departments without being an org admin)
-        # leaves the other parts unwritten too.
+        # One transaction: a refused part (say, moving departments without being an org admin,
+        # or credentials the platform refuses) leaves the other parts unwritten too. The
+        # platform is asked inside it, so the new handle is what the credentials must match;
+        # the connectors' timeouts bound how long that keeps the transaction open.
         with transaction.atomic():
             account = services.brand_account_update(
                 actor=actor,
