@@ -33,7 +33,6 @@ class Verified:
 
     identity: ConnectedIdentity
     credentials: dict[str, str] = field(repr=False)
-    renewed: bool = False
 
 
 class CredentialsRefused(InvalidInput):
@@ -80,11 +79,7 @@ def verify_credentials(
         raise CredentialsRefused(
             f"{connector.label} did not accept these credentials: {exc.message}"
         ) from exc
-    return Verified(
-        identity=identity,
-        credentials=renewed or dict(credentials),
-        renewed=bool(renewed),
-    )
+    return Verified(identity=identity, credentials=renewed or dict(credentials))
 
 
 def identity_matches(platform: str, handle: str, identity: ConnectedIdentity) -> bool:
