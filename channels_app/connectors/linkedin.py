@@ -20,7 +20,6 @@ import requests
 from channels_app.connectors import oauth
 from channels_app.connectors.base import (
     ConnectedIdentity,
-    Connector,
     Credentials,
     Image,
     PermanentError,
@@ -29,10 +28,7 @@ from channels_app.connectors.base import (
     TokenExpiredError,
 )
 from channels_app.connectors.transport import (
-    CONNECT_TIMEOUT,
     LOOPBACK_HOSTS,
-    READ_TIMEOUT,
-    PlatformHttp,
     body_excerpt,
     json_or_empty,
     shorten,
@@ -65,27 +61,11 @@ def little_text(text: str) -> str:
     return "".join(out)
 
 
-class LinkedInConnector(Connector):
+class LinkedInConnector(oauth.OAuthConnector):
     platform = Platform.LINKEDIN
     label = "LinkedIn"
-    supports_refresh = True
-
-    def __init__(
-        self,
-        *,
-        api_base_url: str | None = None,
-        token_url: str | None = None,
-        connect_timeout: float = CONNECT_TIMEOUT,
-        read_timeout: float = READ_TIMEOUT,
-    ) -> None:
-        self.api_base_url = (api_base_url or API_BASE_URL).rstrip("/")
-        self.token_url = token_url or TOKEN_URL
-        self.http = PlatformHttp(
-            platform=self.platform,
-            label=self.label,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-        )
+    api_base_url_default = API_BASE_URL
+    token_url_default = TOKEN_URL
 
     def _headers(self, credentials: Credentials) -> dict[str, str]:
         return {
@@ -111,20 +91,6 @@ class LinkedInConnector(Connector):
         ):
             return TokenExpiredError(shorten(text), platform=self.platform, status=401)
         return self.http.error_for(response, text, secrets=self.secrets_in(credentials))
-
-    def _get(self, credentials: Credentials, path: str, params: dict[str, Any] | None) -> Any:
-        self.check_credentials(credentials)
-        response = self.http.request(
-            "GET",
-            self.api_base_url + path,
-            sends=False,
-            secrets=self.secrets_in(credentials),
-            headers=self._headers(credentials),
-            params=params,
-        )
-        if response.status_code != 200:
-            raise self._error(response, credentials)
-        return json_or_empty(response)
 
     # --- the interface ---------------------------------------------------------------------
 
@@ -262,9 +228,6 @@ class LinkedInConnector(Connector):
             name=organization.get("localizedName") or vanity or org_id,
             url=f"https://www.linkedin.com/company/{vanity}/" if vanity else "",
         )
-
-    def needs_refresh(self, credentials: Credentials) -> bool:
-        return oauth.token_expired(credentials)
 
     def refresh(self, credentials: Credentials) -> dict[str, str]:
         self.check_credentials(credentials)

@@ -1,11 +1,18 @@
-"""The OAuth 2.0 refresh-token grant, shared by the LinkedIn and X connectors."""
+"""What the OAuth 2.0 platforms (LinkedIn, X) share: their connectors' base class, when an
+access token counts as expired, and the refresh-token grant."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
-from channels_app.connectors.base import Credentials, PermanentError
+import requests
+
+from channels_app.connectors.base import Connector, Credentials, PermanentError
 from channels_app.connectors.transport import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
     PlatformHttp,
     body_excerpt,
     json_or_empty,
@@ -77,3 +84,56 @@ def refresh_token_grant(
         expires = datetime.now(UTC) + timedelta(seconds=int(body["expires_in"]))
         updated["expires_at"] = expires.replace(microsecond=0).isoformat()
     return updated
+
+
+class OAuthConnector(Connector):
+    """A connector whose API takes an OAuth 2.0 bearer token that expires and is renewed with
+    a refresh token. Subclasses name their API and token addresses and implement ``refresh``
+    (each platform authenticates its client its own way)."""
+
+    supports_refresh = True
+    api_base_url_default: ClassVar[str]
+    token_url_default: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        api_base_url: str | None = None,
+        token_url: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
+        # Other addresses only for tests (local stand-ins speaking the platform's HTTP).
+        self.api_base_url = (api_base_url or self.api_base_url_default).rstrip("/")
+        self.token_url = token_url or self.token_url_default
+        self.http = PlatformHttp(
+            platform=self.platform,
+            label=self.label,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+
+    def needs_refresh(self, credentials: Credentials) -> bool:
+        return token_expired(credentials)
+
+    @abstractmethod
+    def _headers(self, credentials: Credentials) -> dict[str, str]:
+        """The bearer token and the platform's own request headers."""
+
+    @abstractmethod
+    def _error(self, response: requests.Response, credentials: Credentials) -> Exception:
+        """The platform's error body as a ConnectorError (TokenExpiredError when expired)."""
+
+    def _get(self, credentials: Credentials, path: str, params: dict[str, Any] | None) -> Any:
+        self.check_credentials(credentials)
+        response = self.http.request(
+            "GET",
+            self.api_base_url + path,
+            sends=False,
+            secrets=self.secrets_in(credentials),
+            headers=self._headers(credentials),
+            params=params,
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials)
+        return json_or_empty(response)

@@ -17,7 +17,6 @@ import requests
 from channels_app.connectors import oauth
 from channels_app.connectors.base import (
     ConnectedIdentity,
-    Connector,
     Credentials,
     Image,
     PermanentError,
@@ -26,9 +25,6 @@ from channels_app.connectors.base import (
     TokenExpiredError,
 )
 from channels_app.connectors.transport import (
-    CONNECT_TIMEOUT,
-    READ_TIMEOUT,
-    PlatformHttp,
     body_excerpt,
     json_or_empty,
     shorten,
@@ -41,27 +37,11 @@ TOKEN_URL = "https://api.x.com/2/oauth2/token"  # noqa: S105 (an address, not a 
 RECENT_POSTS = 20
 
 
-class XConnector(Connector):
+class XConnector(oauth.OAuthConnector):
     platform = Platform.X
     label = "X"
-    supports_refresh = True
-
-    def __init__(
-        self,
-        *,
-        api_base_url: str | None = None,
-        token_url: str | None = None,
-        connect_timeout: float = CONNECT_TIMEOUT,
-        read_timeout: float = READ_TIMEOUT,
-    ) -> None:
-        self.api_base_url = (api_base_url or API_BASE_URL).rstrip("/")
-        self.token_url = token_url or TOKEN_URL
-        self.http = PlatformHttp(
-            platform=self.platform,
-            label=self.label,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-        )
+    api_base_url_default = API_BASE_URL
+    token_url_default = TOKEN_URL
 
     def _headers(self, credentials: Credentials) -> dict[str, str]:
         return {
@@ -86,20 +66,6 @@ class XConnector(Connector):
             # X answers a plain 401 for an expired user token: refresh, then try once more.
             return TokenExpiredError(shorten(text), platform=self.platform, status=401)
         return self.http.error_for(response, text, secrets=self.secrets_in(credentials))
-
-    def _get(self, credentials: Credentials, path: str, params: dict[str, Any] | None) -> Any:
-        self.check_credentials(credentials)
-        response = self.http.request(
-            "GET",
-            self.api_base_url + path,
-            sends=False,
-            secrets=self.secrets_in(credentials),
-            headers=self._headers(credentials),
-            params=params,
-        )
-        if response.status_code != 200:
-            raise self._error(response, credentials)
-        return json_or_empty(response)
 
     def _me(self, credentials: Credentials) -> dict[str, Any]:
         body = self._get(credentials, "/2/users/me", None)
@@ -193,9 +159,6 @@ class XConnector(Connector):
             url=f"https://x.com/{username}" if username else "",
             max_characters=RULES[Platform.X].max_length,
         )
-
-    def needs_refresh(self, credentials: Credentials) -> bool:
-        return oauth.token_expired(credentials)
 
     def refresh(self, credentials: Credentials) -> dict[str, str]:
         self.check_credentials(credentials)
