@@ -21,12 +21,14 @@ import hashlib
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from io import BytesIO
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -348,3 +350,17 @@ class DatabaseMediaUploads:
                 )
         except IntegrityError:  # another worker stored the same upload first
             pass
+
+
+# Long after any retry: Mastodon discards an unattached upload within a day, and a post whose
+# publish still runs after this long was retried by a person (a fresh upload does no harm: an
+# image is never a second post).
+UPLOAD_MEMORY = timedelta(days=30)
+
+
+def forget_old_uploads(*, older_than: timedelta = UPLOAD_MEMORY) -> int:
+    """Delete remembered platform uploads older than `older_than`; how many went."""
+    deleted, _ = PlatformMediaUpload.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

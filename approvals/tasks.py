@@ -8,7 +8,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from approvals import publishing
+from approvals import media, publishing
 
 
 @shared_task(
@@ -30,3 +30,9 @@ def release_due_posts() -> int:
     due ones (or hold them under a crisis pause), and queue again any publish whose task was
     lost. Returns how many posts it acted on."""
     return publishing.sweep().total
+
+
+@shared_task(name="approvals.forget_old_media_uploads", ignore_result=True)
+def forget_old_media_uploads() -> int:
+    """Daily (beat): forget which images platforms accepted more than 30 days ago."""
+    return media.forget_old_uploads()

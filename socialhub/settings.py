@@ -424,6 +424,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "approvals.release_due_posts",
         "schedule": _env("float", "SOCIALHUB_PUBLISH_SWEEP_INTERVAL", default=30.0),
     },
+    # Remembered platform uploads (so a retry never uploads an image twice) outlive any retry
+    # after 30 days.
+    "approvals-forget-old-media-uploads": {
+        "task": "approvals.forget_old_media_uploads",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Publishing engine (docs/publishing.md) -----------------------------------------------------

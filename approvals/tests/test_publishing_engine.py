@@ -16,7 +16,7 @@ import requests
 from django.utils import timezone
 
 from accounts.models import Department, User
-from approvals import publishing, services, tasks
+from approvals import media, publishing, services, tasks
 from approvals.media import read_stored
 from approvals.models import (
     AttemptKind,
@@ -770,3 +770,23 @@ def test_a_post_scheduled_while_the_broker_is_down_is_queued_by_the_sweep(
 
     assert publishing.sweep().queued_scheduled == 1  # the broker is back
     assert [(t.args, t.eta) for t in queued()] == [((post.pk,), when)]
+
+
+# --- Remembered uploads are forgotten after a month ---------------------------------------------
+
+
+def test_remembered_uploads_are_forgotten_after_thirty_days(settings: Any, db: None) -> None:
+    uploads = media.DatabaseMediaUploads()
+    uploads.put("mastodon:old", "109")
+    uploads.put("bluesky:recent", "bafkrei-recent")
+    PlatformMediaUpload.objects.filter(key="mastodon:old").update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+
+    assert tasks.forget_old_media_uploads() == 1
+
+    assert uploads.get("mastodon:old") is None
+    assert uploads.get("bluesky:recent") == "bafkrei-recent"
+    entry = settings.CELERY_BEAT_SCHEDULE["approvals-forget-old-media-uploads"]
+    assert entry["task"] == "approvals.forget_old_media_uploads"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {30})
