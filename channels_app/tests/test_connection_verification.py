@@ -239,6 +239,11 @@ def test_an_instance_allowing_longer_posts_lifts_the_guidance_limit(
         False,
     )
     assert (on_platform["max_length"], on_platform["blocks_submit"]) == (500, True)
+    # The compose page's live counter says the same.
+    client = Client()
+    client.force_login(sme)
+    counter = client.post("/posts/check/", {"brand_account": account.pk, "body": body})
+    assert f"{len(body)} / 1000" in counter.content.decode()
 
     # Submit counts against the same limit: the post goes to review.
     post = make_post(sme, account, body=body)
