@@ -487,6 +487,7 @@ class Notification(models.Model):
         SCHEDULE_MISSED = "schedule_missed", "Schedule missed"
         PUBLISH_FAILED = "publish_failed", "Publishing failed"
         CRISIS = "crisis", "Crisis pause"
+        CONNECTION = "connection", "Brand account connection"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

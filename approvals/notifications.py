@@ -205,3 +205,19 @@ def publish_failed(post: Post, *, error: str) -> None:
         post=post,
         url=_post_url(post),
     )
+
+
+def connection_broken(account: Any, *, problem: str) -> None:
+    """A brand account's stored credentials stopped working: the people who can connect it
+    again (its managers, org admins) are told, with the platform's own words."""
+    recipients = [
+        *authz.users_holding("manage", account),
+        *authz.users_with_org_role(OrgRole.ORG_ADMIN),
+    ]
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.CONNECTION,
+        subject=f"{account.display_name} needs connecting again",
+        message=f"{account.display_name} needs connecting again: {problem}",
+        url=reverse("brandaccount_detail", args=[account.pk]),
+    )

@@ -102,6 +102,11 @@ class BrandAccountConnection(models.Model):
     verified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the platform last accepted the credentials."
     )
+    # Set when a later check finds the platform refusing the stored credentials (a revoked
+    # token, a changed app password): the account needs connecting again. Cleared by a check
+    # that passes or by new credentials.
+    problem = models.TextField(blank=True)
+    problem_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         # Deliberately nothing of the credentials, not even their length.

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Department, User
 from accounts.roles import GROUP_NAMES, OrgRole
+from approvals import notifications
 from approvals.audit import audit_record
 from channels_app import encryption, permissions
 from channels_app.credentials import clean_credentials
@@ -457,6 +458,7 @@ def _store_credentials(
     connection.connected_at = timezone.now()
     connection.connected_by = actor
     _set_identity(connection, verified)
+    connection.problem, connection.problem_since = "", None
     connection.save()
     label = account.get_platform_display()
     audit_record(
@@ -503,11 +505,14 @@ def brand_account_check_connection(
     *, actor: User | None, account: BrandAccount
 ) -> BrandAccountConnection:
     """Ask the platform again whether the stored credentials work and who they speak as (a
-    token may have been revoked, the instance may have changed its length limit).
+    token may have been revoked, the instance may have changed its length limit). The account
+    page's "Check connection", the API's verify, and the daily check all come here.
 
-    On success the identity and `verified_at` are updated, with an audit event. Refusals are
-    409 (the stored connection does not work: connect again), an unreachable platform 503;
-    neither changes anything, except that a renewed OAuth token is always kept.
+    Passing: the identity, limit and `verified_at` are updated and any problem is cleared.
+    Refused (or another account's credentials now): the problem is recorded on the connection
+    with an audit event, the account's managers and org admins are told the first time, and
+    Conflict (409) says to connect again. A platform that does not answer is Unavailable (503)
+    and changes nothing. A renewed OAuth token is always kept.
     """
     _require_manage(actor, account, "check its connection")
     connection = BrandAccountConnection.objects.filter(brand_account=account).first()
@@ -521,6 +526,8 @@ def brand_account_check_connection(
             "connect the account again.",
             code="credentials_unreadable",
         ) from exc
+    verified: Verified | None = None
+    refused: CredentialsRefused | None = None
     try:
         verified = verify_credentials(
             account.platform,
@@ -530,40 +537,93 @@ def brand_account_check_connection(
             ),
         )
     except CredentialsRefused as exc:
-        raise Conflict(exc.message + " Connect the account again.", code=exc.code) from exc
+        refused = exc
     with transaction.atomic():
         account = _locked(account)
-        try:
-            require_same_account(account.platform, account.handle, verified.identity)
-        except CredentialsRefused as exc:
-            raise Conflict(exc.message, code=exc.code) from exc
         current = BrandAccountConnection.objects.filter(brand_account=account).first()
         if current is None or current.connected_at != connection.connected_at:
             raise Conflict(
                 "The connection changed while it was being checked; check it again.",
                 code="connection_changed",
             )
-        _set_identity(current, verified)
-        current.save(
-            update_fields=[
-                "identity_id",
-                "identity_handle",
-                "identity_name",
-                "identity_url",
-                "max_characters",
-                "verified_at",
-            ]
-        )
-        audit_record(
-            actor=actor,
-            action="brand_account.connection_checked",
-            target=account,
-            department=account.department,
-            note=f"Checked the connection: {account.get_platform_display()} accepts the "
-            f"credentials for {verified.identity.handle or verified.identity.account_id}.",
-            data=_identity_data(verified),
-        )
+        if verified is not None:
+            try:
+                require_same_account(account.platform, account.handle, verified.identity)
+            except CredentialsRefused as exc:
+                refused = exc
+        if refused is not None:
+            _record_problem(actor=actor, account=account, connection=current, problem=refused)
+        elif verified is not None:
+            _record_passed_check(
+                actor=actor, account=account, connection=current, verified=verified
+            )
+    if refused is not None:
+        raise Conflict(refused.message + " Connect the account again.", code=refused.code)
     return current
+
+
+def _record_passed_check(
+    *,
+    actor: User | None,
+    account: BrandAccount,
+    connection: BrandAccountConnection,
+    verified: Verified,
+) -> None:
+    had_problem = bool(connection.problem)
+    _set_identity(connection, verified)
+    connection.problem, connection.problem_since = "", None
+    connection.save(
+        update_fields=[
+            "identity_id",
+            "identity_handle",
+            "identity_name",
+            "identity_url",
+            "max_characters",
+            "verified_at",
+            "problem",
+            "problem_since",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="brand_account.connection_checked",
+        target=account,
+        department=account.department,
+        from_state="broken" if had_problem else "connected",
+        to_state="connected",
+        note=f"Checked the connection: {account.get_platform_display()} accepts the "
+        f"credentials for {verified.identity.handle or verified.identity.account_id}.",
+        data=_identity_data(verified),
+    )
+
+
+def _record_problem(
+    *,
+    actor: User | None,
+    account: BrandAccount,
+    connection: BrandAccountConnection,
+    problem: CredentialsRefused,
+) -> None:
+    """Keep what the platform said. The same problem found again (the daily check) is neither
+    audited nor announced twice."""
+    if connection.problem == problem.message:
+        return
+    first = not connection.problem
+    connection.problem = problem.message
+    connection.problem_since = connection.problem_since or timezone.now()
+    connection.save(update_fields=["problem", "problem_since"])
+    audit_record(
+        actor=actor,
+        action="brand_account.connection_failed",
+        target=account,
+        department=account.department,
+        from_state="connected" if first else "broken",
+        to_state="broken",
+        note=f"Checked the connection: {problem.message}",
+        data={"code": problem.code},
+    )
+    if first:
+        notifications.connection_broken(account, problem=problem.message)
 
 
 @sensitive_variables("credentials", "cleaned")

@@ -113,6 +113,8 @@ def _connection_context(account: BrandAccount) -> dict[str, Any]:
     return {
         "identity": identity,
         "verified_at": account.connection.verified_at,
+        "problem": account.connection.problem,
+        "problem_since": account.connection.problem_since,
         "identity_matches": identity is None
         or identity_matches(account.platform, account.handle, identity),
         "max_length": rules.max_length,

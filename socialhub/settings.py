@@ -424,6 +424,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "approvals.release_due_posts",
         "schedule": _env("float", "SOCIALHUB_PUBLISH_SWEEP_INTERVAL", default=30.0),
     },
+    # Brand-account connections: a revoked token is found before a post fails on it.
+    "channels-check-connections": {
+        "task": "channels_app.check_connections",
+        "schedule": crontab(hour=5, minute=0),
+    },
     # Remembered platform uploads (so a retry never uploads an image twice) outlive any retry
     # after 30 days.
     "approvals-forget-old-media-uploads": {

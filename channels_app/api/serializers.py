@@ -66,6 +66,12 @@ class ConnectionStateSerializer(serializers.Serializer):  # type: ignore[type-ar
     verified_at = serializers.DateTimeField(
         allow_null=True, help_text="When the platform last accepted the credentials."
     )
+    problem = serializers.CharField(
+        allow_null=True,
+        help_text="What the platform said when a later check refused the stored credentials "
+        "(connect again); null while they work.",
+    )
+    problem_since = serializers.DateTimeField(allow_null=True)
 
 
 class BrandAccountSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -114,6 +120,8 @@ class BrandAccountSerializer(serializers.ModelSerializer):  # type: ignore[type-
             else None,
             "max_characters": connection.max_characters if connection else None,
             "verified_at": connection.verified_at if connection else None,
+            "problem": (connection.problem or None) if connection else None,
+            "problem_since": connection.problem_since if connection else None,
         }
 
     @extend_schema_field(

@@ -1,6 +1,7 @@
 """Saving credentials asks the platform first (`verify`): nothing is stored unless it accepts
 them for this very account; who they speak as and the platform's own length limit are stored,
-shown, and counted against by the content guidance. "Check connection" asks again.
+shown, and counted against by the content guidance. "Check connection" (and a daily check)
+asks again; stored credentials the platform no longer accepts are marked "reconnect needed".
 
 The platforms here are the local peers: mastodon-mock (a stateful Mastodon API server) and the
 stand-ins for X; the code under test is the real connector.
@@ -16,9 +17,9 @@ from django.test import Client
 
 from accounts.models import Department, User
 from approvals import services as post_services
-from approvals.models import AuditEvent, PostState
+from approvals.models import AuditEvent, Notification, PostState
 from approvals.tests.factories import make_account, make_post
-from channels_app import selectors, services
+from channels_app import selectors, services, tasks
 from channels_app.connectors import ConnectedIdentity
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.tests.peers.fixtures import MastodonPeer, free_port
@@ -39,6 +40,7 @@ CONNECTION_ACTIONS = (
     "brand_account.credentials_refreshed",
     "brand_account.credentials_removed",
     "brand_account.connection_checked",
+    "brand_account.connection_failed",
 )
 
 
@@ -296,11 +298,8 @@ def test_check_connection_asks_again_and_updates_the_limit(
     ]
 
 
-def test_a_revoked_token_is_reported_and_changes_nothing(
-    api_as: Any, org_admin: User, sales_account: BrandAccount, peer: MastodonPeer
-) -> None:
-    _connected(org_admin, sales_account, peer)
-    before = BrandAccountConnection.objects.get()
+def _revoke_once(peer: MastodonPeer) -> None:
+    """The instance's next verify_credentials answers as Mastodon does for a revoked token."""
     peer.add_fault(
         {
             "match": {"methods": ["GET"], "path": "/api/v1/accounts/verify_credentials"},
@@ -313,16 +312,107 @@ def test_a_revoked_token_is_reported_and_changes_nothing(
         }
     )
 
+
+def test_a_revoked_token_marks_the_account_reconnect_needed(
+    api_as: Any,
+    client: Client,
+    org_admin: User,
+    sales_account: BrandAccount,
+    peer: MastodonPeer,
+) -> None:
+    _connected(org_admin, sales_account, peer)
+    before = BrandAccountConnection.objects.get()
+    _revoke_once(peer)
+
     response = api_as(org_admin).post(f"/api/v1/brand-accounts/{sales_account.pk}/verify/")
 
     assert response.status_code == 409
-    assert response.json()["detail"] == (
-        "Mastodon did not accept these credentials: Mastodon: The access token was revoked "
-        "Connect the account again."
-    )
+    message = "Mastodon did not accept these credentials: Mastodon: The access token was revoked"
+    assert response.json()["detail"] == f"{message} Connect the account again."
     after = BrandAccountConnection.objects.get()
-    assert after.verified_at == before.verified_at
-    assert _connection_events() == ["brand_account.credentials_set"]
+    assert after.verified_at == before.verified_at  # the last time they worked
+    assert after.problem == message
+    assert after.problem_since is not None
+    assert _connection_events() == [
+        "brand_account.credentials_set",
+        "brand_account.connection_failed",
+    ]
+    # The org admin (who connects accounts) is told, with the platform's words.
+    notice = Notification.objects.get(kind=Notification.Kind.CONNECTION)
+    assert notice.recipient == org_admin
+    assert notice.message == f"Sales on Mastodon needs connecting again: {message}"
+    assert notice.url == f"/brand-accounts/{sales_account.pk}/"
+    # The API, the list and the account page say so.
+    detail = api_as(org_admin).get(f"/api/v1/brand-accounts/{sales_account.pk}/").json()
+    assert detail["connection"]["problem"] == message
+    client.force_login(org_admin)
+    listed = " ".join(client.get("/brand-accounts/").content.decode().split())
+    assert '<span class="badge bad">Reconnect needed</span>' in listed
+    page = " ".join(client.get(f"/brand-accounts/{sales_account.pk}/").content.decode().split())
+    assert f"failed: {message} Connect the account again" in page
+    inbox = client.get("/notifications/").content.decode()
+    assert f'href="/brand-accounts/{sales_account.pk}/"' in inbox
+
+    # New credentials (here: the same, accepted again) clear the problem.
+    _connected(org_admin, sales_account, peer)
+    assert BrandAccountConnection.objects.get().problem == ""
+    assert (
+        api_as(org_admin)
+        .get(f"/api/v1/brand-accounts/{sales_account.pk}/")
+        .json()["connection"]["problem"]
+        is None
+    )
+
+
+def test_a_check_that_passes_again_clears_the_problem_and_it_is_told_once(
+    org_admin: User, sales_account: BrandAccount, peer: MastodonPeer
+) -> None:
+    _connected(org_admin, sales_account, peer)
+    for _ in range(2):  # found twice (say, two daily checks): recorded and announced once
+        _revoke_once(peer)
+        with pytest.raises(Conflict):
+            services.brand_account_check_connection(actor=None, account=sales_account)
+    assert Notification.objects.filter(kind=Notification.Kind.CONNECTION).count() == 1
+
+    services.brand_account_check_connection(actor=None, account=sales_account)
+
+    connection = BrandAccountConnection.objects.get()
+    assert (connection.problem, connection.problem_since) == ("", None)
+    assert _connection_events() == [
+        "brand_account.credentials_set",
+        "brand_account.connection_failed",
+        "brand_account.connection_checked",
+    ]
+    checked = AuditEvent.objects.get(action="brand_account.connection_checked")
+    assert (checked.from_state, checked.to_state) == ("broken", "connected")
+
+
+def test_the_daily_check_asks_every_connected_account(
+    org_admin: User,
+    sales_account: BrandAccount,
+    rnd_account: BrandAccount,
+    peer: MastodonPeer,
+    settings: Any,
+) -> None:
+    _connected(org_admin, sales_account, peer)
+    services.brand_account_update(
+        actor=org_admin, account=rnd_account, handle="@acme@mastodon.example"
+    )
+    services.brand_account_set_credentials(
+        actor=org_admin, account=rnd_account, credentials=peer.credentials("acme")
+    )
+    make_account(sales_account.department)  # an internal account: nothing to check
+    _revoke_once(peer)  # the first account asked (in id order) finds its token revoked
+    first, second = sorted((sales_account, rnd_account), key=lambda account: account.pk)
+
+    assert tasks.check_connections() == {"passed": 1, "refused": 1, "not_checked": 0}
+
+    problems = dict(BrandAccountConnection.objects.values_list("brand_account_id", "problem"))
+    assert "revoked" in problems[first.pk]
+    assert problems[second.pk] == ""
+    entry = settings.CELERY_BEAT_SCHEDULE["channels-check-connections"]
+    assert entry["task"] == "channels_app.check_connections"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({5}, {0})
 
 
 def test_a_platform_that_does_not_answer_is_a_503(

@@ -396,6 +396,8 @@ def test_patch_with_null_credentials_disconnects(
         "identity": None,
         "max_characters": None,
         "verified_at": None,
+        "problem": None,
+        "problem_since": None,
     }
     assert not BrandAccountConnection.objects.exists()
     assert AuditEvent.objects.filter(action="brand_account.credentials_removed").count() == 1
