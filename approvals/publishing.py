@@ -377,6 +377,21 @@ def _saver(account: BrandAccount) -> Callable[[dict[str, str]], None]:
     return save
 
 
+def _have_connection_checked(account: BrandAccount) -> None:
+    """Queue a check of the account's connection (channels_app): if the platform refuses the
+    stored credentials, the account is marked "reconnect needed" and its managers are told."""
+    from channels_app.tasks import check_connection
+
+    try:
+        check_connection.delay(account.pk)
+    except Exception as exc:  # the broker is down: the daily check finds it
+        logger.warning(
+            "Could not queue a connection check of brand account %s (%s).",
+            account.pk,
+            type(exc).__name__,
+        )
+
+
 def _with_images(claim: Claim) -> PostPayload:
     """The claim's payload with the revision's images, read outside any transaction; uploads
     are remembered in the database so a retry never sends an accepted image twice."""
@@ -434,6 +449,8 @@ def _deliver(claim: Claim) -> Delivery:
             AttemptOutcome.RETRY, redact(exc.message, secret_values), retry_after=exc.retry_after
         )
     except PermanentError as exc:
+        if exc.status in (401, 403):  # the platform refused who we are, not only this post
+            _have_connection_checked(account)
         return Delivery(AttemptOutcome.FAILED, redact(exc.message, secret_values))
     except Exception as exc:  # a bug, a time limit, the database: the request may have left
         trace = redact("".join(traceback.format_exception(exc)), secret_values)

@@ -40,3 +40,23 @@ def check_connections() -> dict[str, int]:
         else:
             counts["passed"] += 1
     return counts
+
+
+@shared_task(name="channels_app.check_connection", ignore_result=True)
+def check_connection(account_id: int) -> str:
+    """One account's connection, checked after the platform refused a publish as unauthorised
+    (the publishing engine queues this). Returns passed, refused or not_checked."""
+    account = (
+        BrandAccount.objects.filter(pk=account_id, connection__isnull=False)
+        .select_related("department")
+        .first()
+    )
+    if account is None:  # deleted or disconnected meanwhile
+        return "not_checked"
+    try:
+        services.brand_account_check_connection(actor=None, account=account)
+    except Unavailable:
+        return "not_checked"
+    except Conflict as exc:
+        return "not_checked" if exc.code == "connection_changed" else "refused"
+    return "passed"

@@ -34,6 +34,7 @@ from approvals.tests.factories import approved_post, make_account, make_post
 from approvals.tests.media_factories import picture
 from channels_app import connectors, encryption, selectors
 from channels_app import services as channel_services
+from channels_app import tasks as channel_tasks
 from channels_app.connectors.mastodon import html_to_text
 from channels_app.connectors.x import XConnector
 from channels_app.models import BrandAccount, BrandAccountConnection
@@ -770,6 +771,60 @@ def test_a_post_scheduled_while_the_broker_is_down_is_queued_by_the_sweep(
 
     assert publishing.sweep().queued_scheduled == 1  # the broker is back
     assert [(t.args, t.eta) for t in queued()] == [((post.pk,), when)]
+
+
+def test_an_unauthorised_refusal_has_the_connection_checked(
+    peer: MastodonPeer,
+    mastodon_account: BrandAccount,
+    sme: User,
+    comms_reviewer: User,
+    org_admin: User,
+    queued: Callable[[], list[QueuedTask]],
+) -> None:
+    post = _sent(sme, mastodon_account, comms_reviewer)
+    queued()
+    revoked = {
+        "effect": {
+            "type": "status",
+            "status": 401,
+            "body": {"error": "The access token was revoked"},
+        },
+        "count": 1,
+    }
+    peer.add_fault({"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, **revoked})
+
+    assert _run(post) == "failed"
+
+    checks = [t for t in queued() if t.name == "channels_app.check_connection"]
+    assert [t.args for t in checks] == [(mastodon_account.pk,)]
+    # The check runs (a worker takes it): the platform refuses the stored token too.
+    peer.add_fault(
+        {"match": {"methods": ["GET"], "path": "/api/v1/accounts/verify_credentials"}, **revoked}
+    )
+    assert channel_tasks.check_connection(mastodon_account.pk) == "refused"
+    connection = BrandAccountConnection.objects.get(brand_account=mastodon_account)
+    assert "The access token was revoked" in connection.problem
+    assert Notification.objects.filter(kind="connection", recipient=org_admin).exists()
+
+
+def test_a_refusal_of_the_post_itself_checks_nothing(
+    peer: MastodonPeer,
+    mastodon_account: BrandAccount,
+    sme: User,
+    comms_reviewer: User,
+    queued: Callable[[], list[QueuedTask]],
+) -> None:
+    post = _sent(sme, mastodon_account, comms_reviewer)
+    queued()
+    peer.add_fault(
+        {
+            "match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+            "effect": {"type": "status", "status": 422, "body": {"error": "Validation failed"}},
+            "count": 1,
+        }
+    )
+    assert _run(post) == "failed"
+    assert [t.name for t in queued() if t.name == "channels_app.check_connection"] == []
 
 
 # --- Remembered uploads are forgotten after a month ---------------------------------------------
