@@ -92,9 +92,14 @@ def test_the_token_never_appears_even_when_the_platform_echoes_it(
 
     assert outcome == ("failed" if status == 401 else "retry")
     retried = queued()
-    # The task messages carry the post's id and nothing else.
-    assert [(t.args, t.kwargs) for t in [message, *retried]] == [((post.pk,), {})] * (
-        1 + len(retried)
+    # The task messages carry an id and nothing else: the post's to publish it, and after a
+    # 401 the account's, to have its connection checked.
+    ids = {"approvals.publish_post": post.pk, "channels_app.check_connection": mastodon_account.pk}
+    assert [(t.args, t.kwargs) for t in [message, *retried]] == [
+        ((ids[t.name],), {}) for t in [message, *retried]
+    ]
+    assert [t.name for t in retried] == (
+        ["channels_app.check_connection"] if status == 401 else ["approvals.publish_post"]
     )
     assert all(token not in t.raw.decode() for t in [message, *retried])
     written = _everything_written(post)
