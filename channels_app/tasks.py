@@ -13,14 +13,30 @@ from socialhub.errors import Conflict, Unavailable
 
 logger = logging.getLogger(__name__)
 
+PASSED, REFUSED, NOT_CHECKED = "passed", "refused", "not_checked"
+
+
+def _check(account: BrandAccount) -> str:
+    """The connection check as the system; what came of it. A refusal is recorded on the
+    connection (and announced) by the service itself."""
+    try:
+        services.brand_account_check_connection(actor=None, account=account)
+    except Unavailable as exc:  # the platform did not answer: the next check tries again
+        logger.warning("Connection of brand account %s not checked: %s", account.pk, exc)
+        return NOT_CHECKED
+    except Conflict as exc:
+        logger.warning("Connection of brand account %s: %s", account.pk, exc)
+        # Replaced while it was being checked: the new credentials were checked on saving.
+        return NOT_CHECKED if exc.code == "connection_changed" else REFUSED
+    return PASSED
+
 
 @shared_task(name="channels_app.check_connections", ignore_result=True)
 def check_connections() -> dict[str, int]:
     """Daily (beat): ask each platform whether the stored credentials of every active, connected
     account still work, so a revoked token is found before a post fails on it. Returns how
-    many passed, were refused, or could not be checked (platform silent, or the credentials
-    replaced while they were being checked)."""
-    counts = {"passed": 0, "refused": 0, "not_checked": 0}
+    many passed, were refused, or could not be checked."""
+    counts = {PASSED: 0, REFUSED: 0, NOT_CHECKED: 0}
     accounts = (
         BrandAccount.objects.filter(is_active=True, connection__isnull=False)
         .exclude(platform=Platform.INTERNAL)
@@ -28,17 +44,7 @@ def check_connections() -> dict[str, int]:
         .order_by("pk")
     )
     for account in accounts:
-        try:
-            services.brand_account_check_connection(actor=None, account=account)
-        except Unavailable as exc:
-            counts["not_checked"] += 1
-            logger.warning("Connection of brand account %s not checked: %s", account.pk, exc)
-        except Conflict as exc:
-            # Refused: recorded on the connection, people told. Or replaced meanwhile.
-            counts["not_checked" if exc.code == "connection_changed" else "refused"] += 1
-            logger.warning("Connection of brand account %s: %s", account.pk, exc)
-        else:
-            counts["passed"] += 1
+        counts[_check(account)] += 1
     return counts
 
 
@@ -52,11 +58,5 @@ def check_connection(account_id: int) -> str:
         .first()
     )
     if account is None:  # deleted or disconnected meanwhile
-        return "not_checked"
-    try:
-        services.brand_account_check_connection(actor=None, account=account)
-    except Unavailable:
-        return "not_checked"
-    except Conflict as exc:
-        return "not_checked" if exc.code == "connection_changed" else "refused"
-    return "passed"
+        return NOT_CHECKED
+    return _check(account)
