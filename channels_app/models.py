@@ -115,6 +115,11 @@ class BrandAccountConnection(models.Model):
     def __repr__(self) -> str:
         return f"<BrandAccountConnection brand_account={self.brand_account_id}>"
 
+    @property
+    def needs_reconnect(self) -> bool:
+        """A later check found the platform refusing the stored credentials."""
+        return bool(self.problem)
+
 
 # guardian's direct foreign-key permission tables: faster than generic ones, and a deleted
 # account takes its grants with it (no orphaned rows).

@@ -148,7 +148,7 @@ def brand_account_create(
             if apply_standard_grants:
                 _apply_standard_grants(actor=actor, account=account)
             if verified is not None:
-                _store_credentials(actor=actor, account=account, verified=verified, replaced=False)
+                _store_credentials(actor=actor, account=account, verified=verified)
     except IntegrityError as exc:  # a concurrent request registered the same handle
         raise InvalidInput(
             f"{handle} on {Platform(platform).label} is registered already.", field="handle"
@@ -449,9 +449,10 @@ def _identity_data(verified: Verified) -> dict[str, Any]:
 
 @sensitive_variables("verified")
 def _store_credentials(
-    *, actor: User | None, account: BrandAccount, verified: Verified, replaced: bool
+    *, actor: User | None, account: BrandAccount, verified: Verified
 ) -> BrandAccountConnection:
     connection = BrandAccountConnection.objects.filter(brand_account=account).first()
+    replaced = connection is not None
     if connection is None:
         connection = BrandAccountConnection(brand_account=account)
     connection.credentials_encrypted = encryption.encrypt_json(verified.credentials)
@@ -495,10 +496,7 @@ def brand_account_set_credentials(
         account = _locked(account)
         # Against the handle as it is now, under the lock: a rename meanwhile is seen.
         require_same_account(account.platform, account.handle, verified.identity)
-        replaced = BrandAccountConnection.objects.filter(brand_account=account).exists()
-        return _store_credentials(
-            actor=actor, account=account, verified=verified, replaced=replaced
-        )
+        return _store_credentials(actor=actor, account=account, verified=verified)
 
 
 def brand_account_check_connection(

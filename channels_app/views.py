@@ -113,6 +113,7 @@ def _connection_context(account: BrandAccount) -> dict[str, Any]:
     return {
         "identity": identity,
         "verified_at": account.connection.verified_at,
+        "needs_reconnect": account.connection.needs_reconnect,
         "problem": account.connection.problem,
         "problem_since": account.connection.problem_since,
         "identity_matches": identity is None

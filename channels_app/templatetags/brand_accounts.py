@@ -45,5 +45,6 @@ def connection_state(account: Any, needs_connection: bool) -> dict[str, Any]:
         "connected": connected,
         "connected_at": account.connection.connected_at if connected else None,
         "connected_by": account.connection.connected_by if connected else None,
+        "needs_reconnect": connected and account.connection.needs_reconnect,
         "problem_since": account.connection.problem_since if connected else None,
     }
