@@ -26,6 +26,7 @@ from channels_app.platforms import Platform
 from channels_app.verification import (
     CredentialsRefused,
     Verified,
+    profile_link,
     require_same_account,
     verify_credentials,
 )
@@ -431,9 +432,7 @@ def _set_identity(connection: BrandAccountConnection, verified: Verified) -> Non
     connection.identity_id = identity.account_id[:255]
     connection.identity_handle = identity.handle[:255]
     connection.identity_name = identity.name[:255]
-    # Shown as a link: only a web address, whatever the platform answered.
-    url = identity.url if identity.url.startswith(("https://", "http://")) else ""
-    connection.identity_url = url if len(url) <= 500 else ""
+    connection.identity_url = profile_link(identity.url)
     connection.max_characters = identity.max_characters
     connection.verified_at = timezone.now()
 

@@ -108,6 +108,15 @@ def require_same_account(platform: str, handle: str, identity: ConnectedIdentity
     )
 
 
+def profile_link(url: str) -> str:
+    """The profile address the platform gave, fit to show as a link: a web address of at most
+    500 characters (anything else, say a javascript: URL, is dropped)."""
+    url = url.strip()
+    if not url.lower().startswith(("https://", "http://")) or len(url) > 500:
+        return ""
+    return url
+
+
 def stored_identity(connection: BrandAccountConnection) -> ConnectedIdentity | None:
     """The identity stored with a connection, or None when it was never checked."""
     if connection.verified_at is None:

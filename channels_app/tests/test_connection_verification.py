@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import Client
 
 from accounts.models import Department, User
@@ -24,7 +25,7 @@ from channels_app.connectors import ConnectedIdentity
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.tests.peers.fixtures import MastodonPeer, free_port
 from channels_app.tests.peers.http_platforms import FakeX
-from channels_app.verification import identity_matches
+from channels_app.verification import identity_matches, profile_link
 from socialhub.errors import Conflict, NotAllowed, Unavailable
 
 
@@ -453,9 +454,55 @@ def test_the_page_warns_when_the_handle_no_longer_matches(
         "The platform says these credentials speak as @sales@mastodon.example, not as "
         "@salesteam@mastodon.example." in html
     )
-    # … and checking again says the same, changing nothing.
+    # … and checking again finds the same: the account needs connecting again.
     with pytest.raises(Conflict, match=r"not as @salesteam@mastodon\.example"):
         services.brand_account_check_connection(actor=org_admin, account=sales_account)
+    connection = BrandAccountConnection.objects.get()
+    assert connection.needs_reconnect
+    assert "not as @salesteam@mastodon.example" in connection.problem
+    assert AuditEvent.objects.get(action="brand_account.connection_failed").data == {
+        "code": "other_account"
+    }
+
+
+def test_stored_credentials_no_key_opens_cannot_be_checked(
+    api_as: Any,
+    org_admin: User,
+    sales_account: BrandAccount,
+    peer: MastodonPeer,
+    settings: Any,
+) -> None:
+    _connected(org_admin, sales_account, peer)
+    settings.SOCIALHUB_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key dropped
+
+    response = api_as(org_admin).post(f"/api/v1/brand-accounts/{sales_account.pk}/verify/")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "credentials_unreadable"
+    assert _connection_events() == ["brand_account.credentials_set"]
+
+
+def test_the_daily_check_leaves_inactive_accounts_alone(
+    org_admin: User, sales_account: BrandAccount, peer: MastodonPeer
+) -> None:
+    _connected(org_admin, sales_account, peer)
+    services.brand_account_set_active(actor=org_admin, account=sales_account, active=False)
+    _revoke_once(peer)  # would be found, were the account asked
+
+    assert tasks.check_connections() == {"passed": 0, "refused": 0, "not_checked": 0}
+    assert not BrandAccountConnection.objects.get().needs_reconnect
+    peer.clear_faults()
+
+
+def test_a_check_queued_for_an_account_disconnected_meanwhile_does_nothing(
+    org_admin: User, sales_account: BrandAccount, peer: MastodonPeer
+) -> None:
+    _connected(org_admin, sales_account, peer)
+    services.brand_account_disconnect(actor=org_admin, account=sales_account)
+
+    assert tasks.check_connection(sales_account.pk) == "not_checked"
+    assert tasks.check_connection(999_999) == "not_checked"
+    assert "brand_account.connection_checked" not in _connection_events()
 
 
 @pytest.mark.parametrize(
@@ -479,3 +526,19 @@ def test_which_identities_are_the_registered_account(
     account_id, identity_handle = identity
     found = ConnectedIdentity(account_id=account_id, handle=identity_handle, name="Acme")
     assert identity_matches(platform, handle, found) is matches
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://mastodon.example/@sales", "https://mastodon.example/@sales"),
+        ("http://127.0.0.1:3000/@sales", "http://127.0.0.1:3000/@sales"),
+        ("javascript:alert(1)", ""),
+        ("JavaScript:alert(1)", ""),
+        ("//evil.example/x", ""),
+        ("https://x.example/" + "a" * 500, ""),
+        ("", ""),
+    ],
+)
+def test_only_a_web_address_becomes_the_profile_link(given: str, kept: str) -> None:
+    assert profile_link(given) == kept
