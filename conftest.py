@@ -20,8 +20,8 @@ from accounts.tests.factories import DepartmentFactory, UserFactory, add_member,
 def _celery_on_an_in_memory_broker() -> Iterator[None]:
     """Tasks queued by a test go to this process's in-memory broker, never to the developer's
     filesystem queue or CI's Redis (where a worker could pick them up later). The publishing
-    fault tests point the app at a real broker themselves (socialhub/tests/celery_broker.py)."""
-    from socialhub.tests.celery_broker import MEMORY, celery_broker
+    fault tests point the app at a real broker themselves (core/tests/celery_broker.py)."""
+    from core.tests.celery_broker import MEMORY, celery_broker
 
     with celery_broker(MEMORY):
         yield

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.db import models
 
-if TYPE_CHECKING:
-    from accounts.models import User
+from accounts import authz
 
 
 class DepartmentQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def visible_to(self, user: User) -> DepartmentQuerySet:
+    def visible_to(self, user: Any) -> DepartmentQuerySet:
         """Departments the person may look into: their own; every one for org admins and HR."""
-        from socialhub import authz
-
         if not user.is_authenticated:
             return self.none()
         if authz.sees_all_departments(user):
             return self.all()
         # A subquery, not a join, so later annotations count every member, not just this one.
-        from accounts.models import Membership
-
-        return self.filter(pk__in=Membership.objects.filter(user=user).values("department_id"))
+        return self.filter(pk__in=user.memberships.values("department_id"))
 
     def with_member_count(self) -> DepartmentQuerySet:
         return self.annotate(member_count=models.Count("memberships", distinct=True))

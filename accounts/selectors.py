@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from accounts import authz
 from accounts.models import Department, Invitation, Membership
-from socialhub import authz
 
 
 def department_list(*, user: Any) -> QuerySet[Department]:

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
@@ -20,11 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Department, Invitation, Membership, User
+from accounts import authz
+from accounts.models import Department, Invitation, Membership, User, validate_timezone
 from accounts.roles import GROUP_NAMES
-from approvals.audit import audit_record
-from socialhub import authz
-from socialhub.errors import Conflict, InvalidInput, NotAllowed
+from core.audit import audit_record
+from core.errors import Conflict, InvalidInput, NotAllowed
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -310,8 +311,6 @@ def invitation_accept(
 
     The e-mailed link proves the address, so a new account's address counts as verified.
     """
-    from allauth.account.models import EmailAddress
-
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -363,8 +362,6 @@ def invitation_accept(
 
 
 def profile_update(*, user: User, full_name: str, timezone_name: str) -> User:
-    from accounts.models import validate_timezone
-
     try:
         validate_timezone(timezone_name)
     except ValidationError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -12,12 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import authz, selectors, services
 from accounts.forms import AcceptInvitationForm, InvitationForm, ProfileForm, RoleForm
 from accounts.models import Invitation, Membership
-from socialhub import authz
-from socialhub.errors import DomainError
-from socialhub.links import public_base_url
+from core.errors import DomainError
+from core.links import public_base_url
 
 
 @login_required
@@ -187,8 +187,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile was saved.")
             return redirect("profile")
-    from allauth.mfa.models import Authenticator
-
     mfa_types = set(
         Authenticator.objects.filter(user=user).values_list("type", flat=True)  # type: ignore[misc]
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from activity import selectors as activity_selectors
 from approvals import selectors
 
 
@@ -19,6 +20,6 @@ def workflow(request: HttpRequest) -> dict[str, Any]:
         # Lazy: a page that shows neither pays for neither query.
         "crisis_pauses": SimpleLazyObject(selectors.active_crisis_pauses),
         "unread_notifications": SimpleLazyObject(
-            lambda: selectors.unread_notification_count(user=user)
+            lambda: activity_selectors.unread_notification_count(user=user)
         ),
     }

@@ -1,5 +1,5 @@
 """The workflow's part of the demo organisation: a few posts of Sam Sales at every stage, so
-each demo person finds something to do (DESIGN §7). Idempotent: once Sam has posts, nothing
+each demo person finds something to do (docs/design.md §7). Idempotent: once Sam has posts, nothing
 is added.
 
 It builds on the brand accounts, grants and certifications that earlier demo steps create;
@@ -16,11 +16,11 @@ from io import BytesIO
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from accounts.demo import demo_email
 from accounts.models import User
 from approvals import permissions, services
 from approvals.models import Post
-from socialhub.demo import demo_email
-from socialhub.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from approvals.models import MediaAttachment, PlatformMediaUpload, Revision
 from channels_app.connectors.base import Image
 from channels_app.platforms import Platform
 from channels_app.rules import GIF, JPEG, PNG, WEBP, rules_for
-from socialhub.errors import InvalidInput
+from core.errors import InvalidInput
 
 # Pillow format name -> MIME type. Only these decoders are ever tried on an upload.
 FORMATS: dict[str, str] = {"JPEG": JPEG, "PNG": PNG, "GIF": GIF, "WEBP": WEBP}

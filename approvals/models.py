@@ -1,4 +1,4 @@
-"""Posts, their review, and the append-only audit trail."""
+"""Posts, their revisions and review, crisis pauses, guidance word lists and images."""
 
 from __future__ import annotations
 
@@ -8,91 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 
+from approvals.choices import PostState, Stage, Verdict
 from approvals.querysets import PostQuerySet
 
-
-class AuditEventQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("Audit events are append-only: they are never updated.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("Audit events are append-only: they are never deleted.")
-
-    def for_target(self, target: models.Model) -> AuditEventQuerySet:
-        return self.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
-
-
-class AuditEvent(models.Model):
-    """One state change or permission-relevant action: who, when, what, from, to, why.
-
-    Append-only: no code path updates or deletes a row (the queryset and the model refuse, and
-    the admin shows them read-only).
-    """
-
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=64)
-    # The object acted on, by model label and primary key, and a label frozen at the time so the
-    # trail still reads well after the object is renamed or removed.
-    target_type = models.CharField(max_length=100)
-    target_id = models.CharField(max_length=64)
-    target_label = models.CharField(max_length=255, blank=True)
-    department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    from_state = models.CharField(max_length=32, blank=True)
-    to_state = models.CharField(max_length=32, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-        indexes = (models.Index(fields=("target_type", "target_id", "created_at")),)
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("Audit events are append-only: they are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("Audit events are append-only: they are never deleted.")
-
-
-# --- The post workflow (DESIGN §3) -------------------------------------------------------------
-
-
-class PostState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHING = "publishing", "Publishing"
-    PUBLISHED = "published", "Published"
-    FAILED = "failed", "Failed"
-    UNCONFIRMED = "unconfirmed", "Unconfirmed"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class Stage(models.TextChoices):
-    """Review stages: comms always, legal when content guidance flags the post."""
-
-    COMMS = "comms", "Comms"
-    LEGAL = "legal", "Legal"
-
-
-class Verdict(models.TextChoices):
-    APPROVE = "approve", "Approved"
-    CHANGES = "changes", "Changes requested"
-    REJECT = "reject", "Rejected"
+# --- The post workflow (docs/design.md §3) -----------------------------------------------------
 
 
 class AppendOnlyModel(models.Model):
@@ -111,7 +30,7 @@ class AppendOnlyModel(models.Model):
 
 
 class Post(models.Model):
-    """One post on one brand account, moving through the workflow of DESIGN §3.
+    """One post on one brand account, moving through the workflow of docs/design.md §3.
 
     The state only changes through approvals.state_machine.perform_transition; the body lives in
     numbered Revisions, of which current_revision is the one under review.
@@ -191,125 +110,6 @@ class Post(models.Model):
 
     def required_stages(self) -> tuple[str, ...]:
         return (Stage.COMMS, Stage.LEGAL) if self.legal_required else (Stage.COMMS,)
-
-
-class AttemptKind(models.TextChoices):
-    SEND = "send", "Send"
-    CHECK = "check", "Check on the platform"
-
-
-class AttemptOutcome(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    FOUND = "found", "Found on the platform"
-    NOT_FOUND = "not_found", "Not on the platform"
-    RETRY = "retry", "Temporary error"
-    FAILED = "failed", "Refused"
-    UNKNOWN = "unknown", "Outcome unknown"
-    INTERRUPTED = "interrupted", "Interrupted"
-
-
-class PublishAttempt(models.Model):
-    """One try of the publishing engine on one post: a send, or a look-up on the platform after
-    an unknown outcome. Written when the engine claims the post (under the post's row lock) and
-    finished once, with the outcome, in the transaction that records it.
-
-    A running attempt (no finished_at) holds the post until its lease expires; the database
-    allows at most one per post.
-    """
-
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="attempts")
-    number = models.PositiveIntegerField()
-    kind = models.CharField(max_length=8, choices=AttemptKind.choices, default=AttemptKind.SEND)
-    started_at = models.DateTimeField()
-    lease_expires_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=12, choices=AttemptOutcome.choices, blank=True)
-    # The platform's own words (secrets blotted out), shown to the author and reviewers.
-    message = models.TextField(blank=True)
-    external_id = models.CharField(max_length=255, blank=True)
-    external_url = models.URLField(max_length=500, blank=True)
-    retry_after = models.FloatField(
-        null=True, blank=True, help_text="Seconds the platform asked to wait."
-    )
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ("post", "number")
-        constraints = (
-            models.UniqueConstraint(fields=("post", "number"), name="approvals_attempt_number"),
-            # Exactly once, enforced by the database too: never two running attempts per post.
-            models.UniqueConstraint(
-                fields=("post",),
-                condition=models.Q(finished_at__isnull=True),
-                name="approvals_attempt_one_running",
-            ),
-        )
-
-    def __str__(self) -> str:
-        return f"Attempt {self.number} on post #{self.post_id}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.finished_at is None
-
-
-class FeedEntry(models.Model):
-    """A post published to SocialHub's own internal feed (the `internal` platform).
-
-    The department and audience are fixed when it is published, so a later change to the
-    account cannot show old department news to the whole organisation.
-    """
-
-    brand_account = models.ForeignKey(
-        "channels_app.BrandAccount", on_delete=models.PROTECT, related_name="feed_entries"
-    )
-    department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="feed_entries"
-    )
-    org_wide = models.BooleanField(default=False)
-    text = models.TextField()
-    # The post's idempotency key: the same post can never appear twice in the feed.
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    published_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ("-published_at", "-id")
-        verbose_name_plural = "feed entries"
-        indexes = (
-            models.Index(fields=("department", "-published_at"), name="approvals_feed_dept"),
-            models.Index(fields=("org_wide", "-published_at"), name="approvals_feed_org"),
-        )
-
-    def __str__(self) -> str:
-        return f"Feed entry #{self.pk}"
-
-
-class FeedImage(models.Model):
-    """One image of a feed entry: a copy of the bytes the engine delivered (already stripped of
-    metadata), so the entry keeps showing what was published even if the post changes later.
-
-    The file lives in the default storage under ``feed/<entry>/`` and is never served by the
-    storage itself: approvals.views.feed_image streams it to people who may read the entry.
-    """
-
-    entry = models.ForeignKey(FeedEntry, on_delete=models.CASCADE, related_name="images")
-    file = models.FileField(max_length=255)
-    alt_text = models.TextField(blank=True)
-    order = models.PositiveSmallIntegerField()
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    content_type = models.CharField(max_length=32)
-    checksum = models.CharField(max_length=64, help_text="SHA-256 of the stored file.")
-
-    class Meta:
-        ordering = ("entry", "order")
-        constraints = (
-            models.UniqueConstraint(fields=("entry", "order"), name="approvals_feedimage_order"),
-        )
-
-    def __str__(self) -> str:
-        return f"Image {self.order + 1} of feed entry #{self.entry_id}"
 
 
 class Revision(AppendOnlyModel):
@@ -475,38 +275,6 @@ class GuidanceTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.phrase}"
-
-
-class Notification(models.Model):
-    """An in-app notice to one person (also e-mailed when it is created)."""
-
-    class Kind(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted for review"
-        DECISION = "decision", "Decision"
-        COMMENT = "comment", "Comment"
-        SCHEDULE_MISSED = "schedule_missed", "Schedule missed"
-        PUBLISH_FAILED = "publish_failed", "Publishing failed"
-        CRISIS = "crisis", "Crisis pause"
-        CONNECTION = "connection", "Brand account connection"
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    post = models.ForeignKey(
-        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    message = models.CharField(max_length=300)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-        indexes = (models.Index(fields=("recipient", "read_at"), name="approvals_notif_unread"),)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --- Images on posts (docs/media.md) -----------------------------------------------------------

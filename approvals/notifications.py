@@ -1,71 +1,20 @@
-"""In-app notifications and their e-mails.
-
-Rows are written in the caller's transaction (they exist exactly when the change does); the
-e-mails leave on commit. Nobody is told about their own action.
-"""
+"""What the workflow tells people, in its own words; activity.notify writes the notice (in the
+caller's transaction) and e-mails it on commit. Nobody is told about their own action."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.conf import settings
-from django.core import mail
-from django.db import transaction
 from django.urls import reverse
 
+from accounts import authz
+from accounts.models import User
 from accounts.roles import OrgRole
+from activity.models import AuditEvent, Notification
+from activity.notifications import notify
 from approvals import permissions
-from approvals.models import Decision, Notification, Post, ReviewComment, Stage, Verdict
-from socialhub import authz
-
-if TYPE_CHECKING:
-    from accounts.models import User
-
-logger = logging.getLogger(__name__)
-
-
-def notify(
-    *,
-    recipients: Iterable[Any],
-    kind: str,
-    message: str,
-    subject: str,
-    post: Post | None = None,
-    url: str = "",
-    actor: Any = None,
-) -> list[Notification]:
-    people = {
-        person.pk: person
-        for person in recipients
-        if person is not None and person.is_active and (actor is None or person.pk != actor.pk)
-    }
-    if not people:
-        return []
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(recipient=person, kind=kind, post=post, message=message[:300], url=url)
-            for person in people.values()
-        ]
-    )
-    addresses = [person.email for person in people.values() if person.email]
-    link = settings.SOCIALHUB_BASE_URL.rstrip("/") + url if url else ""
-    transaction.on_commit(lambda: _send(addresses, subject, message, link))
-    return rows
-
-
-def _send(addresses: list[str], subject: str, message: str, link: str) -> None:
-    """Runs after the commit: a mail server that is down must not turn a saved decision into an
-    error page (the in-app notification exists already), so failures are logged."""
-    text = f"{message}\n\n{link}\n\n— SocialHub" if link else f"{message}\n\n— SocialHub"
-    subject = f"[SocialHub] {subject}"
-    try:
-        mail.send_mass_mail(
-            [(subject, text, None, [address]) for address in addresses], fail_silently=False
-        )
-    except Exception:
-        logger.exception("Could not e-mail %d notification(s): %s", len(addresses), subject)
+from approvals.models import Decision, Post, ReviewComment, Stage, Verdict
 
 
 def _post_url(post: Post, *, review: bool = False) -> str:
@@ -103,7 +52,7 @@ def post_submitted(post: Post, *, actor: Any, revised: bool = False) -> None:
         kind=Notification.Kind.SUBMITTED,
         message=message,
         subject=f"Post #{post.pk} waits for your review",
-        post=post,
+        target=post,
         url=_post_url(post, review=True),
         actor=actor,
     )
@@ -126,7 +75,7 @@ def decision_made(post: Post, decision: Decision, *, complete: bool) -> None:
         message=message,
         subject=f"Post #{post.pk}: {decision.get_verdict_display().lower()}"
         + ("" if complete or decision.verdict != Verdict.APPROVE else f" ({stage.lower()})"),
-        post=post,
+        target=post,
         url=_post_url(post),
         actor=decision.reviewer,
     )
@@ -138,7 +87,7 @@ def post_withdrawn(post: Post, *, actor: Any) -> None:
         kind=Notification.Kind.DECISION,
         message=f"{actor} withdrew your post #{post.pk}",
         subject=f"Post #{post.pk} withdrawn",
-        post=post,
+        target=post,
         url=_post_url(post),
         actor=actor,
     )
@@ -149,8 +98,6 @@ def comment_added(comment: ReviewComment) -> None:
     post = comment.post
     earlier = ReviewComment.objects.filter(post=post).exclude(pk=comment.pk)
     participant_ids = set(earlier.values_list("author_id", flat=True))
-    from accounts.models import User
-
     recipients = list(User.objects.filter(pk__in=participant_ids | {post.author_id}))
     kind = "replied to a comment on" if comment.parent_id else "commented on"
     excerpt = comment.body if len(comment.body) <= 120 else comment.body[:117] + "…"
@@ -159,7 +106,7 @@ def comment_added(comment: ReviewComment) -> None:
         kind=Notification.Kind.COMMENT,
         message=f"{comment.author} {kind} post #{post.pk}: {excerpt}",
         subject=f"New comment on post #{post.pk}",
-        post=post,
+        target=post,
         url=_post_url(post) + f"#comment-{comment.pk}",
         actor=comment.author,
     )
@@ -177,7 +124,7 @@ def schedule_missed(post: Post, *, reason: str) -> None:
             f"Post #{post.pk} was not published: its scheduled time came during a crisis pause "
             f"({reason}). Reschedule it when publishing resumes."
         ),
-        post=post,
+        target=post,
         url=_post_url(post),
     )
 
@@ -185,8 +132,6 @@ def schedule_missed(post: Post, *, reason: str) -> None:
 def publish_failed(post: Post, *, error: str) -> None:
     """The platform refused the post, or retries ran out: the author and whoever scheduled or
     sent it are told, with the platform's own words."""
-    from approvals.models import AuditEvent
-
     recipients: list[Any] = [post.author]
     sender = (
         AuditEvent.objects.for_target(post)
@@ -202,22 +147,6 @@ def publish_failed(post: Post, *, error: str) -> None:
         kind=Notification.Kind.PUBLISH_FAILED,
         subject=f"Post #{post.pk} was not published",
         message=f"Post #{post.pk} was not published: {error}",
-        post=post,
+        target=post,
         url=_post_url(post),
-    )
-
-
-def connection_broken(account: Any, *, problem: str) -> None:
-    """A brand account's stored credentials stopped working: the people who can connect it
-    again (its managers, org admins) are told, with the platform's own words."""
-    recipients = [
-        *authz.users_holding("manage", account),
-        *authz.users_with_org_role(OrgRole.ORG_ADMIN),
-    ]
-    notify(
-        recipients=recipients,
-        kind=Notification.Kind.CONNECTION,
-        subject=f"{account.display_name} needs connecting again",
-        message=f"{account.display_name} needs connecting again: {problem}",
-        url=reverse("brandaccount_detail", args=[account.pk]),
     )

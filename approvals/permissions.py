@@ -1,13 +1,13 @@
-"""Who may do what with posts: small questions answered with socialhub.authz only."""
+"""Who may do what with posts: small questions answered with accounts.authz only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from accounts import authz
 from accounts.roles import OrgRole
 from approvals.models import Post, Stage
 from channels_app.models import BrandAccount, BrandAccountPerm
-from socialhub import authz
 
 DRAFT_ON = BrandAccountPerm.DRAFT_ON.value
 REVIEW_ON = BrandAccountPerm.REVIEW_ON.value

@@ -8,21 +8,30 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from accounts import authz
+from approvals.choices import Stage, Verdict
+from channels_app.codenames import BrandAccountPerm
+from channels_app.models import BrandAccount
+
 
 class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def _related_model(self, name: str) -> Any:
+        """The model on the other side of one of the post's relations (decisions, comments):
+        reached through self.model, so this module need not import the models that use it."""
+        return self.model._meta.get_field(name).related_model
+
     def visible_to(self, user: Any) -> PostQuerySet:
         """The author; members of the post's department; reviewers and publishers of the account
         once the post was submitted; org admins. Everyone else sees nothing (404)."""
-        from approvals import permissions
-        from socialhub import authz
-
         if not user.is_authenticated:
             return self.none()
         if authz.is_org_admin(user):
             return self.all()
         department_ids = list(authz.department_roles(user))
-        accounts = permissions.accounts_with(
-            user, [permissions.REVIEW_ON, permissions.PUBLISH_ON]
+        accounts = authz.objects_with_any_perm(
+            user,
+            [BrandAccountPerm.REVIEW_ON, BrandAccountPerm.PUBLISH_ON],
+            BrandAccount.objects.all(),
         ).values("pk")
         return self.filter(
             Q(author=user)
@@ -32,10 +41,10 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
 
     def with_list_relations(self) -> PostQuerySet:
         """Everything a list row shows, in the same query or one prefetch: no query per row."""
-        from approvals.models import Decision, ReviewComment, Verdict
-
+        comment_model = self._related_model("comments")
+        decision_model = self._related_model("decisions")
         open_comments = (
-            ReviewComment.objects.filter(post=OuterRef("pk"), resolved=False)
+            comment_model.objects.filter(post=OuterRef("pk"), resolved=False)
             .order_by()
             .values("post")
             .annotate(n=Count("pk"))
@@ -47,7 +56,7 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
             .prefetch_related(
                 models.Prefetch(
                     "decisions",
-                    queryset=Decision.objects.filter(verdict=Verdict.APPROVE).select_related(
+                    queryset=decision_model.objects.filter(verdict=Verdict.APPROVE).select_related(
                         "reviewer"
                     ),
                     to_attr="approval_decisions",
@@ -57,9 +66,7 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
 
     def pending_stage(self, stage: str) -> PostQuerySet:
         """Posts whose current revision still lacks this stage's approval."""
-        from approvals.models import Decision, Stage, Verdict
-
-        approved = Decision.objects.filter(
+        approved = self._related_model("decisions").objects.filter(
             revision_id=OuterRef("current_revision_id"), verdict=Verdict.APPROVE, stage=stage
         )
         pending = self.filter(~Exists(approved))

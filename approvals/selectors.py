@@ -6,21 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from accounts import authz
+from accounts.models import Department
+from activity.models import AuditEvent
+from activity.selectors import audit_events_for
 from approvals import permissions
 from approvals.models import (
-    AuditEvent,
     CrisisPause,
     Decision,
-    FeedEntry,
-    FeedImage,
     MediaAttachment,
-    Notification,
     Post,
     PostState,
-    PublishAttempt,
     ReviewComment,
     Revision,
     Stage,
@@ -28,8 +27,7 @@ from approvals.models import (
 )
 from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
-from socialhub import authz
-from socialhub.errors import InvalidInput, NotAllowed
+from core.errors import InvalidInput
 
 # --- Posts ------------------------------------------------------------------------------------
 
@@ -206,7 +204,7 @@ def decision_list(*, post: Post) -> QuerySet[Decision]:
 
 
 def audit_list(*, post: Post) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.for_target(post).select_related("actor").order_by("created_at", "id")
+    return audit_events_for(target=post)
 
 
 @dataclass(frozen=True)
@@ -276,8 +274,6 @@ def calendar_posts(
 
 def calendar_filter_choices(*, user: Any) -> tuple[list[Any], list[BrandAccount]]:
     """Departments and accounts the person can filter the calendar by."""
-    from accounts.models import Department
-
     if authz.is_reviewer(user) or authz.is_org_admin(user):
         departments = list(Department.objects.order_by("name"))  # they work across departments
     else:
@@ -315,29 +311,12 @@ def crisis_pause_get(*, pk: Any) -> CrisisPause:
     return authz.get_visible_or_404(crisis_pause_list(), pk=pk)
 
 
-# --- Notifications ----------------------------------------------------------------------------
-
-
-def notification_list(*, user: Any) -> QuerySet[Notification]:
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
-
-
-def unread_notification_count(*, user: Any) -> int:
-    if not user.is_authenticated:
-        return 0
-    return int(user.notifications.filter(read_at__isnull=True).count())
-
-
 # --- Home page --------------------------------------------------------------------------------
 
 
 def home_summary(*, user: Any) -> dict[str, Any]:
     """What the home page shows about posts: my posts by state, comments to answer, and for
-    reviewers what waits in their queue (DESIGN §5)."""
-    from django.db.models import Min
-
+    reviewers what waits in their queue (docs/design.md §5)."""
     mine = Post.objects.filter(author=user)
     counts = post_state_counts(posts=mine)
     summary: dict[str, Any] = {
@@ -387,83 +366,3 @@ def media_current(*, post: Post, pk: Any) -> MediaAttachment:
     return authz.get_visible_or_404(
         media_list(post=post).select_related("revision"), checksum=any_revision.checksum
     )
-
-
-# --- Publishing: attempts ---------------------------------------------------------------------
-
-
-def attempt_list(*, user: Any, post: Post) -> QuerySet[PublishAttempt]:
-    """Every publish attempt of a post the caller sees, oldest first. 403 for people who see
-    the post but are neither its author nor work on its account (DESIGN §4: the platform's
-    messages are for the author and the reviewers). One query."""
-    if not permissions.can_see_attempts(user, post):
-        raise NotAllowed(
-            "Only the author, the account's reviewers and publishers, and org admins see the "
-            "publishing attempts.",
-            code="not_allowed",
-        )
-    return PublishAttempt.objects.filter(post=post).order_by("number")
-
-
-# --- The internal feed ------------------------------------------------------------------------
-
-FEED_PAGE_SIZE = 20
-
-
-def feed_departments(*, user: Any) -> list[Any]:
-    """The departments whose feeds the person reads: their own (every one for org admins and
-    HR, who look into every department)."""
-    from accounts.models import Department
-
-    return list(Department.objects.visible_to(user).order_by("name"))
-
-
-def _feed_entries() -> QuerySet[FeedEntry]:
-    # Images in one more query for the whole page (ordered by the model's Meta: entry, order).
-    return (
-        FeedEntry.objects.select_related("brand_account", "department")
-        .prefetch_related("images")
-        .order_by("-published_at", "-id")
-    )
-
-
-def organisation_feed(*, user: Any) -> QuerySet[FeedEntry]:
-    """What organisation-wide accounts published, newest first: for every signed-in person."""
-    if not user.is_authenticated:
-        return FeedEntry.objects.none()
-    return _feed_entries().filter(org_wide=True)
-
-
-def department_feed(*, user: Any, slug: str) -> tuple[Any, QuerySet[FeedEntry]]:
-    """A department's feed, newest first: everything its internal accounts published.
-    404 for people who do not look into that department."""
-    from accounts.models import Department
-
-    department = authz.get_visible_or_404(Department.objects.visible_to(user), slug=slug)
-    return department, _feed_entries().filter(department=department)
-
-
-def feed_entry_get(*, user: Any, pk: Any) -> FeedEntry:
-    """One entry, when the person reads a feed that shows it, or works on the account that
-    published it (the reviewers and publishers who sent it follow the post's link); else 404."""
-    from accounts.models import Department
-
-    if not user.is_authenticated:
-        return authz.get_visible_or_404(FeedEntry.objects.none(), pk=pk)
-
-    readable = Department.objects.visible_to(user).values("pk")
-    worked_on = permissions.accounts_with(
-        user, [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON]
-    ).values("pk")
-    return authz.get_visible_or_404(
-        _feed_entries().filter(
-            Q(org_wide=True) | Q(department_id__in=readable) | Q(brand_account_id__in=worked_on)
-        ),
-        pk=pk,
-    )
-
-
-def feed_image_get(*, entry: FeedEntry, pk: Any) -> FeedImage:
-    """One image of an entry the caller reads (found with feed_entry_get); 404 for an image of
-    another entry."""
-    return authz.get_visible_or_404(FeedImage.objects.all(), pk=pk, entry=entry)

@@ -19,14 +19,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import authz
 from accounts.models import Department
+from activity.audit import audit_record
 from approvals import guidance, handover, media, notifications, permissions
-from approvals.audit import audit_record
 from approvals.models import (
     CrisisPause,
     Decision,
     MediaAttachment,
-    Notification,
     Post,
     PostState,
     ReviewComment,
@@ -38,8 +38,7 @@ from approvals.state_machine import Action, perform_transition, refusal_message,
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from channels_app.rules import rules_for
-from socialhub import authz
-from socialhub.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
 from training import requirements as training_requirements
 
 if TYPE_CHECKING:
@@ -813,7 +812,7 @@ def post_publish_now(*, post: Post, actor: User) -> Post:
 
 
 def post_retry(*, post: Post, actor: User) -> Post:
-    """Send a failed post again (DESIGN §3: failed → publishing, publish permission)."""
+    """Send a failed post again (docs/design.md §3: failed → publishing, publish permission)."""
     _require_publish_permission(actor, post.brand_account)
     with transaction.atomic():
         locked = _lock(post)
@@ -1226,14 +1225,3 @@ def crisis_pause_lift(*, pause: CrisisPause, actor: User, note: str = "") -> Cri
             data={"brand_account": pause.brand_account_id},
         )
     return pause
-
-
-# --- Notifications ------------------------------------------------------------------------------
-
-
-def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
-    """Mark the person's notifications read (all of them when ids is None)."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())

@@ -1,4 +1,4 @@
-"""The post workflow of DESIGN §3: one table of allowed transitions, one function that performs
+"""The post workflow of docs/design.md §3: one table of allowed transitions, one function that performs
 a transition.
 
 perform_transition refuses what the table does not allow, moves the state with a
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from approvals.audit import audit_record
+from activity.audit import audit_record
 from approvals.models import Post, PostState
-from socialhub.errors import Conflict
+from core.errors import Conflict
 
 if TYPE_CHECKING:
     from accounts.models import User

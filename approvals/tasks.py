@@ -1,35 +1,13 @@
-"""Celery tasks of the workflow and the publishing engine: load by id, call one service.
+"""Celery tasks of the workflow: load by id, call one service.
 
-Messages carry only a post id: never credentials, never post text.
+(The publishing engine's tasks live in publishing/tasks.py.)
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
-from approvals import media, publishing
-
-
-@shared_task(
-    name="approvals.publish_post",
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    time_limit=settings.SOCIALHUB_PUBLISH_TIME_LIMIT,
-    soft_time_limit=settings.SOCIALHUB_PUBLISH_SOFT_TIME_LIMIT,
-)
-def publish_post(post_id: int) -> str:
-    """Publish one post exactly once (claim, send or check, record): approvals.publishing."""
-    return publishing.post_publish(post_id=post_id)
-
-
-@shared_task(name="approvals.release_due_posts", ignore_result=True)
-def release_due_posts() -> int:
-    """The publishing sweep (beat, every 30 s): queue scheduled posts whose time nears, release
-    due ones (or hold them under a crisis pause), and queue again any publish whose task was
-    lost. Returns how many posts it acted on."""
-    return publishing.sweep().total
+from approvals import media
 
 
 @shared_task(name="approvals.forget_old_media_uploads", ignore_result=True)

@@ -41,8 +41,4 @@ urlpatterns = [
     path("crisis/<int:pk>/lift/", views.crisis_pause_lift, name="crisis_pause_lift"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
-    path("feed/", views.internal_feed, name="internal_feed"),
-    path("feed/entries/<int:pk>/", views.feed_entry, name="feed_entry"),
-    path("feed/entries/<int:pk>/images/<int:image_id>/", views.feed_image, name="feed_image"),
-    path("feed/<slug:slug>/", views.department_feed, name="department_feed"),
 ]

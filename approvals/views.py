@@ -11,15 +11,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from activity import selectors as activity_selectors
+from activity import services as activity_services
 from approvals import content_calendar as calendar_grid
-from approvals import guidance, permissions, selectors, services
+from approvals import guidance, handover, permissions, selectors, services
 from approvals.forms import (
     CommentForm,
     ComposeForm,
@@ -28,13 +29,14 @@ from approvals.forms import (
     NoteForm,
     ScheduleForm,
 )
-from approvals.media import FORMAT_LABELS, human_size, open_stored
+from approvals.media import FORMAT_LABELS, human_size
 from approvals.models import MediaAttachment, Post, PostState, Verdict
 from approvals.revision_diff import has_changes, word_diff
 from approvals.services import ImageChoice
 from approvals.state_machine import EDITABLE_STATES, TRANSITIONS, Action, refusal_message
 from channels_app.rules import GIF, JPEG, PNG, WEBP, rules_for
-from socialhub.errors import Conflict, DomainError, NotAllowed
+from core.errors import Conflict, DomainError, NotAllowed
+from core.files import private_file_response
 from training import requirements as training_requirements
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -74,7 +76,7 @@ def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
     )
     attempts = None
     if permissions.can_see_attempts(request.user, post):
-        attempts = list(selectors.attempt_list(user=request.user, post=post))
+        attempts = handover.publishing_attempts(post)
     context = {
         "attempts": attempts,
         "post": post,
@@ -554,54 +556,6 @@ def post_retry(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- The internal feed ----------------------------------------------------------------------------
-
-
-def _feed_page(request: HttpRequest, entries: Any) -> Any:
-    paginator = Paginator(entries, selectors.FEED_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
-
-
-@login_required
-def internal_feed(request: HttpRequest) -> HttpResponse:
-    """The organisation's feed: what organisation-wide accounts published, newest first."""
-    context = {
-        "title": "Organisation feed",
-        "department": None,
-        "page": _feed_page(request, selectors.organisation_feed(user=request.user)),
-        "departments": selectors.feed_departments(user=request.user),
-    }
-    return render(request, "approvals/feed.html", context)
-
-
-@login_required
-def department_feed(request: HttpRequest, slug: str) -> HttpResponse:
-    department, entries = selectors.department_feed(user=request.user, slug=slug)
-    context = {
-        "title": f"{department.name} feed",
-        "department": department,
-        "page": _feed_page(request, entries),
-        "departments": selectors.feed_departments(user=request.user),
-    }
-    return render(request, "approvals/feed.html", context)
-
-
-@login_required
-def feed_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = selectors.feed_entry_get(user=request.user, pk=pk)
-    return render(request, "approvals/feed_entry.html", {"entry": entry})
-
-
-@login_required
-@require_GET
-def feed_image(request: HttpRequest, pk: int, image_id: int) -> HttpResponse | FileResponse:
-    """An image of a feed entry, streamed to people who may read the entry (404 for anyone else,
-    as for the entry itself: the storage never serves feed images directly)."""
-    entry = selectors.feed_entry_get(user=request.user, pk=pk)
-    image = selectors.feed_image_get(entry=entry, pk=image_id)
-    return _stream(image.file.name, image.content_type, f'"{image.checksum}"', request)
-
-
 # --- Comments -------------------------------------------------------------------------------------
 
 
@@ -677,21 +631,6 @@ def comment_apply(request: HttpRequest, pk: int, comment_id: int) -> HttpRespons
 # --- Images ---------------------------------------------------------------------------------------
 
 
-def _stream(
-    name: str, content_type: str, etag: str, request: HttpRequest
-) -> HttpResponse | FileResponse:
-    response: HttpResponse | FileResponse
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
-    else:
-        response = FileResponse(open_stored(name), content_type=content_type)
-    # Private: only people who may see the post get it, so no shared cache may keep it.
-    response["Cache-Control"] = "private, max-age=3600"
-    response["ETag"] = etag
-    response["Content-Disposition"] = "inline"
-    return response
-
-
 @login_required
 @require_GET
 def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
@@ -699,7 +638,9 @@ def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | F
     storage itself never serves it, so there is no address to guess)."""
     post = selectors.post_get(user=request.user, pk=pk)
     image = selectors.media_get(post=post, pk=media_id)
-    return _stream(image.file.name, image.content_type, f'"{image.checksum}"', request)
+    return private_file_response(
+        image.file.name, image.content_type, f'"{image.checksum}"', request
+    )
 
 
 @login_required
@@ -708,7 +649,9 @@ def media_thumbnail(request: HttpRequest, pk: int, media_id: int) -> HttpRespons
     post = selectors.post_get(user=request.user, pk=pk)
     image = selectors.media_get(post=post, pk=media_id)
     content_type = PNG if image.thumbnail.name.endswith(".png") else JPEG
-    return _stream(image.thumbnail.name, content_type, f'"{image.checksum}-thumb"', request)
+    return private_file_response(
+        image.thumbnail.name, content_type, f'"{image.checksum}-thumb"', request
+    )
 
 
 # --- Calendar -------------------------------------------------------------------------------------
@@ -816,12 +759,12 @@ def crisis_pause_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.notification_list(user=request.user)[:100]
+    notifications = activity_selectors.notification_list(user=request.user)[:100]
     return render(request, "approvals/notifications.html", {"notifications": notifications})
 
 
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_read(user=request.user)  # type: ignore[arg-type]
+    activity_services.notifications_mark_read(user=request.user)
     return redirect("notification_list")

@@ -116,7 +116,8 @@ def _setup(database_url: str) -> None:
 @contextmanager
 def explicit_timestamps() -> Iterator[None]:
     """Let bulk_create keep the created_at values we give (auto_now_add would overwrite them)."""
-    from approvals.models import AuditEvent, Decision, Post, Revision
+    from activity.models import AuditEvent
+    from approvals.models import Decision, Post, Revision
 
     fields = [
         model._meta.get_field("created_at") for model in (Post, Revision, AuditEvent, Decision)
@@ -136,12 +137,13 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
+    from accounts import authz
     from accounts import services as account_services
     from accounts.models import Membership, User
     from accounts.roles import OrgRole
-    from approvals.models import AuditEvent, Decision, Post, Revision
+    from activity.models import AuditEvent
+    from approvals.models import Decision, Post, Revision
     from channels_app.models import BrandAccount
-    from socialhub import authz
     from training.models import Certification, CertificationRequirement, Course
 
     rng = random.Random(7)

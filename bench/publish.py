@@ -181,12 +181,12 @@ def _posts(count: int) -> list[int]:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
+    from accounts import authz
     from accounts import services as account_services
     from accounts.models import User
     from accounts.roles import GROUP_NAMES, OrgRole
     from approvals.models import Post, PostState, Revision
     from channels_app import services as channel_services
-    from socialhub import authz
 
     for name in GROUP_NAMES.values():
         Group.objects.get_or_create(name=name)
@@ -237,8 +237,9 @@ def _posts(count: int) -> list[int]:
 def _engine(count: int, lead: float) -> str:
     from django.utils import timezone
 
-    from approvals import publishing
-    from approvals.models import FeedEntry, Post, PostState, PublishAttempt
+    from approvals.models import Post, PostState
+    from publishing import engine as publishing
+    from publishing.models import FeedEntry, PublishAttempt
 
     ids = _posts(count)
     due = timezone.now() + timedelta(seconds=lead)

@@ -1,4 +1,4 @@
-"""The demo organisation's brand accounts (DESIGN §7). Idempotent: a second run changes
+"""The demo organisation's brand accounts (docs/design.md §7). Idempotent: a second run changes
 nothing and records nothing.
 
 - one internal account per department, on which that department drafts; communications' one

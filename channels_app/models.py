@@ -7,17 +7,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from channels_app.codenames import BrandAccountPerm
 from channels_app.platforms import Platform
 from channels_app.querysets import BrandAccountQuerySet
-
-
-class BrandAccountPerm(models.TextChoices):
-    """Object permissions on a brand account (django-guardian codenames)."""
-
-    DRAFT_ON = "draft_on", "Draft"
-    REVIEW_ON = "review_on", "Review"
-    PUBLISH_ON = "publish_on", "Publish"
-    MANAGE = "manage", "Manage"
 
 
 class BrandAccount(models.Model):

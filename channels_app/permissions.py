@@ -1,4 +1,4 @@
-"""Who may do what on a brand account. Built on socialhub.authz (the only module that talks
+"""Who may do what on a brand account. Built on accounts.authz (the only module that talks
 to django-guardian); pages, the API, services and the post workflow ask these.
 
 - see an account: hold at least one of the four permissions (org admins: every account);
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from channels_app.models import BrandAccount, BrandAccountPerm
-from socialhub import authz
+from accounts import authz
+from channels_app.codenames import ALL_PERMS, BrandAccountPerm
+from channels_app.models import BrandAccount
 
-ALL_PERMS: tuple[str, ...] = tuple(BrandAccountPerm.values)
 # The order pages and the API list them in.
 PERM_LABELS: dict[str, str] = dict(BrandAccountPerm.choices)
 

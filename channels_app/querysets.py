@@ -6,6 +6,9 @@ from typing import Any
 
 from django.db import models
 
+from accounts import authz
+from channels_app.codenames import ALL_PERMS
+
 
 class BrandAccountQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def visible_to(self, user: Any) -> BrandAccountQuerySet:
@@ -13,9 +16,6 @@ class BrandAccountQuerySet(models.QuerySet):  # type: ignore[type-arg]
 
         One query: the grants are a subquery, not a list of ids fetched first.
         """
-        from channels_app.permissions import ALL_PERMS
-        from socialhub import authz
-
         return authz.objects_with_any_perm(user, ALL_PERMS, self)  # type: ignore[return-value]
 
     def with_list_relations(self) -> BrandAccountQuerySet:

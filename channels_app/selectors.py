@@ -10,9 +10,10 @@ from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts import authz
 from accounts.models import Department, User
 from accounts.roles import GROUP_NAMES, OrgRole
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app import encryption, permissions
 from channels_app.grants import (
     Grant,
@@ -24,8 +25,7 @@ from channels_app.grants import (
 )
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.platforms import Platform
-from socialhub import authz
-from socialhub.errors import InvalidInput
+from core.errors import InvalidInput
 
 STATUS_FILTERS = ("active", "inactive", "all")
 

@@ -9,20 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from accounts import authz
 from accounts.models import Department, User
 from accounts.roles import GROUP_NAMES, OrgRole
-from approvals import notifications
-from approvals.audit import audit_record
-from channels_app import encryption, permissions
+from activity.audit import audit_record
+from channels_app import encryption, notifications, permissions
 from channels_app.credentials import clean_credentials
 from channels_app.grants import Grant, GrantHolder, holder_for_department, holder_for_role
 from channels_app.handles import handle_example, normalise_handle
 from channels_app.models import BrandAccount, BrandAccountConnection, BrandAccountPerm
 from channels_app.platforms import Platform
+from channels_app.selectors import grant_list
 from channels_app.verification import (
     CredentialsRefused,
     Verified,
@@ -30,8 +32,7 @@ from channels_app.verification import (
     require_same_account,
     verify_credentials,
 )
-from socialhub import authz
-from socialhub.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
 
 # What a new account gets unless the creator opts out: the owning department drafts, comms
 # reviewers review and publish, legal reviewers review. Ordinary grants: listed, audited, and
@@ -158,8 +159,6 @@ def brand_account_create(
 
 
 def _apply_standard_grants(*, actor: User | None, account: BrandAccount) -> None:
-    from django.contrib.auth.models import Group
-
     _grant(
         actor=actor,
         account=account,
@@ -276,8 +275,6 @@ def brand_account_set_active(
 
 
 def _current_perms(account: BrandAccount, holder: GrantHolder) -> set[str]:
-    from channels_app.selectors import grant_list
-
     for grant in grant_list(account=account):
         if grant.holder == holder:
             return set(grant.permissions)

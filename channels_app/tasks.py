@@ -9,7 +9,7 @@ from celery import shared_task
 from channels_app import services
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
-from socialhub.errors import Conflict, Unavailable
+from core.errors import Conflict, Unavailable
 
 logger = logging.getLogger(__name__)
 

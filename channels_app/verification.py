@@ -1,5 +1,5 @@
 """Asking the platform whether credentials work, and who they speak as, before anything is
-stored (DESIGN §4: `verify` checks credentials when they are saved and shows the identity).
+stored (docs/design.md §4: `verify` checks credentials when they are saved and shows the identity).
 
 The services call this before they open their transaction: a slow platform must not keep a
 row locked. Nothing here writes to the database; the caller stores what comes back.
@@ -23,7 +23,7 @@ from channels_app.connectors import (
 from channels_app.handles import normalise_handle
 from channels_app.models import BrandAccountConnection
 from channels_app.platforms import Platform
-from socialhub.errors import InvalidInput, Unavailable
+from core.errors import InvalidInput, Unavailable
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from accounts import authz
 from accounts.models import Department
 from channels_app import permissions, selectors, services
 from channels_app.credentials import credential_fields, needs_connection
@@ -32,8 +33,7 @@ from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.platforms import Platform
 from channels_app.rules import rules_for
 from channels_app.verification import identity_matches, stored_identity
-from socialhub import authz
-from socialhub.errors import DomainError
+from core.errors import DomainError
 
 PAGE_SIZE = 50
 

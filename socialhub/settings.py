@@ -86,11 +86,15 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "django_htmx",
     "django_celery_beat",
-    "socialhub",
+    # SocialHub's apps, lowest layer first (docs/design.md §11; `make lint` checks the order).
+    "core",
     "accounts",
+    "activity",
     "channels_app",
-    "approvals",
     "training",
+    "approvals",
+    "publishing",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "socialhub.middleware.UserTimezoneMiddleware",
+    "core.middleware.UserTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "socialhub.urls"
@@ -120,7 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "socialhub.navigation.navigation",
+                "dashboards.navigation.navigation",
                 "approvals.context_processors.workflow",
             ],
         },
@@ -157,7 +161,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
-    "socialhub.authz.OrgAdminBackend",
+    "accounts.authz.OrgAdminBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -355,7 +359,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "socialhub.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from socialhub import authz
-from socialhub.errors import DomainError
+from accounts import authz
+from core.errors import DomainError
 from training import services
 from training.models import (
     Assignment,

@@ -1,4 +1,4 @@
-"""Training in the demo organisation (DESIGN §7): a general course drawn from the policy, one
+"""Training in the demo organisation (docs/design.md §7): a general course drawn from the policy, one
 course per external platform family, requirements, a current policy, sme.sales certified and
 acknowledged, sme.rnd not. Idempotent: a second run changes nothing.
 
@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.demo import demo_email
 from accounts.models import Department, User
 from channels_app.platforms import Platform
-from socialhub.demo import demo_email
 from training import services
 from training.models import (
     Assignment,

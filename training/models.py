@@ -1,6 +1,6 @@
 """Training and certification: courses with lessons and a quiz, the certificates a pass earns,
 which courses each platform or brand account requires, assignments, and the social media policy
-everyone acknowledges (DESIGN §2).
+everyone acknowledges (docs/design.md §2).
 
 Times are stored in UTC and compared as instants, so an expiry is exact to the second whatever
 time zone a person reads it in.
@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from channels_app.platforms import Platform
 from training.querysets import CertificationQuerySet, CourseQuerySet, PolicyQuerySet
+from training.rendering import render_markdown
 
 # A certificate counts as "expiring" this long before it expires (matrix, My training, API).
 EXPIRING_WITHIN = timedelta(days=30)
@@ -93,8 +94,6 @@ class Lesson(models.Model):
 
     @property
     def body_html(self) -> str:
-        from training.rendering import render_markdown
-
         return render_markdown(self.body)
 
 
@@ -374,8 +373,6 @@ class Policy(models.Model):
 
     @property
     def body_html(self) -> str:
-        from training.rendering import render_markdown
-
         return render_markdown(self.body)
 
     @property

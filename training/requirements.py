@@ -24,7 +24,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+
+from accounts.models import Membership
+from training.models import Certification, CertificationRequirement, Policy, PolicyAcknowledgement
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,6 @@ def missing_requirements_for_accounts(
 ) -> dict[int, list[MissingRequirement]]:
     """missing_requirements for several accounts at once, still in two queries (one when the
     caller passes the current_policy_state it already read)."""
-    from django.urls import reverse
-
-    from training.models import Certification, CertificationRequirement
-
     accounts = list(brand_accounts)
     now = now or timezone.now()
     result: dict[int, list[MissingRequirement]] = {account.pk: [] for account in accounts}
@@ -140,8 +140,6 @@ def missing_requirements_for_accounts(
 
 def current_policy_state(user: Any, *, now: datetime | None = None) -> dict[str, Any] | None:
     """The policy in force with whether the person acknowledged it (one query), or None."""
-    from training.models import Policy, PolicyAcknowledgement
-
     now = now or timezone.now()
     acks = PolicyAcknowledgement.objects.filter(policy=OuterRef("pk"), user=user)
     return (
@@ -166,14 +164,6 @@ def annotate_requirement_coverage(
       when no policy is in force) — exactly the people for whom missing_requirements is empty.
     Correlated subqueries: one query for every row, whatever the head count.
     """
-    from accounts.models import Membership
-    from training.models import (
-        Certification,
-        CertificationRequirement,
-        Policy,
-        PolicyAcknowledgement,
-    )
-
     now = now or timezone.now()
     members = Membership.objects.filter(
         department=OuterRef(department), user__is_active=True

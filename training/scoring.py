@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialhub.errors import InvalidInput
+from core.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts import authz
 from accounts.models import Department, Membership, User
-from socialhub import authz
-from socialhub.errors import InvalidInput
+from channels_app.models import BrandAccount
+from core.errors import InvalidInput
 from training.models import (
     EXPIRING_WITHIN,
     Assignment,
@@ -41,6 +42,7 @@ from training.models import (
     PolicyAcknowledgement,
     TrainingNotice,
 )
+from training.requirements import current_policy_state, missing_requirements_for_accounts
 
 # --- Courses -----------------------------------------------------------------------------------
 
@@ -142,8 +144,6 @@ def assignments_for_person(*, user: Any) -> QuerySet[Assignment]:
 
 def my_training(*, user: Any, now: datetime | None = None) -> MyTraining:
     """Everything the My training page shows, in a fixed number of queries."""
-    from channels_app.models import BrandAccount
-    from training.requirements import current_policy_state, missing_requirements_for_accounts
 
     now = now or timezone.now()
     courses = list(course_list(user=user))
@@ -513,8 +513,6 @@ def overdue_assignment_pairs(*, today: date, now: datetime) -> list[tuple[int, i
 
 def training_profile(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The training part of GET me/: certificates (two queries with the policy state)."""
-    from training.requirements import current_policy_state
-
     now = now or timezone.now()
     certifications = [
         {

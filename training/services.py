@@ -14,11 +14,11 @@ from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import authz
 from accounts.models import Department, Membership, User
 from accounts.roles import GROUP_NAMES, OrgRole
-from approvals.audit import audit_record
-from socialhub import authz
-from socialhub.errors import Conflict, InvalidInput, NotAllowed
+from activity.audit import audit_record
+from core.errors import Conflict, InvalidInput, NotAllowed
 from training import emails
 from training.models import (
     Assignment,

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from socialhub import authz
-from socialhub.errors import DomainError, InvalidInput
+from accounts import authz
+from core.errors import DomainError, InvalidInput
 from training import reports, selectors, services
 from training.forms import AssignmentForm, RevokeForm
 from training.models import CertStatus, Course, Question, TrainingNotice

@@ -11,7 +11,6 @@ invitation = views.InvitationViewSet.as_view({"delete": "destroy"})
 
 urlpatterns = [
     path("auth/token/", views.auth_token, name="api_auth_token"),
-    path("me/", views.me, name="api_me"),
     path(
         "departments/",
         views.DepartmentViewSet.as_view({"get": "list", "post": "create"}),

@@ -16,14 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts import mfa, selectors, services
+from accounts import authz, mfa, selectors, services
 from accounts.api import serializers as s
 from accounts.models import Department, Invitation, Membership
-from approvals.audit import audit_record
-from socialhub import authz
-from socialhub.api import ScopedGenericViewSet
-from socialhub.errors import InvalidInput
-from socialhub.links import public_base_url
+from core.api import ScopedGenericViewSet
+from core.audit import audit_record
+from core.errors import InvalidInput
+from core.links import public_base_url
 
 
 class TokenThrottle(SimpleRateThrottle):
@@ -62,15 +61,6 @@ def auth_token(request: Request) -> Response:
     if created:
         audit_record(actor=user, action="api_token.issued", target=user)  # type: ignore[arg-type]
     return Response({"token": token.key})
-
-
-@extend_schema(responses=s.MeSerializer)
-@api_view(["GET"])
-def me(request: Request) -> Response:
-    """Who I am: departments and roles, MFA state; training state once that part is installed."""
-    from socialhub.profile_state import profile_state
-
-    return Response(s.MeSerializer(profile_state(request.user)).data)
 
 
 class DepartmentViewSet(

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import Department, Invitation, Membership, User
 from accounts.tests.factories import UserFactory, add_member
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Department, Invitation, Membership, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from socialhub.errors import InvalidInput
+from core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 

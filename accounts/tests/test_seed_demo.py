@@ -1,4 +1,4 @@
-"""seed_demo builds the demo organisation of DESIGN §7 and is idempotent."""
+"""seed_demo builds the demo organisation of docs/design.md §7 and is idempotent."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from accounts import authz
 from accounts.models import Department, Membership, User
-from approvals.models import AuditEvent
-from socialhub import authz
+from activity.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

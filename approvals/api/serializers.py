@@ -10,14 +10,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
+from activity.models import AuditEvent, Notification
 from approvals import selectors
 from approvals.models import (
-    AuditEvent,
     CrisisPause,
     MediaAttachment,
-    Notification,
     Post,
-    PublishAttempt,
     ReviewComment,
     Revision,
     Stage,
@@ -96,28 +94,6 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     @extend_schema_field(StageStatusSerializer(many=True))
     def get_stages(self, post: Post) -> list[dict[str, Any]]:
         return StageStatusSerializer(selectors.stage_statuses(post), many=True).data  # type: ignore[return-value]
-
-
-class PublishAttemptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = PublishAttempt
-        fields = (
-            "number",
-            "kind",
-            "started_at",
-            "finished_at",
-            "outcome",
-            "message",
-            "external_id",
-            "external_url",
-            "retry_after",
-            "next_attempt_at",
-        )
-        read_only_fields = fields
-        extra_kwargs = {
-            "outcome": {"help_text": "Empty while the attempt runs."},
-            "message": {"help_text": "The platform's own message (or SocialHub's)."},
-        }
 
 
 class PostCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -310,10 +286,20 @@ class CrisisPauseCreateSerializer(serializers.Serializer):  # type: ignore[type-
 
 
 class NotificationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    # The post the notice is about: notifications name their subject by model label and id
+    # (activity knows no posts), read back here without a query.
+    post = serializers.SerializerMethodField()
+
     class Meta:
         model = Notification
         fields = ("id", "kind", "post", "message", "url", "created_at", "read_at")
         read_only_fields = fields
+
+    @extend_schema_field({"type": "integer", "readOnly": True, "nullable": True})
+    def get_post(self, notification: Notification) -> int | None:
+        if notification.target_type == Post._meta.label_lower and notification.target_id:
+            return int(notification.target_id)
+        return None
 
 
 class NotificationReadSerializer(serializers.Serializer):  # type: ignore[type-arg]

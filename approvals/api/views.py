@@ -19,13 +19,16 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from activity import selectors as activity_selectors
+from activity import services as activity_services
+from activity.models import Notification
 from approvals import guidance, permissions, selectors, services
 from approvals.api import serializers as s
 from approvals.media import open_stored
-from approvals.models import CrisisPause, Notification, Post, PostState
+from approvals.models import CrisisPause, Post, PostState
 from channels_app.models import BrandAccount
-from socialhub.api import ScopedGenericViewSet
-from socialhub.errors import InvalidInput, NotAllowed
+from core.api import ScopedGenericViewSet
+from core.errors import InvalidInput, NotAllowed
 
 
 class AnyImageRenderer(BaseRenderer):
@@ -227,15 +230,6 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         services.comment_resolve(comment=comment, actor=request.user, resolved=data["resolved"])  # type: ignore[arg-type]
         comment = selectors.comment_list(post=post).get(pk=comment.pk)
         return Response(s.CommentSerializer(comment).data)
-
-    @extend_schema(
-        responses=s.PublishAttemptSerializer(many=True),
-        summary="Every publishing attempt, oldest first (author, reviewers, publishers)",
-    )
-    @action(detail=True, methods=["get"], pagination_class=None)
-    def attempts(self, request: Request, pk: str) -> Response:
-        attempts = selectors.attempt_list(user=request.user, post=self._post())
-        return Response(s.PublishAttemptSerializer(attempts, many=True).data)
 
     @extend_schema(responses=s.AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -456,11 +450,11 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     filterset_fields: tuple[str, ...] = ()
 
     def visible_queryset(self) -> QuerySet[Notification]:
-        return selectors.notification_list(user=self.request.user)
+        return activity_selectors.notification_list(user=self.request.user)
 
     @extend_schema(request=s.NotificationReadSerializer, responses=s.MarkedSerializer)
     @action(detail=False, methods=["post"])
     def read(self, request: Request) -> Response:
         data = _parsed(s.NotificationReadSerializer, request.data)
-        marked = services.notifications_mark_read(user=request.user, ids=data["ids"])  # type: ignore[arg-type]
+        marked = activity_services.notifications_mark_read(user=request.user, ids=data["ids"])
         return Response({"marked": marked})

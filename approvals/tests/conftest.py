@@ -13,7 +13,7 @@ from accounts.models import Department, User
 from approvals.models import Post
 from approvals.tests.factories import make_account, make_post
 from channels_app.models import BrandAccount
-from socialhub.tests.celery_broker import QueuedTask, take_queued_tasks
+from core.tests.celery_broker import QueuedTask, take_queued_tasks
 
 
 @pytest.fixture

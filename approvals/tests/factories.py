@@ -9,11 +9,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts import authz
 from accounts.models import Department, User
 from approvals import services
 from approvals.models import Post, PostState
 from channels_app.models import BrandAccount
-from socialhub import authz
 
 _handles = itertools.count(1)
 

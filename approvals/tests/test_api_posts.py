@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Department, User
+from activity.models import AuditEvent
 from approvals import services
-from approvals.models import AuditEvent, Post, PostState, ReviewComment
+from approvals.models import Post, PostState, ReviewComment
 from approvals.tests.factories import (
     approved_post,
     make_account,

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Department, User
+from activity.models import Notification
 from approvals import services
-from approvals.models import CrisisPause, Notification, Post
+from approvals.models import CrisisPause, Post
 from approvals.tests.factories import make_account, submitted_post
 from channels_app.models import BrandAccount
 

@@ -11,11 +11,11 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
-from approvals import tasks
 from approvals.models import MediaAttachment, Post, PostState
 from approvals.tests.factories import make_account
 from approvals.tests.media_factories import gps_photo, picture
 from approvals.tests.test_browser_journey import _log_in, _log_out
+from publishing import tasks
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,11 @@ from django.db import connection, connections
 
 from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
+from activity.models import AuditEvent
 from approvals import services
-from approvals.models import AuditEvent, Decision, Post, PostState
+from approvals.models import Decision, Post, PostState
 from approvals.tests.factories import make_account, submitted_post
-from socialhub.errors import Conflict
+from core.errors import Conflict
 
 THREADS = 20
 

@@ -3,9 +3,10 @@ handed over to the internal feeds."""
 
 from __future__ import annotations
 
-from approvals import tasks
-from approvals.models import FeedEntry, Post, ReviewComment
-from socialhub.demo import seed_demo
+from approvals.models import Post, ReviewComment
+from dashboards.demo import seed_demo
+from publishing import tasks
+from publishing.models import FeedEntry
 
 
 def test_demo_posts_cover_the_workflow_and_are_added_once(db: None) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 import training.requirements
+from accounts import authz
 from accounts.models import Department, User
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+from activity.models import AuditEvent
 from approvals import services
-from approvals.models import AuditEvent, Decision, Post, PostState, Revision, Verdict
+from approvals.models import Decision, Post, PostState, Revision, Verdict
 from approvals.tests.factories import approved_post, force_state, make_account, submitted_post
 from channels_app.models import BrandAccount
-from socialhub import authz
-from socialhub.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
 from training.requirements import MissingRequirement
 
 

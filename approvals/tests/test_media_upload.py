@@ -12,8 +12,9 @@ from PIL import ExifTags
 from PIL import Image as PILImage
 
 from accounts.models import Department, User
+from activity.models import AuditEvent
 from approvals import guidance, media, services
-from approvals.models import AuditEvent, Decision, MediaAttachment, Post, PostState, Verdict
+from approvals.models import Decision, MediaAttachment, Post, PostState, Verdict
 from approvals.tests.factories import approved_post, make_account, make_post
 from approvals.tests.media_factories import bomb, gps_photo, noise, picture, upload
 from channels_app.models import BrandAccount

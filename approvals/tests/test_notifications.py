@@ -12,11 +12,12 @@ from django.core import mail
 from accounts.models import Department, User
 from accounts.roles import OrgRole
 from accounts.tests.factories import UserFactory, add_member, give_org_role
+from activity.models import Notification
 from approvals import services
-from approvals.models import Notification, Post
+from approvals.models import Post
 from approvals.tests.factories import make_post, submitted_post
 from channels_app.models import BrandAccount
-from socialhub.errors import Conflict
+from core.errors import Conflict
 
 
 def _told(kind: str) -> set[str]:

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department, User
+from activity.models import Notification
 from approvals import services
-from approvals.models import CrisisPause, Decision, Notification, Post, PostState, ReviewComment
+from approvals.models import CrisisPause, Decision, Post, PostState, ReviewComment
 from approvals.tests.factories import (
     approved_post,
     make_account,

@@ -7,11 +7,12 @@ import pytest
 from accounts.models import Department, User
 from accounts.roles import OrgRole
 from accounts.tests.factories import UserFactory, add_member, give_org_role
+from activity.models import AuditEvent, Notification
 from approvals import services
-from approvals.models import AuditEvent, Decision, Notification, Post, PostState, Stage, Verdict
+from approvals.models import Decision, Post, PostState, Stage, Verdict
 from approvals.tests.factories import force_state, make_account, submitted_post
 from channels_app.models import BrandAccount
-from socialhub.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
 
 SENSITIVE = "Our quarterly earnings beat the forecast."
 

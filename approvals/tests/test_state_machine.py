@@ -8,7 +8,8 @@ import itertools
 import pytest
 
 from accounts.models import User
-from approvals.models import AuditEvent, Post, PostState
+from activity.models import AuditEvent
+from approvals.models import Post, PostState
 from approvals.state_machine import (
     TRANSITIONS,
     Action,
@@ -17,7 +18,7 @@ from approvals.state_machine import (
     refusal_message,
 )
 from approvals.tests.factories import force_state
-from socialhub.errors import Conflict
+from core.errors import Conflict
 
 ALL_PAIRS = list(itertools.product(PostState.values, Action.values))
 ALLOWED = [pair for pair in ALL_PAIRS if pair in TRANSITIONS]

@@ -19,12 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import authz
 from channels_app import permissions, selectors, services
 from channels_app.api import serializers as s
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
-from socialhub import authz
-from socialhub.api import ScopedGenericViewSet
+from core.api import ScopedGenericViewSet
 
 _ACCOUNT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 

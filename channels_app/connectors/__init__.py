@@ -2,8 +2,8 @@
 
 ``connector_for(platform)`` gives the connector of a platform. Credentials come in as a plain
 mapping of decrypted values (``CREDENTIAL_FIELDS`` says which each platform needs); nothing in
-this package reads or writes the database (the internal feed's connector, registered here,
-lives in ``approvals.internal_feed``).
+this package reads or writes the database (the internal feed's connector lives in the
+publishing app, beside the feed it writes to, and is registered by it at startup).
 """
 
 from __future__ import annotations
@@ -51,13 +51,14 @@ __all__ = [
     "TokenExpiredError",
     "call_with_fresh_token",
     "connector_for",
+    "connector_register",
 ]
 
-# Dotted paths, imported on first use. The internal feed's connector lives beside the feed it
-# writes to (approvals.internal_feed, the one connector that uses the database); every other
-# platform speaks its real HTTP API from this package.
+# Dotted paths, imported on first use. Every platform but one speaks its real HTTP API from
+# this package. The internal feed's connector (the one that uses the database) lives beside the
+# feed it writes to, in the publishing app, which sits above this one: publishing registers it
+# (connector_register) when Django starts.
 CONNECTORS: dict[str, str] = {
-    Platform.INTERNAL: "approvals.internal_feed.InternalConnector",
     Platform.MASTODON: "channels_app.connectors.mastodon.MastodonConnector",
     Platform.BLUESKY: "channels_app.connectors.bluesky.BlueskyConnector",
     Platform.LINKEDIN: "channels_app.connectors.linkedin.LinkedInConnector",
@@ -67,6 +68,13 @@ CONNECTORS: dict[str, str] = {
 
 _instances: dict[str, Connector] = {}
 _lock = threading.Lock()
+
+
+def connector_register(platform: str, path: str) -> None:
+    """Name the connector of a platform whose code lives in a later layer (at startup)."""
+    with _lock:
+        CONNECTORS[platform] = path
+        _instances.pop(platform, None)
 
 
 def connector_for(platform: str) -> Connector:

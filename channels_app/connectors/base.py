@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import ClassVar, Protocol, TypeVar
 
 from channels_app.platforms import Platform
+from channels_app.rules import RULES
 
 Credentials = Mapping[str, str]
 
@@ -346,8 +347,6 @@ class Connector(ABC):
     def check_images(self, payload: PostPayload) -> None:
         """Refuse, before anything is sent, images the platform would refuse: too many, or of a
         type its media API does not take. (SocialHub refuses them at upload already.)"""
-        from channels_app.rules import RULES
-
         rules = RULES.get(self.platform)
         if rules is None or not payload.images:
             return

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from accounts.models import Department, User
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.tests.factories import BrandAccountFactory, grant_user
 

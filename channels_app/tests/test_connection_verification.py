@@ -17,8 +17,9 @@ from cryptography.fernet import Fernet
 from django.test import Client
 
 from accounts.models import Department, User
+from activity.models import AuditEvent, Notification
 from approvals import services as post_services
-from approvals.models import AuditEvent, Notification, PostState
+from approvals.models import PostState
 from approvals.tests.factories import make_account, make_post
 from channels_app import selectors, services, tasks
 from channels_app.connectors import ConnectedIdentity
@@ -26,7 +27,7 @@ from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.tests.peers.fixtures import MastodonPeer, free_port
 from channels_app.tests.peers.http_platforms import FakeX
 from channels_app.verification import identity_matches, profile_link
-from socialhub.errors import Conflict, NotAllowed, Unavailable
+from core.errors import Conflict, NotAllowed, Unavailable
 
 
 @pytest.fixture

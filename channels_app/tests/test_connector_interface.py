@@ -41,12 +41,13 @@ def test_every_external_platform_has_a_connector_and_a_credentials_row(platform:
 
 
 def test_every_platform_has_a_connector_the_internal_feed_too() -> None:
-    # The internal feed's connector lives beside the feed it writes to (approvals).
+    # The internal feed's connector lives beside the feed it writes to (publishing, which
+    # registers it when Django starts).
     assert set(CONNECTORS) == set(Platform.values)
     internal = connector_for(Platform.INTERNAL)
     assert (internal.platform, type(internal).__module__) == (
         Platform.INTERNAL,
-        "approvals.internal_feed",
+        "publishing.internal_feed",
     )
     with pytest.raises(LookupError, match="tiktok"):
         connector_for("tiktok")

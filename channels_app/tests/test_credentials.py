@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app import encryption, selectors, services
 from channels_app.connectors.base import CREDENTIAL_FIELDS as CONNECTOR_FIELDS
 from channels_app.credentials import credential_fields

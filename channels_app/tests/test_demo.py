@@ -1,4 +1,4 @@
-"""seed_demo creates the brand accounts of DESIGN §7 with their grants, and is idempotent."""
+"""seed_demo creates the brand accounts of docs/design.md §7 with their grants, and is idempotent."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from django.core.management import call_command
 
+from accounts.demo import demo_email
 from accounts.models import User
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app import permissions
 from channels_app.models import BrandAccount, BrandAccountConnection
-from socialhub.demo import demo_email
 
 EXTERNAL = {"mastodon", "bluesky", "linkedin", "x", "facebook"}
 DEPARTMENTS = {"communications", "hr", "sales", "rnd", "support", "product"}

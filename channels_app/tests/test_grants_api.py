@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import Department, User
 from accounts.tests.factories import UserFactory
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.tests.factories import grant_user
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts import services as accounts_services
 from accounts.models import Department, Membership, User
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app.models import BrandAccount, BrandAccountPerm
 from channels_app.tests.factories import BrandAccountFactory, grant_user
 

@@ -19,7 +19,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.tests.peers.fixtures import MastodonPeer
 

@@ -16,9 +16,9 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from socialhub import authz
-from socialhub.api import ScopedGenericViewSet
-from socialhub.errors import InvalidInput
+from accounts import authz
+from core.api import ScopedGenericViewSet
+from core.errors import InvalidInput
 from training import reports, selectors, services
 from training.api import serializers as s
 from training.models import (

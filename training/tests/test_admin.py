@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from approvals.models import AuditEvent
+from activity.models import AuditEvent
 from training.models import Certification, CertificationRequirement, Course, Policy, Question
 from training.tests.factories import certify, make_course
 

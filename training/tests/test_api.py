@@ -1,4 +1,4 @@
-"""The training API: same rules as the pages (DESIGN §7)."""
+"""The training API: same rules as the pages (docs/design.md §7)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from accounts.authz import forget_cached_roles
 from accounts.models import Department, User
 from accounts.tests.factories import UserFactory, add_member
-from socialhub.authz import forget_cached_roles
 from training import services
 from training.models import Assignment, Attempt, Certification, PolicyAcknowledgement
 from training.tests.factories import (

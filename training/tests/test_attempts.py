@@ -9,8 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from approvals.models import AuditEvent
-from socialhub.errors import Conflict, InvalidInput
+from activity.models import AuditEvent
+from core.errors import Conflict, InvalidInput
 from training import services
 from training.models import Attempt, Certification, Question
 from training.scoring import QuestionKey, parse_answers, score

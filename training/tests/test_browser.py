@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts import authz
 from accounts.models import Department
 from accounts.roles import OrgRole
 from accounts.tests.factories import (
@@ -17,7 +18,6 @@ from accounts.tests.factories import (
     add_member,
     give_org_role,
 )
-from socialhub import authz
 from training.tests.factories import brand_account, make_course, make_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

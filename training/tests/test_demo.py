@@ -1,13 +1,14 @@
-"""The demo organisation's training part (DESIGN §7)."""
+"""The demo organisation's training part (docs/design.md §7)."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import timezone
 
+from accounts.demo import demo_email
 from accounts.models import Department, User
 from channels_app.platforms import Platform
-from socialhub import demo
+from dashboards import demo
 from training.models import (
     Assignment,
     Attempt,
@@ -39,8 +40,8 @@ def test_seed_creates_courses_policy_and_the_two_smes_and_is_idempotent() -> Non
     assert Course.objects.get(title="Social media basics").lessons.count() == 4
     assert Policy.objects.in_force_at(timezone.now()).get().version == 1
 
-    sales_sme = User.objects.get(email=demo.demo_email("sme.sales"))
-    rnd_sme = User.objects.get(email=demo.demo_email("sme.rnd"))
+    sales_sme = User.objects.get(email=demo_email("sme.sales"))
+    rnd_sme = User.objects.get(email=demo_email("sme.rnd"))
     sales = Department.objects.get(slug="sales")
     for platform in (p.value for p in Platform):
         account = brand_account(platform, sales)

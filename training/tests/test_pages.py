@@ -52,7 +52,7 @@ def test_anonymous_is_sent_to_log_in() -> None:
 def test_my_training_shows_status_assignment_and_what_each_account_needs(
     sme: User, hr_user: User, sales: Department
 ) -> None:
-    from socialhub import authz
+    from accounts import authz
 
     x_course = make_course("Posting on X", platforms=("x",))
     basics = make_course("Basics", everywhere=True)
@@ -79,7 +79,7 @@ def test_my_training_shows_status_assignment_and_what_each_account_needs(
 def test_my_training_query_count_does_not_grow(
     sme: User, sales: Department, hr_user: User, django_assert_num_queries: Any
 ) -> None:
-    from socialhub import authz
+    from accounts import authz
 
     client = client_for(sme)
     make_policy()

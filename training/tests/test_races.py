@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from socialhub.errors import Conflict
+from core.errors import Conflict
 from training import services
 from training.models import Attempt, Certification
 from training.tests.factories import make_course, right_answers

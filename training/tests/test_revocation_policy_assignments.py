@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import Department, User
-from approvals.models import AuditEvent
-from socialhub.errors import Conflict, InvalidInput
+from activity.models import AuditEvent
+from core.errors import Conflict, InvalidInput
 from training import services
 from training.models import Assignment, Certification, Policy, PolicyAcknowledgement, TrainingNotice
 from training.tests.factories import certify, make_course, make_policy

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ActivityConfig(AppConfig):
+    name = "activity"
+    verbose_name = "Audit trail and notifications"
+
+    def ready(self) -> None:
+        # Accounts sits below activity yet audits its own actions: it records through
+        # core.audit, which this connects to the trail (imported here: it needs the models).
+        from activity.audit import audit_record
+        from core import audit
+
+        audit.recorder_register(audit_record)

@@ -1,0 +1,39 @@
+"""Writing to the audit trail. Every service that changes state calls audit_record inside the
+same transaction as the change, so a change without its event cannot be committed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from activity.models import AuditEvent, target_key
+
+if TYPE_CHECKING:
+    from accounts.models import Department, User
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model,
+    department: Department | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    target_type, target_id = target_key(target)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=str(target)[:255],
+        department=department,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data or {},
+    )

@@ -1,0 +1,62 @@
+"""API-wide pieces: the error format and the base viewset every resource builds on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus domain errors as JSON: {"detail": ..., "<field>": [...]}.
+
+    Field messages use DRF's own shape so clients read every 400 the same way.
+    """
+    if isinstance(exc, DomainError):
+        payload: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+        if exc.field:
+            payload[exc.field] = [exc.message]
+        return Response(payload, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class ScopedViewSetMixin:
+    """Every resource's queryset is scoped to what the caller may see.
+
+    Subclasses implement visible_queryset(); get_queryset() is final here, so a subclass cannot
+    forget the scoping and leak rows (a missing or invisible object answers 404 alike). A
+    subclass that defines its own get_queryset is refused when the class is created, as
+    PostHog's TeamAndOrgViewSetMixin does: the mistake fails at import, not in production.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__qualname__} overrides get_queryset(): implement visible_queryset() "
+                "instead, so the queryset stays scoped to what the caller may see."
+            )
+
+    def visible_queryset(self) -> Any:
+        raise NotImplementedError
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation has no request or URL kwargs: describe the model, read nothing.
+            model = self.get_serializer_class().Meta.model  # type: ignore[attr-defined]
+            return model._default_manager.none()
+        return self.visible_queryset()
+
+
+class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    pass

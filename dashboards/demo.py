@@ -1,0 +1,27 @@
+"""The demo organisation of docs/design.md §7. Idempotent: running it twice changes nothing.
+
+Each app seeds its own part (its demo module, which only looks downward: people come from
+accounts.demo); this module, at the top, runs them in order. `manage.py seed_demo` calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from accounts.demo import seed_people
+from approvals.demo import seed_posts
+from channels_app.demo import seed_brand_accounts
+from training.demo import seed_training
+
+# The workflow's posts come last: they need the accounts, grants and certifications before them.
+DEMO_STEPS: list[Callable[[], None]] = [
+    seed_people,
+    seed_brand_accounts,
+    seed_training,
+    seed_posts,
+]
+
+
+def seed_demo() -> None:
+    for step in DEMO_STEPS:
+        step()

@@ -1,0 +1,270 @@
+"""The activity reports through the API (docs/design.md §7: `reports/department-activity/`), with the
+same permission rules as the pages, JSON by default and a streamed CSV with ?format=csv."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import authz
+from core.errors import InvalidInput
+from dashboards.reports import activity, exports, selectors
+from dashboards.reports.periods import parse_period, viewer_zone
+from dashboards.reports.views import parse_sort, sort_rows
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets ?format=csv reach the views, which answer with a streamed CSV themselves."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> Any:
+        # Only errors come through here (reports are streamed): keep them readable.
+        if isinstance(data, dict):
+            return "\n".join(f"{key}: {value}" for key, value in data.items()).encode()
+        return data
+
+
+RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+
+def _csv(lines: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Serializers (they also document the responses in the OpenAPI schema) ---------------------
+
+
+class FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    drafted = serializers.IntegerField()
+    submitted = serializers.IntegerField(help_text="Posts that entered review in the range.")
+    changes_requested = serializers.IntegerField()
+    approved = serializers.IntegerField(help_text="Final approvals (every required stage).")
+    rejected = serializers.IntegerField()
+    published = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    reviews = serializers.IntegerField(help_text="Decisions that ended a stay in review.")
+    rejection_rate = serializers.FloatField(allow_null=True)
+    changes_requested_rate = serializers.FloatField(allow_null=True)
+    last_activity = serializers.DateTimeField(allow_null=True)
+
+
+class TurnaroundSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    reviews = serializers.IntegerField()
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True)
+
+
+class SnapshotSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    waiting = serializers.IntegerField(help_text="Posts in review now.")
+    oldest_waiting_since = serializers.DateTimeField(allow_null=True)
+    revisions_per_post = serializers.FloatField(
+        allow_null=True, help_text="Revisions of the posts approved or rejected in the range."
+    )
+
+
+class WeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    start = serializers.DateField(help_text="Monday of the week, in the viewer's time zone.")
+    figures = FiguresSerializer()
+
+
+class AccountRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    account_id = serializers.IntegerField()
+    name = serializers.CharField()
+    platform = serializers.CharField()
+    figures = FiguresSerializer()
+
+
+class PersonRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.CharField(help_text="manager, member, or empty for a former member.")
+    figures = FiguresSerializer()
+
+
+class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    account_id = serializers.IntegerField()
+    name = serializers.CharField()
+    platform = serializers.CharField()
+    members = serializers.IntegerField()
+    certified = serializers.IntegerField()
+    certified_share = serializers.FloatField(allow_null=True)
+    ready = serializers.IntegerField(help_text="Certified and current policy acknowledged.")
+
+
+class PeriodSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    first_day = serializers.DateField(source="period.first_day")
+    last_day = serializers.DateField(source="period.last_day")
+    time_zone = serializers.CharField(source="period.zone_name")
+    start = serializers.DateTimeField(source="period.start")
+    end = serializers.DateTimeField(source="period.end", help_text="Exclusive.")
+
+
+class ReportDepartmentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class DepartmentActivitySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    department = ReportDepartmentSerializer()
+    period = PeriodSerializer(source="*")
+    generated_at = serializers.DateTimeField()
+    totals = FiguresSerializer()
+    turnaround = TurnaroundSerializer()
+    now = SnapshotSerializer(source="snapshot")
+    weeks = WeekSerializer(many=True)
+    accounts = AccountRowSerializer(many=True)
+    people = PersonRowSerializer(many=True)
+    coverage = CoverageRowSerializer(many=True)
+
+
+class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    department = ReportDepartmentSerializer()
+    figures = FiguresSerializer()
+    turnaround = TurnaroundSerializer()
+    now = SnapshotSerializer(source="snapshot")
+    members = serializers.IntegerField()
+    certified_share = serializers.FloatField(
+        allow_null=True, help_text="Certified member x draftable account pairs, as a share."
+    )
+
+
+class QueueRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    department = ReportDepartmentSerializer()
+    waiting = serializers.IntegerField()
+    waiting_legal = serializers.IntegerField()
+    oldest_since = serializers.DateTimeField(allow_null=True)
+
+
+class ReviewerRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    reviewer_id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    decisions = serializers.IntegerField()
+    approvals = serializers.IntegerField()
+    changes = serializers.IntegerField()
+    rejections = serializers.IntegerField()
+
+
+class MissedPostSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    department = serializers.SlugField(source="department.slug")
+    brand_account = serializers.IntegerField(source="brand_account_id")
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    notice = serializers.CharField()
+
+
+class QueueHealthSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    generated_at = serializers.DateTimeField()
+    week_start = serializers.DateTimeField()
+    waiting = serializers.IntegerField()
+    departments = QueueRowSerializer(many=True)
+    reviewers = ReviewerRowSerializer(many=True)
+    overdue_count = serializers.IntegerField()
+    held_count = serializers.IntegerField()
+    missed = MissedPostSerializer(many=True)
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 29 days ago)"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (default: today)"),
+    OpenApiParameter("format", str, enum=["json", "csv"]),
+]
+
+
+# --- Endpoints ----------------------------------------------------------------------------------
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("department", str, required=True, description="department slug"),
+        *PERIOD_PARAMETERS,
+    ],
+    responses={
+        (200, "application/json"): DepartmentActivitySerializer,
+        (200, "text/csv"): OpenApiTypes.STR,
+    },
+)
+@api_view(["GET"])
+@renderer_classes(RENDERERS)
+def department_activity_report(request: Request) -> Any:
+    """A department's activity over a date range (days in the caller's time zone): for its
+    managers, comms reviewers and org admins. ?format=csv streams every figure as CSV."""
+    slug = (request.query_params.get("department") or "").strip()
+    if not slug:
+        raise InvalidInput("Choose a department by its slug.", field="department")
+    department = selectors.activity_department_get(user=request.user, slug=slug)
+    period = parse_period(request.query_params, zone=viewer_zone(request.user))
+    report = activity.department_activity(department=department, period=period, now=timezone.now())
+    if request.accepted_renderer.format == "csv":
+        name = f"activity-{department.slug}-{period.first_day}-{period.last_day}.csv"
+        return _csv(exports.department_csv(report), name)
+    return Response(DepartmentActivitySerializer(report).data)
+
+
+@extend_schema(
+    parameters=[
+        *PERIOD_PARAMETERS,
+        OpenApiParameter("sort", str, description="a column, or -column for descending"),
+    ],
+    responses={
+        (200, "application/json"): DepartmentRowSerializer(many=True),
+        (200, "text/csv"): OpenApiTypes.STR,
+    },
+)
+@api_view(["GET"])
+@renderer_classes(RENDERERS)
+def organisation_activity_report(request: Request) -> Any:
+    """Every department's figures side by side (org admins)."""
+    authz.require(
+        authz.can_see_organisation_activity(request.user),
+        "The organisation overview is for org admins.",
+    )
+    period = parse_period(request.query_params, zone=viewer_zone(request.user))
+    column, descending = parse_sort(request.query_params.get("sort", ""))
+    rows = sort_rows(
+        activity.organisation_activity(period=period, now=timezone.now()), column, descending
+    )
+    if request.accepted_renderer.format == "csv":
+        name = f"organisation-activity-{period.first_day}-{period.last_day}.csv"
+        return _csv(exports.overview_csv(rows), name)
+    return Response(DepartmentRowSerializer(rows, many=True).data)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
+    responses={
+        (200, "application/json"): QueueHealthSerializer,
+        (200, "text/csv"): OpenApiTypes.STR,
+    },
+)
+@api_view(["GET"])
+@renderer_classes(RENDERERS)
+def review_queue_health_report(request: Request) -> Any:
+    """What waits for review per department, decisions per reviewer this week, and posts that
+    passed their scheduled time (comms reviewers and org admins)."""
+    authz.require(
+        authz.can_see_review_queue_health(request.user),
+        "Review queue health is for comms reviewers and org admins.",
+    )
+    health = activity.review_queue_health(now=timezone.now(), zone=viewer_zone(request.user))
+    if request.accepted_renderer.format == "csv":
+        return _csv(exports.queue_csv(health), f"review-queue-{health.generated_at:%Y%m%d}.csv")
+    return Response(QueueHealthSerializer(health).data)

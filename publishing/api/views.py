@@ -1,0 +1,31 @@
+"""The engine's attempts on a post, over the API: `posts/{id}/attempts/`, beside the post's own
+resource (approvals' PostViewSet), with the same 404 for a post the caller may not see."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from approvals import selectors as approvals_selectors
+from approvals.models import Post
+from publishing import selectors
+from publishing.api import serializers as s
+
+
+class PostAttemptsView(GenericAPIView):  # type: ignore[type-arg]
+    # Names the model, so the schema describes the path's id as the post's; never read.
+    queryset = Post.objects.none()
+    pagination_class = None
+    filter_backends = ()
+
+    @extend_schema(
+        operation_id="v1_posts_attempts_list",
+        responses=s.PublishAttemptSerializer(many=True),
+        summary="Every publishing attempt, oldest first (author, reviewers, publishers)",
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        post = approvals_selectors.post_get(user=request.user, pk=pk)
+        attempts = selectors.attempt_list(user=request.user, post=post)
+        return Response(s.PublishAttemptSerializer(attempts, many=True).data)

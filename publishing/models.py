@@ -1,0 +1,131 @@
+"""The engine's attempts and the internal feed's entries.
+
+The tables were created by the approvals app and keep their names (`db_table`), so an existing
+database moved here without copying a row (see migrations/0001_initial.py).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AttemptKind(models.TextChoices):
+    SEND = "send", "Send"
+    CHECK = "check", "Check on the platform"
+
+
+class AttemptOutcome(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    FOUND = "found", "Found on the platform"
+    NOT_FOUND = "not_found", "Not on the platform"
+    RETRY = "retry", "Temporary error"
+    FAILED = "failed", "Refused"
+    UNKNOWN = "unknown", "Outcome unknown"
+    INTERRUPTED = "interrupted", "Interrupted"
+
+
+class PublishAttempt(models.Model):
+    """One try of the publishing engine on one post: a send, or a look-up on the platform after
+    an unknown outcome. Written when the engine claims the post (under the post's row lock) and
+    finished once, with the outcome, in the transaction that records it.
+
+    A running attempt (no finished_at) holds the post until its lease expires; the database
+    allows at most one per post.
+    """
+
+    post = models.ForeignKey("approvals.Post", on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=AttemptKind.choices, default=AttemptKind.SEND)
+    started_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=AttemptOutcome.choices, blank=True)
+    # The platform's own words (secrets blotted out), shown to the author and reviewers.
+    message = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    retry_after = models.FloatField(
+        null=True, blank=True, help_text="Seconds the platform asked to wait."
+    )
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        db_table = "approvals_publishattempt"
+        ordering = ("post", "number")
+        constraints = (
+            models.UniqueConstraint(fields=("post", "number"), name="approvals_attempt_number"),
+            # Exactly once, enforced by the database too: never two running attempts per post.
+            models.UniqueConstraint(
+                fields=("post",),
+                condition=models.Q(finished_at__isnull=True),
+                name="approvals_attempt_one_running",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} on post #{self.post_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.finished_at is None
+
+
+class FeedEntry(models.Model):
+    """A post published to SocialHub's own internal feed (the `internal` platform).
+
+    The department and audience are fixed when it is published, so a later change to the
+    account cannot show old department news to the whole organisation.
+    """
+
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount", on_delete=models.PROTECT, related_name="feed_entries"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="feed_entries"
+    )
+    org_wide = models.BooleanField(default=False)
+    text = models.TextField()
+    # The post's idempotency key: the same post can never appear twice in the feed.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "approvals_feedentry"
+        ordering = ("-published_at", "-id")
+        verbose_name_plural = "feed entries"
+        indexes = (
+            models.Index(fields=("department", "-published_at"), name="approvals_feed_dept"),
+            models.Index(fields=("org_wide", "-published_at"), name="approvals_feed_org"),
+        )
+
+    def __str__(self) -> str:
+        return f"Feed entry #{self.pk}"
+
+
+class FeedImage(models.Model):
+    """One image of a feed entry: a copy of the bytes the engine delivered (already stripped of
+    metadata), so the entry keeps showing what was published even if the post changes later.
+
+    The file lives in the default storage under ``feed/<entry>/`` and is never served by the
+    storage itself: publishing.views.feed_image streams it to people who may read the entry.
+    """
+
+    entry = models.ForeignKey(FeedEntry, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(max_length=255)
+    alt_text = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField()
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=32)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the stored file.")
+
+    class Meta:
+        db_table = "approvals_feedimage"
+        ordering = ("entry", "order")
+        constraints = (
+            models.UniqueConstraint(fields=("entry", "order"), name="approvals_feedimage_order"),
+        )
+
+    def __str__(self) -> str:
+        return f"Image {self.order + 1} of feed entry #{self.entry_id}"
