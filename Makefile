@@ -36,9 +36,11 @@ run: install
 	@echo ""
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
+# lint-imports: the layers and no-cycle contracts in .importlinter (docs/design.md §11).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install-dev
 	DJANGO_DEBUG=true $(BIN)/mypy .
@@ -55,4 +57,4 @@ bench: install-dev
 	DJANGO_DEBUG=true $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
