@@ -1,5 +1,5 @@
-"""The post workflow of docs/design.md §3: one table of allowed transitions, one function that performs
-a transition.
+"""The post workflow of docs/design.md §3: one table of allowed transitions, one function that
+performs a transition.
 
 perform_transition refuses what the table does not allow, moves the state with a
 compare-and-swap UPDATE (… WHERE pk = ? AND state = <expected>), so two racing requests cannot

@@ -1,6 +1,6 @@
-"""Training in the demo organisation (docs/design.md §7): a general course drawn from the policy, one
-course per external platform family, requirements, a current policy, sme.sales certified and
-acknowledged, sme.rnd not. Idempotent: a second run changes nothing.
+"""Training in the demo organisation (docs/design.md §7): a general course drawn from the policy,
+one course per external platform family, requirements, a current policy, sme.sales certified
+and acknowledged, sme.rnd not. Idempotent: a second run changes nothing.
 
 Certificates are earned through the real services (a passing attempt), so the demo shows the
 same audit trail as real use.

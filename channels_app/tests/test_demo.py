@@ -1,4 +1,5 @@
-"""seed_demo creates the brand accounts of docs/design.md §7 with their grants, and is idempotent."""
+"""seed_demo creates the brand accounts of docs/design.md §7 with their grants, and is
+idempotent."""
 
 from __future__ import annotations
 

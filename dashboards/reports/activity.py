@@ -1,4 +1,5 @@
-"""Department activity, review queue health and the organisation overview (docs/design.md §5, issue 7).
+"""Department activity, review queue health and the organisation overview (docs/design.md §5,
+issue 7).
 
 Every figure comes out of the database: counts are conditional aggregates over the posts' audit
 trail (`AuditEvent`, one row per transition with its from and to states), weeks are grouped by

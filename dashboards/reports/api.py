@@ -1,5 +1,5 @@
-"""The activity reports through the API (docs/design.md §7: `reports/department-activity/`), with the
-same permission rules as the pages, JSON by default and a streamed CSV with ?format=csv."""
+"""The activity reports through the API (docs/design.md §7: `reports/department-activity/`), with
+the same permission rules as the pages, JSON by default and a streamed CSV with ?format=csv."""
 
 from __future__ import annotations
 
