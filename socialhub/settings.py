@@ -423,7 +423,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         ),
     },
     # The publishing sweep: queues scheduled posts whose time nears, releases due ones (or holds
-    # them under a crisis pause), and queues again any publish whose message was lost.
+    # them under a crisis pause), and queues again any publish whose message was lost. (The task
+    # lives in publishing/tasks.py; its name, and this entry's, predate the publishing app and
+    # stay: queued messages and beat's database rows use them.)
     "approvals-release-due-posts": {
         "task": "approvals.release_due_posts",
         "schedule": _env("float", "SOCIALHUB_PUBLISH_SWEEP_INTERVAL", default=30.0),
