@@ -63,8 +63,9 @@ def _tail(log: Path) -> str:
 # are @<username>@mastodon.example (nothing resolves it; the peer itself is on 127.0.0.1).
 MASTODON_DOMAIN = "mastodon.example"
 # The peer's accounts: username -> display name. "acme" is the connector tests' account,
-# "sales" the one the brand-account tests connect.
-MASTODON_ACCOUNTS = {"acme": "Acme Corp", "sales": "Sales on Mastodon"}
+# "sales" the one the brand-account tests connect, "fan" someone who writes to the brand
+# (mentions, replies, direct messages) for the incoming-items tests.
+MASTODON_ACCOUNTS = {"acme": "Acme Corp", "sales": "Sales on Mastodon", "fan": "A Fan"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,25 @@ class MastodonPeer:
 
     def clear_faults(self) -> None:
         requests.delete(f"{self.url}/api/v1/_mock/faults", timeout=5).raise_for_status()
+
+    def api(self, method: str, path: str, *, as_user: str = "acme", **kwargs: Any) -> Any:
+        """Call the instance's API as one of its accounts (the brand's audience, in tests)."""
+        response = requests.request(
+            method,
+            f"{self.url}{path}",
+            headers={"Authorization": f"Bearer {self.tokens[as_user]}"},
+            timeout=10,
+            **kwargs,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def post_as(self, username: str, text: str, **fields: Any) -> dict[str, Any]:
+        """A status written by ``username`` (``in_reply_to_id``, ``visibility``, …)."""
+        status: dict[str, Any] = self.api(
+            "POST", "/api/v1/statuses", as_user=username, json={"status": text, **fields}
+        )
+        return status
 
 
 @pytest.fixture(scope="session")
