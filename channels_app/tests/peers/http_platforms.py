@@ -730,3 +730,76 @@ class FakeFacebook(FakePlatform):
                 )
             attached.append(photo_id)
         return attached, None
+
+
+# --- Bluesky (faults only) -----------------------------------------------------------------
+
+
+class FakeBlueskyAppView(FakePlatform):
+    """The two XRPC calls of Bluesky's read side, for what the real PDS and AppView will not
+    do on demand: a rate limit, a notification that arrives malformed. ``notifications`` are
+    served newest first in pages, as ``app.bsky.notification.listNotifications`` does."""
+
+    handle = "acme.test"
+    did = "did:plc:acmebrand000000000000000"
+    app_password = "abcd-efgh-ijkl-mnop"
+
+    def install(self) -> FakeBlueskyAppView:
+        self.notifications: list[dict[str, Any]] = []
+        self.server.expect_request(
+            "/xrpc/com.atproto.server.createSession", method="POST"
+        ).respond_with_handler(self.dispatch)
+        self.server.expect_request(
+            "/xrpc/app.bsky.notification.listNotifications", method="GET"
+        ).respond_with_handler(self.dispatch)
+        return self
+
+    def credentials(self) -> dict[str, str]:
+        return {"pds_url": self.url, "handle": self.handle, "app_password": self.app_password}
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path.endswith("createSession"):
+            body = request.get_json(silent=True) or {}
+            if body.get("password") != self.app_password:
+                return _json(
+                    {
+                        "error": "AuthenticationRequired",
+                        "message": "Invalid identifier or password",
+                    },
+                    401,
+                )
+            return _json(
+                {
+                    "did": self.did,
+                    "handle": self.handle,
+                    "accessJwt": self.new_token(),
+                    "refreshJwt": secrets.token_urlsafe(24),
+                }
+            )
+        if _bearer(request) not in self.access_tokens:
+            return _json({"error": "InvalidToken", "message": "Bad token"}, 400)
+        limit = int(request.args.get("limit", "50"))
+        start = int(request.args.get("cursor", "0") or 0)
+        served: dict[str, Any] = {"notifications": self.notifications[start : start + limit]}
+        if start + limit < len(self.notifications):
+            served["cursor"] = str(start + limit)
+        return _json(served)
+
+    def notification(self, n: int, *, reason: str = "mention") -> dict[str, Any]:
+        """A notification in the shape the AppView serves (a post by a fan, n-th)."""
+        uri = f"at://did:plc:fan00000000000000000000/app.bsky.feed.post/3kfan{n:08d}"
+        at = f"2026-11-23T10:{n // 60:02d}:{n % 60:02d}.000Z"
+        return {
+            "uri": uri,
+            "cid": f"bafyreifan{n:040d}",
+            "author": {"did": "did:plc:fan00000000000000000000", "handle": "fan.test"},
+            "reason": reason,
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "text": f"@{self.handle} #{n}",
+                "createdAt": at,
+            },
+            "isRead": False,
+            "indexedAt": at,
+            "labels": [],
+        }
