@@ -349,8 +349,26 @@ class FakeX(FakePlatform):
     user_id = "1580661436132757506"
     username = "acme"
     client_id = "x-client-id-public"
+    fan_id = "1400000000000000001"
+    fan_username = "fan"
 
     def install(self) -> FakeX:
+        # The read side: others' posts (mentions of the brand), direct-message events, and
+        # ids of entries to serve truncated (as a platform fault).
+        self.others: list[dict[str, Any]] = []
+        self.dm_events: list[dict[str, Any]] = []
+        self.truncated: set[str] = set()
+        self.users = {
+            self.user_id: {"id": self.user_id, "name": "Acme Corp", "username": self.username},
+            self.fan_id: {"id": self.fan_id, "name": "A Fan", "username": self.fan_username},
+        }
+        self.server.expect_request(re.compile(r"^/2/users/\d+/mentions$")).respond_with_handler(
+            self.dispatch
+        )
+        self.server.expect_request("/2/dm_events").respond_with_handler(self.dispatch)
+        self.server.expect_request(
+            re.compile(r"^/2/dm_conversations/with/\d+/(messages|dm_events)$")
+        ).respond_with_handler(self.dispatch)
         self.server.expect_request("/2/tweets", method="POST").respond_with_handler(self.dispatch)
         self.server.expect_request("/2/media/upload", method="POST").respond_with_handler(
             self.dispatch
@@ -400,6 +418,10 @@ class FakeX(FakePlatform):
             return self._upload(request)
         if request.path == "/2/media/metadata":
             return self._metadata(request)
+        if request.path.endswith("/mentions"):
+            return self._mentions(request)
+        if request.path == "/2/dm_events" or request.path.startswith("/2/dm_conversations/"):
+            return self._direct_messages(request)
         if request.method == "GET":
             if request.path != f"/2/users/{self.user_id}/tweets":
                 return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
@@ -416,17 +438,21 @@ class FakeX(FakePlatform):
                     400,
                 )
             with_entities = "entities" in request.args.get("tweet.fields", "")
+            with_references = "referenced_tweets" in request.args.get("tweet.fields", "")
             return _json(
                 {
-                    "data": [self._as_served(p, with_entities) for p in reversed(self.posts)][
-                        :count
-                    ],
+                    "data": [
+                        self._as_served(p, with_entities, with_references)
+                        for p in reversed(self.posts)
+                    ][:count],
                     "meta": {"result_count": min(count, len(self.posts))},
                 }
             )
         return self._create(request)
 
-    def _as_served(self, post: dict[str, Any], with_entities: bool) -> dict[str, Any]:
+    def _as_served(
+        self, post: dict[str, Any], with_entities: bool, with_references: bool = False
+    ) -> dict[str, Any]:
         """X serves links as t.co addresses and escapes &, < and > in the text."""
         urls = []
         text = post["text"]
@@ -442,7 +468,157 @@ class FakeX(FakePlatform):
         }
         if with_entities and urls:
             served["entities"] = {"urls": urls}
+        if with_references and post.get("referenced_tweets"):
+            served["referenced_tweets"] = post["referenced_tweets"]
         return served
+
+    # --- the read side: mentions timeline and direct messages ------------------------------
+
+    def _moment(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{next(self.ids) % 1000:03d}Z"
+
+    def _find(self, post_id: str) -> dict[str, Any] | None:
+        return next((p for p in [*self.posts, *self.others] if p["id"] == post_id), None)
+
+    def post_as_fan(
+        self, text: str, *, reply_to: str | None = None, quote: str | None = None
+    ) -> dict[str, Any]:
+        """A post by the fan (mentioning the brand when the text says @acme)."""
+        post_id = str(next(self.ids)) + "555555555"
+        post: dict[str, Any] = {
+            "id": post_id,
+            "text": text,
+            "author_id": self.fan_id,
+            "created_at": self._moment(),
+            "conversation_id": post_id,
+        }
+        if reply_to is not None:
+            parent = self._find(reply_to)
+            assert parent is not None, reply_to
+            post["referenced_tweets"] = [{"type": "replied_to", "id": reply_to}]
+            post["conversation_id"] = parent.get("conversation_id", parent["id"])
+            post["in_reply_to_user_id"] = parent.get("author_id", self.user_id)
+        if quote is not None:
+            post["referenced_tweets"] = [{"type": "quoted", "id": quote}]
+        self.others.append(post)
+        return post
+
+    def dm_from_fan(self, text: str) -> dict[str, Any]:
+        event = {
+            "id": str(next(self.ids)) + "777777777",
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": self.fan_id,
+            "dm_conversation_id": self._conversation_with(self.fan_id),
+            "participant_ids": [self.fan_id, self.user_id],
+            "created_at": self._moment(),
+        }
+        self.dm_events.append(event)
+        return event
+
+    def _conversation_with(self, user_id: str) -> str:
+        low, high = sorted((user_id, self.user_id), key=int)
+        return f"{low}-{high}"
+
+    def _served(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["id"] in self.truncated:
+            return {k: v for k, v in entry.items() if k not in {"created_at", "author_id"}}
+        return dict(entry)
+
+    def _paged(
+        self, request: Request, entries: list[dict[str, Any]], *, low: int
+    ) -> tuple[list[dict[str, Any]], str | None] | Response:
+        count = int(request.args.get("max_results", "10"))
+        if not low <= count <= 100:
+            self.problem(f"max_results {count} outside {low}..100")
+            return self._invalid(f"max_results must be between {low} and 100")
+        start = int(request.args.get("pagination_token", "0") or 0)
+        page = entries[start : start + count]
+        return page, (str(start + count) if start + count < len(entries) else None)
+
+    def _includes(self, request: Request, user_ids: set[str]) -> dict[str, Any]:
+        if "author_id" not in request.args.get("expansions", "") and "sender_id" not in (
+            request.args.get("expansions", "")
+        ):
+            return {}
+        return {"users": [self.users[u] for u in sorted(user_ids) if u in self.users]}
+
+    def _mentions(self, request: Request) -> Response:
+        if request.path != f"/2/users/{self.user_id}/mentions":
+            return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
+        since = int(request.args.get("since_id", "0") or 0)
+        mine = [
+            p
+            for p in reversed(self.others)
+            if f"@{self.username}" in p["text"] and int(p["id"]) > since
+        ]
+        paged = self._paged(request, mine, low=5)
+        if isinstance(paged, Response):
+            return paged
+        page, next_token = paged
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = page[0]["id"], page[-1]["id"]
+        if next_token:
+            meta["next_token"] = next_token
+        body: dict[str, Any] = {"meta": meta}
+        if page:  # X leaves "data" out of an empty page
+            body["data"] = [self._served(p) for p in page]
+            body["includes"] = self._includes(request, {p["author_id"] for p in page})
+        return _json(body)
+
+    def _direct_messages(self, request: Request) -> Response:
+        match = re.match(r"^/2/dm_conversations/with/(\d+)/(messages|dm_events)$", request.path)
+        if match and request.method == "POST":
+            return self._send_dm(request, match.group(1))
+        events = list(reversed(self.dm_events))
+        if match:
+            conversation = self._conversation_with(match.group(1))
+            events = [e for e in events if e["dm_conversation_id"] == conversation]
+        if request.args.get("event_types", "MessageCreate") != "MessageCreate":
+            self.problem(f"event_types {request.args.get('event_types')!r}")
+        paged = self._paged(request, events, low=1)
+        if isinstance(paged, Response):
+            return paged
+        page, next_token = paged
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if next_token:
+            meta["next_token"] = next_token
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [self._served(e) for e in page]
+            body["includes"] = self._includes(request, {e["sender_id"] for e in page})
+        return _json(body)
+
+    def _send_dm(self, request: Request, participant_id: str) -> Response:
+        body = request.get_json(silent=True) or {}
+        text = body.get("text")
+        if not isinstance(text, str) or not text or set(body) - {"text", "attachments"}:
+            self.problem(f"direct message body {body!r}")
+            return self._invalid("$.text: is missing but it is required")
+        if participant_id not in self.users or participant_id == self.user_id:
+            return _json(
+                {"detail": "You cannot send messages to this user.", "title": "Forbidden"}, 403
+            )
+        event = {
+            "id": str(next(self.ids)) + "888888888",
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": self.user_id,
+            "dm_conversation_id": self._conversation_with(participant_id),
+            "participant_ids": [participant_id, self.user_id],
+            "created_at": self._moment(),
+        }
+        self.dm_events.append(event)
+        return _json(
+            {
+                "data": {
+                    "dm_conversation_id": event["dm_conversation_id"],
+                    "dm_event_id": event["id"],
+                }
+            },
+            201,
+        )
 
     def _create(self, request: Request) -> Response:
         if request.headers.get("Content-Type", "").split(";")[0] != "application/json":
@@ -481,6 +657,18 @@ class FakeX(FakePlatform):
                 },
                 403,
             )
+        reply = body.get("reply")
+        parent = None
+        if reply is not None:
+            parent = self._find(str((reply or {}).get("in_reply_to_tweet_id") or ""))
+            if parent is None or set(reply) != {"in_reply_to_tweet_id"}:
+                return self._invalid(
+                    "Invalid 'in_reply_to_tweet_id' parameter: tweet is deleted or not visible."
+                )
+            # X puts the answered author's @username in front of a reply's text.
+            author = self.users.get(parent.get("author_id", self.user_id), {})
+            if author.get("id") != self.user_id:
+                text = f"@{author.get('username')} {text}"
         if any(p["text"] == text for p in self.posts):
             return _json(
                 {
@@ -492,6 +680,10 @@ class FakeX(FakePlatform):
                 403,
             )
         post: dict[str, Any] = {"id": str(next(self.ids)) + "123456789", "text": text}
+        if parent is not None:
+            post["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
+            post["conversation_id"] = parent.get("conversation_id", parent["id"])
+            post["author_id"] = self.user_id
         if media_ids:
             post["media_ids"] = list(media_ids)
         self.posts.append(post)
