@@ -8,6 +8,7 @@ connector that drifts from the documented API fails its tests.
 from __future__ import annotations
 
 import base64
+import calendar
 import itertools
 import json
 import re
@@ -785,6 +786,10 @@ class FakeX(FakePlatform):
 # --- Facebook ------------------------------------------------------------------------------
 
 
+def _graph_seconds(moment: str) -> int:
+    return calendar.timegm(time.strptime(moment, "%Y-%m-%dT%H:%M:%S+0000"))
+
+
 def graph_error(message: str, code: int, status: int = 400, **extra: Any) -> tuple[Any, int]:
     return (
         {
@@ -805,12 +810,169 @@ class FakeFacebook(FakePlatform):
     and ``/{page-id}`` (the Page itself), under a version prefix such as ``/v21.0``."""
 
     page_id = "104599378938012"
+    fan_id = "7212345678901234"  # the fan's id as Graph shows it to the Page (a PSID)
+    fan_name = "A Fan"
 
     def install(self) -> FakeFacebook:
+        # The read side: comments on the Page's posts (the Page's own replies among them),
+        # Messenger conversations, comments already answered privately, entries to serve
+        # truncated (as a platform fault).
+        self.comments: list[dict[str, Any]] = []
+        self.conversations: dict[str, dict[str, Any]] = {}
+        self.privately_answered: set[str] = set()
+        self.truncated: set[str] = set()
+        self.clock = int(time.time())
         self.server.expect_request(re.compile(r"^/v\d+\.\d+/.*")).respond_with_handler(
             self.dispatch
         )
         return self
+
+    def _moment(self) -> str:
+        """Graph's time format; each call a second later (Graph times have seconds only)."""
+        self.clock += 1
+        return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(self.clock))
+
+    def comment_as_fan(self, on: str, text: str) -> dict[str, Any]:
+        """A comment by the fan on a post (``on`` a post id) or under a comment."""
+        return self._add_comment(on, text, {"id": self.fan_id, "name": self.fan_name})
+
+    def _add_comment(self, on: str, text: str, author: dict[str, str]) -> dict[str, Any]:
+        parent = next((c for c in self.comments if c["id"] == on), None)
+        if parent is not None:
+            post_id = parent["post_id"]
+            top = parent.get("parent_id") or parent["id"]  # Graph threads one level deep
+        else:
+            post_id, top = on, None
+        comment_id = f"{post_id.split('_')[-1]}_{next(self.ids)}"
+        comment = {
+            "id": comment_id,
+            "post_id": post_id,
+            "parent_id": top,
+            "message": text,
+            "from": author,
+            "created_time": self._moment(),
+            "permalink_url": f"https://www.facebook.com/acmecorp/posts/{post_id.split('_')[-1]}"
+            f"?comment_id={comment_id.split('_')[-1]}",
+        }
+        self.comments.append(comment)
+        return comment
+
+    def message_from_fan(self, text: str) -> dict[str, Any]:
+        return self._add_message(self.fan_id, text, from_page=False)
+
+    def _add_message(self, psid: str, text: str, *, from_page: bool) -> dict[str, Any]:
+        conversation_id = f"t_{psid}"
+        conversation = self.conversations.setdefault(
+            conversation_id,
+            {"id": conversation_id, "psid": psid, "messages": [], "updated_time": ""},
+        )
+        page = {"id": self.page_id, "name": "Acme Corp"}
+        fan = {"id": psid, "name": self.fan_name}
+        message = {
+            "id": f"m_{secrets.token_urlsafe(12)}",
+            "message": text,
+            "from": page if from_page else fan,
+            "to": {"data": [fan if from_page else page]},
+            "created_time": self._moment(),
+        }
+        conversation["messages"].append(message)
+        conversation["updated_time"] = message["created_time"]
+        return message
+
+    def _as_served(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["id"] in self.truncated:
+            return {k: v for k, v in entry.items() if k not in {"created_time", "from"}}
+        served = {k: v for k, v in entry.items() if k not in {"post_id", "parent_id"}}
+        if entry.get("parent_id"):
+            served["parent"] = {"id": entry["parent_id"]}
+        return served
+
+    def _node(self, request: Request, node: str, edge: str | None) -> Response | None:
+        """Posts, comments and conversations by their own ids (None: not one of ours)."""
+        post = next((p for p in self.posts if p["id"] == node), None)
+        comment = next((c for c in self.comments if c["id"] == node), None)
+        if edge == "comments" and (post or comment):
+            if request.method == "POST":
+                message = request.form.get("message")
+                if not message:
+                    self.problem("comment without a form-encoded message")
+                    return _json(*graph_error("(#100) Missing message", 100))
+                page = {"id": self.page_id, "name": "Acme Corp"}
+                return _json({"id": self._add_comment(node, message, page)["id"]})
+            if post is not None:
+                stream = request.args.get("filter") == "stream"
+                listed = [
+                    c
+                    for c in self.comments
+                    if c["post_id"] == node and (stream or not c["parent_id"])
+                ]
+            else:
+                listed = [c for c in self.comments if c["parent_id"] == node]
+            since = int(request.args.get("since", "0") or 0)
+            listed = [c for c in listed if _graph_seconds(c["created_time"]) >= since]
+            order = request.args.get("order", "chronological")
+            if order not in {"chronological", "reverse_chronological"}:
+                self.problem(f"comments order {order!r}")
+            if order == "reverse_chronological":
+                listed.reverse()
+            limit = int(request.args.get("limit", "25"))
+            return _json({"data": [self._as_served(c) for c in listed[:limit]], "paging": {}})
+        if comment is not None and edge is None:
+            return _json(
+                {
+                    **self._as_served(comment),
+                    "can_reply_privately": comment["id"] not in self.privately_answered,
+                }
+            )
+        conversation = self.conversations.get(node)
+        if conversation is not None and edge == "messages":
+            newest_first = list(reversed(conversation["messages"]))
+            limit = int(request.args.get("limit", "25"))
+            return _json({"data": [self._as_served(m) for m in newest_first[:limit]]})
+        return None
+
+    def _conversations(self, request: Request) -> Response:
+        if request.args.get("platform", "messenger") != "messenger":
+            self.problem(f"conversations platform {request.args.get('platform')!r}")
+        listed = sorted(self.conversations.values(), key=lambda c: c["updated_time"], reverse=True)
+        limit = int(request.args.get("limit", "25"))
+        return _json(
+            {
+                "data": [
+                    {"id": c["id"], "updated_time": c["updated_time"], "link": f"/{c['id']}"}
+                    for c in listed[:limit]
+                ]
+            }
+        )
+
+    def _send(self, request: Request) -> Response:
+        """Send API: a Private Reply (recipient.comment_id) or a message (recipient.id)."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("message"), dict):
+            self.problem(f"Send API body {body!r}")
+            return _json(*graph_error("(#100) The parameter message is required", 100))
+        recipient = body.get("recipient") or {}
+        text = str(body["message"].get("text") or "")
+        if "comment_id" in recipient:
+            comment = next((c for c in self.comments if c["id"] == recipient["comment_id"]), None)
+            if comment is None or comment["from"]["id"] == self.page_id:
+                return _json(*graph_error("(#100) Invalid comment_id", 100))
+            if comment["id"] in self.privately_answered:
+                return _json(*graph_error("(#10900) Activity already replied to", 10900))
+            self.privately_answered.add(comment["id"])
+            psid = comment["from"]["id"]
+        elif "id" in recipient:
+            if body.get("messaging_type") != "RESPONSE":
+                self.problem(f"messaging_type {body.get('messaging_type')!r}")
+                return _json(*graph_error("(#100) param messaging_type is required", 100))
+            psid = str(recipient["id"])
+            if f"t_{psid}" not in self.conversations:
+                return _json(*graph_error("(#551) This person isn't available right now.", 551))
+        else:
+            self.problem(f"recipient {recipient!r}")
+            return _json(*graph_error("(#100) param recipient must be non-empty", 100))
+        message = self._add_message(psid, text, from_page=True)
+        return _json({"recipient_id": psid, "message_id": message["id"]})
 
     def credentials(self) -> dict[str, str]:
         return {"page_id": self.page_id, "page_access_token": self.new_token()}
@@ -828,6 +990,14 @@ class FakeFacebook(FakePlatform):
                 )
             )
         parts = request.path.strip("/").split("/")
+        if len(parts) >= 2 and parts[1] != self.page_id:
+            found = self._node(request, unquote(parts[1]), parts[2] if len(parts) > 2 else None)
+            if found is not None:
+                return found
+        if len(parts) == 3 and parts[1] == self.page_id and parts[2] == "conversations":
+            return self._conversations(request)
+        if len(parts) == 3 and parts[1] == self.page_id and parts[2] == "messages":
+            return self._send(request)
         if len(parts) < 2 or parts[1] != self.page_id:
             return _json(
                 *graph_error(
