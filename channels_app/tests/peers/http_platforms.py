@@ -107,8 +107,17 @@ class FakeLinkedIn(FakePlatform):
     organization_id = "5515715"
     client_id = "86linkedinclient"
     client_secret = "linkedin-client-secret-value"
+    fan_urn = "urn:li:person:fAn123xYz"
 
     def install(self) -> FakeLinkedIn:
+        # The read side: comments on posts and replies under them (the organization's own
+        # among them), and comment URNs to serve truncated (as a platform fault).
+        self.comments: list[dict[str, Any]] = []
+        self.truncated: set[str] = set()
+        self.clock = int(time.time() * 1000)
+        self.server.expect_request(
+            re.compile(r"^/rest/socialActions/.+/comments$")
+        ).respond_with_handler(self.dispatch)
         self.server.expect_request("/rest/posts").respond_with_handler(self.dispatch)
         self.server.expect_request("/rest/images", method="POST").respond_with_handler(
             self.dispatch
@@ -176,6 +185,8 @@ class FakeLinkedIn(FakePlatform):
         refused = self._auth_error(request)
         if refused is not None:
             return refused
+        if request.path.startswith("/rest/socialActions/"):
+            return self._social_action(request)
         if request.path == "/rest/images":
             return self._initialize_upload(request)
         if request.path.startswith("/rest/organizations/"):
@@ -234,6 +245,103 @@ class FakeLinkedIn(FakePlatform):
         urn = f"urn:li:share:{next(self.ids)}"
         self.posts.append({**body, "id": urn})
         return Response(b"", status=201, headers={"x-restli-id": urn})
+
+    # Comments API: /rest/socialActions/{post or comment URN}/comments. A comment's "object"
+    # is the post's activity URN; a reply names its top-level comment as parentComment.
+
+    @staticmethod
+    def activity_of(post_urn: str) -> str:
+        return f"urn:li:activity:{post_urn.rsplit(':', 1)[-1]}"
+
+    def comment_as_fan(self, on: str, text: str) -> dict[str, Any]:
+        """A member's comment on a post (``on`` its URN) or reply under a comment."""
+        return self._add_comment(on, text, self.fan_urn)
+
+    def _add_comment(self, on: str, text: str, actor: str) -> dict[str, Any]:
+        parent = next((c for c in self.comments if c["commentUrn"] == on), None)
+        if parent is not None:
+            post, activity = parent["post"], parent["object"]
+            top = parent.get("parentComment") or parent["commentUrn"]
+        else:
+            post, activity, top = on, self.activity_of(on), None
+        self.clock += 7
+        comment_id = str(next(self.ids))
+        comment: dict[str, Any] = {
+            "actor": actor,
+            "commentUrn": f"urn:li:comment:({activity},{comment_id})",
+            "id": comment_id,
+            "object": activity,
+            "post": post,
+            "message": {"text": text, "attributes": []},
+            "created": {"actor": actor, "time": self.clock},
+            "lastModified": {"actor": actor, "time": self.clock},
+        }
+        if top is not None:
+            comment["parentComment"] = top
+        self.comments.append(comment)
+        return comment
+
+    def _as_served(self, comment: dict[str, Any]) -> dict[str, Any]:
+        served = {k: v for k, v in comment.items() if k != "post"}
+        served["$URN"] = comment["commentUrn"]
+        replies = sum(1 for c in self.comments if c.get("parentComment") == comment["commentUrn"])
+        served["commentsSummary"] = {
+            "aggregatedTotalComments": replies,
+            "totalFirstLevelComments": replies,
+            "selectedComments": [],
+        }
+        if comment["commentUrn"] in self.truncated:
+            del served["created"]
+        return served
+
+    def _social_action(self, request: Request) -> Response:
+        target = unquote(request.path[len("/rest/socialActions/") : -len("/comments")])
+        is_post = any(p["id"] == target for p in self.posts)
+        parent = next((c for c in self.comments if c["commentUrn"] == target), None)
+        if not is_post and parent is None:
+            return _json({"message": f"Not found: {target}", "status": 404}, 404)
+        if request.method == "GET":
+            listed = [
+                c
+                for c in self.comments
+                if (c.get("parentComment") == target)
+                or (is_post and c["post"] == target and not c.get("parentComment"))
+            ]
+            start, count = int(request.args.get("start", "0")), int(request.args.get("count", "10"))
+            page = listed[start : start + count]
+            return _json(
+                {
+                    "elements": [self._as_served(c) for c in page],
+                    "paging": {"start": start, "count": count, "total": len(listed)},
+                }
+            )
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            self.problem("comment body is not JSON")
+            return _json({"message": "Invalid JSON", "status": 400}, 400)
+        organization = f"urn:li:organization:{self.organization_id}"
+        expected_object = parent["object"] if parent else self.activity_of(target)
+        if body.get("actor") != organization:
+            self.problem(f"comment actor {body.get('actor')!r}")
+            return _json({"message": "/actor :: not permitted", "status": 403}, 403)
+        if body.get("object") != expected_object:
+            self.problem(f"comment object {body.get('object')!r}, expected {expected_object}")
+            return _json({"message": "/object :: invalid", "status": 422}, 422)
+        if parent is not None and body.get("parentComment") != target:
+            self.problem(f"reply parentComment {body.get('parentComment')!r}, expected {target}")
+            return _json({"message": "/parentComment :: invalid", "status": 422}, 422)
+        if parent is not None and parent.get("parentComment"):
+            return _json({"message": "Nested comments are one level deep", "status": 422}, 422)
+        text = (body.get("message") or {}).get("text")
+        if not isinstance(text, str) or not text:
+            return _json({"message": "/message/text :: required", "status": 422}, 422)
+        comment = self._add_comment(target, text, organization)
+        return Response(
+            json.dumps(self._as_served(comment)),
+            status=201,
+            headers={"x-restli-id": comment["id"]},
+            content_type="application/json",
+        )
 
     # Images API: initializeUpload gives an upload URL and the image URN; a PUT of the bytes
     # there (with the same bearer token) makes the image AVAILABLE for a post.
