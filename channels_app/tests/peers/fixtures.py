@@ -278,11 +278,22 @@ def bluesky_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlueskyPe
         _stop(process)
 
 
-# The PostgreSQL server the AppView peer may use: it creates a database of its own there per
-# run (sh_bsky_<random>) and drops it at the end.
-APPVIEW_POSTGRES = os.environ.get(
-    "SOCIALHUB_TEST_APPVIEW_POSTGRES", "postgres://postgres@127.0.0.1:5432"
-)
+def _appview_postgres() -> str:
+    """The PostgreSQL server the AppView peer may use: SOCIALHUB_TEST_APPVIEW_POSTGRES, else
+    the server of a PostgreSQL DATABASE_URL (as in CI), else the local one. The peer creates a
+    database of its own there per run (sh_bsky_<random>) and drops it at the end."""
+    from urllib.parse import urlsplit
+
+    explicit = os.environ.get("SOCIALHUB_TEST_APPVIEW_POSTGRES")
+    if explicit:
+        return explicit
+    database = urlsplit(os.environ.get("DATABASE_URL", ""))
+    if database.scheme in {"postgres", "postgresql", "pgsql"} and database.hostname:
+        return f"postgres://{database.netloc}"
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+APPVIEW_POSTGRES = _appview_postgres()
 APPVIEW_SYNC_TIMEOUT = 30.0
 
 

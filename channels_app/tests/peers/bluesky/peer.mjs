@@ -54,6 +54,8 @@ const xrpc = async (base, method, body, token) => {
 const postgresServer = (process.env.PEER_APPVIEW_POSTGRES || '').replace(/\/+$/, '')
 let appviewDatabase = ''
 
+// The database is created with the AppView's own PostgreSQL driver (pg, a dependency of
+// @atproto/bsky, which dev-env brings).
 const adminQuery = async (sql) => {
   const { default: pg } = await import('pg')
   const client = new pg.Client({ connectionString: `${postgresServer}/postgres` })
