@@ -14,6 +14,12 @@ Errors say what the engine should do next:
   credentials, store them, and call again (``call_with_fresh_token`` does exactly that).
 - ``OutcomeUnknownError``: the request left but no answer came back (a timeout or a reset
   after sending). The post may or may not exist: call ``find_existing`` before any resend.
+- ``RateLimited`` (a ``RetryableError``): the platform answered 429 or its own rate-limit code;
+  ``retry_after_seconds`` says how long to leave the account alone.
+
+The read side (``fetch_incoming`` → ``IncomingPage`` of ``IncomingItem``) and replies (a
+``ReplyTarget`` in ``PostPayload.reply_to``) are described in docs/connectors.md, "Reading
+incoming items and replying".
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol, TypeVar
+
+from django.db import models
 
 from channels_app.platforms import Platform
 from channels_app.rules import RULES
@@ -61,6 +69,27 @@ class RetryableError(ConnectorError):
     ) -> None:
         super().__init__(message, platform=platform, status=status)
         self.retry_after = retry_after
+
+
+# When a platform limits us without saying for how long (Graph API codes, a bare 429).
+DEFAULT_RATE_LIMIT_WAIT = 60.0
+
+
+class RateLimited(RetryableError):
+    """The platform refused for now because of its rate limit (HTTP 429, or its own code for
+    it): leave the account alone for ``retry_after_seconds`` (the platform's Retry-After or
+    reset time; ``DEFAULT_RATE_LIMIT_WAIT`` when it gave none)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_seconds: float,
+        platform: str = "",
+        status: int | None = 429,
+    ) -> None:
+        super().__init__(message, platform=platform, status=status, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class PermanentError(ConnectorError):
@@ -157,6 +186,9 @@ class PostPayload:
     created_at: datetime | None = None
     # What platforms already accepted of this post's images (see MediaUploads).
     uploads: MediaUploads | None = field(default=None, compare=False, repr=False)
+    # Set when the post answers an incoming item: it is published as a reply threaded under
+    # that item (or privately, where the platform allows it) instead of as a new post.
+    reply_to: ReplyTarget | None = None
 
     def __post_init__(self) -> None:
         if not self.idempotency_key:
@@ -180,6 +212,94 @@ class ConnectedIdentity:
     name: str
     url: str = ""
     max_characters: int | None = None  # the destination's own limit when it announces one
+
+
+# --- Reading incoming items and replying ----------------------------------------------------
+
+
+class IncomingKind(models.TextChoices):
+    MENTION = "mention", "Mention"
+    REPLY = "reply", "Reply"
+    QUOTE = "quote", "Quote"
+    DIRECT_MESSAGE = "direct_message", "Direct message"
+    COMMENT = "comment", "Comment"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomingItem:
+    """One thing someone sent the brand account: a mention, a reply, a quote, a direct message
+    or a comment, as the platform has it.
+
+    - ``platform_item_id``: the platform's id for the item, unique per account (Mastodon status
+      id, Bluesky ``at://`` URI, LinkedIn comment URN, X post or DM event id, Graph comment or
+      message id). Store items unique per (account, platform_item_id).
+    - ``thread_key``: items with the same key belong to one conversation on the platform (the
+      thread's root, a comment thread, a DM conversation); stable across polls.
+    - ``in_reply_to_platform_id``: the platform id of what the item answers directly (for a
+      quote: the quoted post), "" when it answers nothing. It is in the same form as
+      ``PublishResult.external_id``, so an item answering one of our posts (or one of our
+      replies) is found by that post's external id.
+    - ``raw_ref``: what the connector needs to reply to the item later (Bluesky's uri and cid
+      of the item and of its thread root, the author's account for a private reply, …). Store
+      it as it is (a JSON object of strings) and hand it back in ``ReplyTarget.raw_ref``.
+    """
+
+    platform_item_id: str
+    kind: str  # an IncomingKind value
+    thread_key: str
+    text: str
+    created_at: datetime
+    in_reply_to_platform_id: str = ""
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    author_url: str = ""
+    url: str = ""
+    is_private: bool = False
+    raw_ref: Mapping[str, str] = field(default_factory=dict)
+
+    def reply_target(self, *, private: bool = False, recipient: str = "") -> ReplyTarget:
+        """Where a reply to this item goes (publicly under it, or privately to its author)."""
+        return ReplyTarget(
+            platform_item_id=self.platform_item_id,
+            raw_ref=dict(self.raw_ref),
+            private=private,
+            recipient=recipient,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomingPage:
+    """One read of an account's incoming items.
+
+    ``cursor``: store it (after the items) and pass it to the next ``fetch_incoming`` of the
+    same account; None only when nothing was ever seen. ``more``: items are still waiting,
+    call again at once with this cursor. ``skipped``: items the platform sent malformed or
+    truncated, logged and left out (the cursor moves past them)."""
+
+    items: tuple[IncomingItem, ...]
+    cursor: str | None
+    more: bool = False
+    skipped: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyTarget:
+    """The incoming item a post answers (``PostPayload.reply_to``).
+
+    ``platform_item_id`` and ``raw_ref`` come from the ``IncomingItem``. ``private`` sends the
+    reply privately (Mastodon direct status, X direct message, a Facebook private reply or
+    Page conversation message) where the connector's ``can_reply_privately`` says it can;
+    ``recipient`` overrides who gets it (by default the item's author)."""
+
+    platform_item_id: str
+    raw_ref: Mapping[str, str] = field(default_factory=dict)
+    private: bool = False
+    recipient: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.platform_item_id:
+            raise ValueError("A reply target needs the platform id of the item it answers.")
 
 
 # --- Credentials each platform needs -------------------------------------------------------
@@ -318,6 +438,11 @@ class Connector(ABC):
     platform: ClassVar[str]
     label: ClassVar[str]
     supports_refresh: ClassVar[bool] = False
+    # The read side and replies (see fetch_incoming and PostPayload.reply_to).
+    reads_incoming: ClassVar[bool] = False
+    reads_direct_messages: ClassVar[bool] = False
+    can_reply: ClassVar[bool] = False
+    can_reply_privately: ClassVar[bool] = False
 
     def secrets_in(self, credentials: Credentials) -> list[str]:
         return [credentials.get(name, "") for name in secret_credential_names(self.platform)]
@@ -341,6 +466,35 @@ class Connector(ABC):
     @abstractmethod
     def verify(self, credentials: Credentials) -> ConnectedIdentity:
         """Check the credentials and say who they speak as."""
+
+    # --- incoming items and replies --------------------------------------------------------
+
+    def fetch_incoming(
+        self, credentials: Credentials, *, cursor: str | None, limit: int = 50
+    ) -> IncomingPage:
+        """Items that came in since ``cursor`` (None: the first poll, which takes only the
+        newest page, at most ``limit`` items: no history is imported). The returned cursor never
+        goes backwards; ``limit`` bounds the items of one page."""
+        raise PermanentError(
+            f"{self.label} connections do not read incoming items.", platform=self.platform
+        )
+
+    def check_reply(self, payload: PostPayload) -> ReplyTarget | None:
+        """The payload's reply target, refused before anything is sent when this platform
+        cannot answer that way."""
+        target = payload.reply_to
+        if target is None:
+            return None
+        if not self.can_reply:
+            raise PermanentError(
+                f"{self.label} connections cannot publish replies.", platform=self.platform
+            )
+        if target.private and not self.can_reply_privately:
+            raise PermanentError(
+                f"{self.label} has no private replies: answer publicly, or in another channel.",
+                platform=self.platform,
+            )
+        return target
 
     # --- images ----------------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ Exactly once: the record key is derived from the post's idempotency key (and its
 ``created_at``), so every attempt for one post names the same record. Before creating, the
 connector asks ``com.atproto.repo.getRecord`` for that key: a post that made it the first time
 is found, never written twice, and the repository itself refuses a second record with the key.
+
+Incoming items: ``app.bsky.notification.listNotifications`` (mentions, replies, quotes),
+which the PDS answers through the account's AppView, read from the newest back to what the
+last poll saw. A reply is a post whose ``reply`` names the thread's root and the item as parent
+(uri and cid of each). Bluesky has no private replies here (its chat is a separate service).
 """
 
 from __future__ import annotations
@@ -27,10 +32,24 @@ from channels_app.connectors.base import (
     ConnectorError,
     Credentials,
     Image,
+    IncomingItem,
+    IncomingKind,
+    IncomingPage,
     PermanentError,
     PostPayload,
     PublishResult,
+    ReplyTarget,
+    RetryableError,
     fingerprint,
+)
+from channels_app.connectors.incoming import (
+    MalformedItem,
+    Sweep,
+    collect,
+    decode_cursor,
+    encode_cursor,
+    parse_time,
+    text_field,
 )
 from channels_app.connectors.transport import (
     CONNECT_TIMEOUT,
@@ -50,6 +69,13 @@ TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable
 # never looks like a post from the future.
 _FALLBACK_TID_START = datetime(2023, 1, 1, tzinfo=UTC)
 _FALLBACK_TID_SPAN_US = 365 * 24 * 3600 * 1_000_000
+NOTIFICATIONS_LIMIT = 100  # listNotifications' largest page
+# Notification reasons that carry a post written to the brand.
+INCOMING_REASONS = {
+    "mention": IncomingKind.MENTION,
+    "reply": IncomingKind.REPLY,
+    "quote": IncomingKind.QUOTE,
+}
 
 
 def record_key(payload: PostPayload) -> str:
@@ -86,6 +112,8 @@ class _Session:
 class BlueskyConnector(Connector):
     platform = Platform.BLUESKY
     label = "Bluesky"
+    reads_incoming = True
+    can_reply = True
 
     def __init__(
         self, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
@@ -253,6 +281,7 @@ class BlueskyConnector(Connector):
 
     def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
         self.check_images(payload)
+        target = self.check_reply(payload)
         existing = self.find_existing(credentials, payload)
         if existing is not None:
             return existing
@@ -266,6 +295,8 @@ class BlueskyConnector(Connector):
         facets = self._facets(credentials, payload.text)
         if facets:
             record["facets"] = facets
+        if target is not None:
+            record["reply"] = reply_refs(target)
         if payload.images:
             record["embed"] = self._images_embed(credentials, payload)
         session, response = self._xrpc(
@@ -331,6 +362,105 @@ class BlueskyConnector(Connector):
             max_characters=RULES[Platform.BLUESKY].max_length,
         )
 
+    # --- incoming items --------------------------------------------------------------------
+
+    def fetch_incoming(
+        self, credentials: Credentials, *, cursor: str | None, limit: int = NOTIFICATIONS_LIMIT
+    ) -> IncomingPage:
+        """Mentions, replies and quotes since the cursor.
+
+        Notifications come newest first and page backwards, so a poll walks back page by page
+        until it meets the newest notification the previous poll saw (its ``indexedAt`` and
+        the uris indexed at that moment); the first poll reads the newest page only."""
+        sweep = Sweep.from_state(decode_cursor(cursor, platform=self.platform))
+        params: dict[str, Any] = {
+            "limit": max(1, min(limit, NOTIFICATIONS_LIMIT)),
+            "reasons": sorted(INCOMING_REASONS),
+        }
+        if sweep.next:
+            params["cursor"] = sweep.next
+        session, response = self._xrpc(
+            credentials,
+            "GET",
+            "app.bsky.notification.listNotifications",
+            sends=False,
+            params=params,
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials, session)
+        body = json_or_empty(response)
+        notifications = body.get("notifications") if isinstance(body, dict) else None
+        if not isinstance(notifications, list):
+            raise RetryableError(
+                "Bluesky answered listNotifications without a list of notifications.",
+                platform=self.platform,
+            )
+        fresh: list[Any] = []
+        reached = False
+        for raw in notifications:
+            if sweep.mark and _already_seen(raw, sweep.mark):
+                reached = True
+                break
+            fresh.append(raw)
+        items, skipped = collect(
+            self.platform, fresh, partial(self._item, session.did), what="notification"
+        )
+        next_page = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+        more = sweep.advance(
+            page_top=_page_top(notifications), reached_mark=reached, platform_next=next_page
+        )
+        state = sweep.state()
+        return IncomingPage(
+            items=tuple(items),
+            cursor=encode_cursor(state) if state.get("mark") or state.get("next") else None,
+            more=more,
+            skipped=skipped,
+        )
+
+    def _item(self, own_did: str, raw: Any) -> IncomingItem | None:
+        if not isinstance(raw, dict):
+            raise MalformedItem("notification is not an object")
+        kind = INCOMING_REASONS.get(str(raw.get("reason") or ""))
+        if kind is None:
+            return None
+        uri, cid = text_field(raw, "uri"), text_field(raw, "cid")
+        author = raw.get("author")
+        if not isinstance(author, dict):
+            raise MalformedItem("notification without its author")
+        did, handle = text_field(author, "did"), text_field(author, "handle")
+        if did == own_did:
+            return None
+        record = raw.get("record")
+        if not isinstance(record, dict):
+            raise MalformedItem("notification without its record")
+        text = record.get("text")
+        if not isinstance(text, str):
+            raise MalformedItem("post record without text")
+        parent, root = _ref(record, "parent"), _ref(record, "root")
+        quoted = _quoted_uri(record)
+        if kind == IncomingKind.QUOTE:
+            quoted = str(raw.get("reasonSubject") or quoted)
+        thread_root = root or {"uri": uri, "cid": cid}
+        return IncomingItem(
+            platform_item_id=uri,
+            kind=kind,
+            thread_key=thread_root["uri"],
+            text=text,
+            created_at=parse_time(record.get("createdAt") or raw.get("indexedAt")),
+            in_reply_to_platform_id=parent["uri"] if parent else quoted,
+            author_id=did,
+            author_handle=f"@{handle}",
+            author_name=str(author.get("displayName") or handle),
+            author_url=f"{WEB_APP}/profile/{handle}",
+            url=f"{WEB_APP}/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
+            raw_ref={
+                "uri": uri,
+                "cid": cid,
+                "root_uri": thread_root["uri"],
+                "root_cid": thread_root["cid"],
+            },
+        )
+
     # --- pieces ----------------------------------------------------------------------------
 
     def _result(self, session: _Session, rkey: str, uri: str | None) -> PublishResult:
@@ -354,6 +484,71 @@ class BlueskyConnector(Connector):
                 if did:
                     dids[handle] = did
         return bluesky_facets.as_record_facets(text, detected, dids)
+
+
+def reply_refs(target: ReplyTarget) -> dict[str, Any]:
+    """A post record's ``reply``: the thread's root and the item answered, each as a strong
+    reference (uri and cid, so the reply names exactly the version it answers)."""
+    ref = target.raw_ref
+    uri, cid = ref.get("uri") or target.platform_item_id, ref.get("cid", "")
+    if not cid:
+        raise PermanentError(
+            "A Bluesky reply needs the cid of the post it answers; read the item again.",
+            platform=Platform.BLUESKY,
+        )
+    root_uri, root_cid = ref.get("root_uri") or uri, ref.get("root_cid") or cid
+    return {
+        "root": {"uri": root_uri, "cid": root_cid},
+        "parent": {"uri": uri, "cid": cid},
+    }
+
+
+def _ref(record: dict[str, Any], which: str) -> dict[str, str] | None:
+    reply = record.get("reply")
+    if reply is None:
+        return None
+    ref = reply.get(which) if isinstance(reply, dict) else None
+    if not isinstance(ref, dict):
+        raise MalformedItem(f"reply without its {which}")
+    return {"uri": text_field(ref, "uri"), "cid": text_field(ref, "cid")}
+
+
+def _quoted_uri(record: dict[str, Any]) -> str:
+    """The post a record quotes (``app.bsky.embed.record``, or ``recordWithMedia``)."""
+    embed = record.get("embed")
+    if not isinstance(embed, dict):
+        return ""
+    inner = embed.get("record")
+    if isinstance(inner, dict) and isinstance(inner.get("record"), dict):
+        inner = inner["record"]  # recordWithMedia wraps the record once more
+    return str(inner.get("uri") or "") if isinstance(inner, dict) else ""
+
+
+def _page_top(notifications: list[Any]) -> dict[str, Any] | None:
+    """The newest notification of a page as a mark: its indexedAt and every uri indexed at
+    that same moment."""
+    first = notifications[0] if notifications else None
+    if not isinstance(first, dict) or not isinstance(first.get("indexedAt"), str):
+        return None
+    at = first["indexedAt"]
+    uris = [
+        str(n.get("uri"))
+        for n in notifications
+        if isinstance(n, dict) and n.get("indexedAt") == at and n.get("uri")
+    ]
+    return {"at": at, "uris": sorted(uris)}
+
+
+def _already_seen(raw: Any, mark: dict[str, Any]) -> bool:
+    """Whether a notification is at or below the mark (older, or as old and seen)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("indexedAt"), str):
+        return False  # unreadable: let the parser skip and log it
+    at, seen_at = raw["indexedAt"], str(mark.get("at") or "")
+    try:
+        moment, seen = parse_time(at), parse_time(seen_at)
+    except MalformedItem:
+        return False
+    return moment < seen or (moment == seen and raw.get("uri") in set(mark.get("uris") or ()))
 
 
 def _xrpc_error(response: requests.Response) -> str:

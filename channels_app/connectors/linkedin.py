@@ -6,6 +6,11 @@ LinkedIn has no idempotency key. After an unknown outcome ``find_existing`` list
 organization's recent posts (``GET /rest/posts?q=author``) and matches the commentary.
 Access tokens live 60 days and refresh with the refresh-token grant (the LinkedIn app's client
 id and secret are needed for that).
+
+Incoming items: comments on the organization's recent posts and the replies under them
+(``GET /rest/socialActions/{urn}/comments``), read forward from the time of the newest comment
+seen. A reply is a comment in the same thread (``parentComment``), written as the
+organization. LinkedIn has no private replies to comments.
 """
 
 from __future__ import annotations
@@ -22,10 +27,26 @@ from channels_app.connectors.base import (
     ConnectedIdentity,
     Credentials,
     Image,
+    IncomingItem,
+    IncomingKind,
+    IncomingPage,
     PermanentError,
     PostPayload,
     PublishResult,
+    ReplyTarget,
+    RetryableError,
     TokenExpiredError,
+)
+from channels_app.connectors.incoming import (
+    Candidate,
+    MalformedItem,
+    collect,
+    decode_cursor,
+    encode_cursor,
+    is_new,
+    take_forward,
+    text_field,
+    time_from_millis,
 )
 from channels_app.connectors.transport import (
     LOOPBACK_HOSTS,
@@ -41,6 +62,11 @@ TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (an ad
 LINKEDIN_VERSION = "202610"
 RECENT_POSTS = 20
 EXPIRED_TOKEN_CODES = {65601, "EXPIRED_ACCESS_TOKEN"}
+# The read side: comments on this many of the organization's latest posts, in pages of this
+# size, at most this many pages per post or comment thread per poll.
+INCOMING_POSTS = 20
+COMMENTS_PAGE = 100
+COMMENT_PAGES = 5
 
 # "Little text" is the commentary's markup: these characters must be backslash-escaped to be
 # shown as typed (LinkedIn answers 422, or drops text, otherwise).
@@ -66,6 +92,8 @@ class LinkedInConnector(oauth.OAuthConnector):
     label = "LinkedIn"
     api_base_url_default = API_BASE_URL
     token_url_default = TOKEN_URL
+    reads_incoming = True
+    can_reply = True
 
     def _headers(self, credentials: Credentials) -> dict[str, str]:
         return {
@@ -167,6 +195,9 @@ class LinkedInConnector(oauth.OAuthConnector):
     def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
         self.check_credentials(credentials)
         self.check_images(payload)
+        target = self.check_reply(payload)
+        if target is not None:
+            return self._reply(credentials, payload, target)
         post: dict[str, Any] = {
             "author": self._author(credentials),
             "commentary": little_text(payload.text),
@@ -202,6 +233,8 @@ class LinkedInConnector(oauth.OAuthConnector):
         return _result(urn)
 
     def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        if payload.reply_to is not None:
+            return self._find_reply(credentials, payload, payload.reply_to)
         body = self._get(
             credentials,
             "/rest/posts",
@@ -248,6 +281,186 @@ class LinkedInConnector(oauth.OAuthConnector):
             client_secret=client_secret,
             secret_in_basic_auth=False,  # LinkedIn wants both in the form body
         )
+
+    # --- replies ---------------------------------------------------------------------------
+
+    def _reply(
+        self, credentials: Credentials, payload: PostPayload, target: ReplyTarget
+    ) -> PublishResult:
+        if payload.images:
+            raise PermanentError(
+                "Replies on LinkedIn carry text only; remove the images.", platform=self.platform
+            )
+        thread, post = _comment_thread(target), target.raw_ref.get("object", "")
+        if not post:
+            raise PermanentError(
+                "A LinkedIn reply needs the post the comment belongs to; read the item again.",
+                platform=self.platform,
+            )
+        response = self.http.request(
+            "POST",
+            f"{self.api_base_url}/rest/socialActions/{quote(thread, safe='')}/comments",
+            sends=True,
+            secrets=self.secrets_in(credentials),
+            headers={**self._headers(credentials), "Content-Type": "application/json"},
+            json={
+                "actor": self._author(credentials),
+                "object": post,
+                "message": {"text": payload.text},
+                "parentComment": thread,
+            },
+        )
+        if response.status_code not in (200, 201):
+            raise self._error(response, credentials)
+        body = json_or_empty(response)
+        urn = ""
+        if isinstance(body, dict):
+            urn = str(body.get("commentUrn") or body.get("$URN") or "")
+        created = response.headers.get("x-restli-id") or ""
+        if not urn and created:
+            urn = created if created.startswith("urn:") else f"urn:li:comment:({post},{created})"
+        if not urn:
+            raise PermanentError(
+                "LinkedIn accepted the reply but named no comment.",
+                platform=self.platform,
+                status=response.status_code,
+            )
+        return _comment_result(urn, post)
+
+    def _find_reply(
+        self, credentials: Credentials, payload: PostPayload, target: ReplyTarget
+    ) -> PublishResult | None:
+        thread, post = _comment_thread(target), target.raw_ref.get("object", "")
+        me = self._author(credentials)
+        for comment in self._comments(credentials, thread):
+            if (
+                isinstance(comment, dict)
+                and comment.get("actor") == me
+                and (comment.get("message") or {}).get("text") == payload.text
+            ):
+                urn = str(comment.get("commentUrn") or comment.get("$URN") or "")
+                if urn:
+                    return _comment_result(urn, post or str(comment.get("object") or ""))
+        return None
+
+    # --- incoming items --------------------------------------------------------------------
+
+    def _comments(self, credentials: Credentials, urn: str) -> list[Any]:
+        """The comments on a post, or the replies under a comment, page by page (bounded)."""
+        found: list[Any] = []
+        for page in range(COMMENT_PAGES):
+            body = self._get(
+                credentials,
+                f"/rest/socialActions/{quote(urn, safe='')}/comments",
+                {"start": page * COMMENTS_PAGE, "count": COMMENTS_PAGE},
+            )
+            elements = body.get("elements") if isinstance(body, dict) else None
+            if not isinstance(elements, list):
+                raise RetryableError(
+                    "LinkedIn answered a comments request without elements.",
+                    platform=self.platform,
+                )
+            found += elements
+            if len(elements) < COMMENTS_PAGE:
+                break
+        return found
+
+    def fetch_incoming(
+        self, credentials: Credentials, *, cursor: str | None, limit: int = COMMENTS_PAGE
+    ) -> IncomingPage:
+        """Comments (and replies under them) on the organization's latest posts since the
+        cursor: the time (milliseconds) of the newest comment handed over and the ids seen at
+        that moment. Of what is new, the oldest ``limit`` are handed over."""
+        self.check_credentials(credentials)
+        me = self._author(credentials)
+        mark = decode_cursor(cursor, platform=self.platform).get("c")
+        posts = self._get(
+            credentials,
+            "/rest/posts",
+            {"q": "author", "author": me, "count": INCOMING_POSTS, "sortBy": "LAST_MODIFIED"},
+        )
+        candidates: list[Candidate] = []
+        skipped = 0
+        for post in (posts.get("elements") or []) if isinstance(posts, dict) else []:
+            if not isinstance(post, dict) or not post.get("id"):
+                continue
+            post_urn = str(post["id"])
+            comments = self._comments(credentials, post_urn)
+            threads = [
+                str(c.get("commentUrn") or c.get("$URN"))
+                for c in comments
+                if isinstance(c, dict)
+                and _has_replies(c)
+                and (c.get("commentUrn") or c.get("$URN"))
+            ]
+            for thread in threads:
+                comments += self._comments(credentials, thread)
+            parse = partial(_comment_item, me, post_urn)
+            items, bad = collect(self.platform, comments, parse, what="comment")
+            skipped += bad
+            for item in items:
+                moment = round(item.created_at.timestamp() * 1000)
+                if is_new(moment, item.platform_item_id, mark):
+                    candidates.append(Candidate(moment, item.platform_item_id, item))
+        taken, mark, more = take_forward(candidates, mark, limit)
+        return IncomingPage(
+            items=tuple(taken),
+            cursor=encode_cursor({"c": mark}) if mark else None,
+            more=more,
+            skipped=skipped,
+        )
+
+
+def _has_replies(comment: dict[str, Any]) -> bool:
+    summary = comment.get("commentsSummary")
+    if not isinstance(summary, dict):
+        return False
+    count = summary.get("aggregatedTotalComments") or summary.get("totalFirstLevelComments")
+    return isinstance(count, int) and count > 0
+
+
+def _comment_item(me: str, post_urn: str, raw: Any) -> IncomingItem | None:
+    if not isinstance(raw, dict):
+        raise MalformedItem("comment is not an object")
+    urn = str(raw.get("commentUrn") or raw.get("$URN") or "")
+    if not urn:
+        raise MalformedItem("'commentUrn' missing")
+    actor = text_field(raw, "actor")
+    if actor == me:
+        return None  # the organization's own comment (our replies)
+    created = raw.get("created")
+    if not isinstance(created, dict):
+        raise MalformedItem("'created' missing")
+    message = raw.get("message")
+    parent = str(raw.get("parentComment") or "")
+    activity = str(raw.get("object") or post_urn)
+    return IncomingItem(
+        platform_item_id=urn,
+        kind=IncomingKind.COMMENT,
+        # LinkedIn threads one level deep: a reply's parent is the top-level comment.
+        thread_key=parent or urn,
+        text=str(message.get("text") or "") if isinstance(message, dict) else "",
+        created_at=time_from_millis(created.get("time")),
+        in_reply_to_platform_id=parent or post_urn,
+        # Member names need an API product LinkedIn grants to few; the member's URN is what
+        # the comments API gives.
+        author_id=actor,
+        author_handle=actor,
+        url=f"https://www.linkedin.com/feed/update/{activity}/?commentUrn={quote(urn, safe='')}",
+        raw_ref={"object": activity, "parent_comment": parent, "post": post_urn},
+    )
+
+
+def _comment_thread(target: ReplyTarget) -> str:
+    """Where a reply goes: under the thread's top-level comment (LinkedIn nests one level)."""
+    return target.raw_ref.get("parent_comment") or target.platform_item_id
+
+
+def _comment_result(urn: str, activity: str) -> PublishResult:
+    url = ""
+    if activity:
+        url = f"https://www.linkedin.com/feed/update/{activity}/?commentUrn={quote(urn, safe='')}"
+    return PublishResult(external_id=urn, url=url)
 
 
 def _result(urn: str) -> PublishResult:

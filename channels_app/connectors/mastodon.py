@@ -4,6 +4,11 @@ Mastodon remembers an Idempotency-Key per account (for an hour on mastodon.socia
 a resend with the same key returns the status the first request created instead of a second
 one. ``find_existing`` also looks through the account's recent statuses, so an unknown outcome
 older than that window is caught too.
+
+Incoming items: mentions (replies and direct messages mention the account too) from
+``GET /api/v1/notifications`` and direct messages from ``GET /api/v1/conversations``, both
+paged forward with ``min_id``. A reply is ``in_reply_to_id`` (with ``visibility=direct`` for a
+private one); it starts with the author's ``@acct`` so that they are notified.
 """
 
 from __future__ import annotations
@@ -19,10 +24,23 @@ from channels_app.connectors.base import (
     Connector,
     Credentials,
     Image,
+    IncomingItem,
+    IncomingKind,
+    IncomingPage,
     PermanentError,
     PostPayload,
     PublishResult,
+    ReplyTarget,
     RetryableError,
+    fingerprint,
+)
+from channels_app.connectors.incoming import (
+    MalformedItem,
+    collect,
+    decode_cursor,
+    encode_cursor,
+    parse_time,
+    text_field,
 )
 from channels_app.connectors.transport import (
     CONNECT_TIMEOUT,
@@ -38,11 +56,19 @@ RECENT_STATUSES = 40  # Mastodon's page size limit
 # Mastodon processes large media after answering 202: ask again this often, this many times.
 MEDIA_POLL_INTERVAL = 1.0
 MEDIA_POLLS = 10
+PAGE_LIMIT = 40  # notifications and conversations: Mastodon's largest page
+# Notification types that carry a status written to the brand (quotes: Mastodon 4.5 and later;
+# an older instance ignores a type it does not know).
+INCOMING_TYPES = ("mention", "quote")
 
 
 class MastodonConnector(Connector):
     platform = Platform.MASTODON
     label = "Mastodon"
+    reads_incoming = True
+    reads_direct_messages = True
+    can_reply = True
+    can_reply_privately = True
 
     def __init__(
         self, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
@@ -53,6 +79,8 @@ class MastodonConnector(Connector):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
+        # The account id behind each (instance, token fingerprint): it never changes.
+        self._own_ids: dict[tuple[str, str], str] = {}
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -145,11 +173,17 @@ class MastodonConnector(Connector):
 
     def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
         self.check_images(payload)
+        target = self.check_reply(payload)
         media_ids = [
             self.upload_once(payload, image, partial(self._upload, credentials, image))
             for image in payload.images
         ]
         status_body: dict[str, Any] = {"status": payload.text, "visibility": "public"}
+        if target is not None:
+            status_body["status"] = reply_text(payload.text, target)
+            status_body["in_reply_to_id"] = target.platform_item_id
+            if target.private:
+                status_body["visibility"] = "direct"
         if media_ids:
             status_body["media_ids"] = media_ids
         response = self.http.request(
@@ -172,6 +206,8 @@ class MastodonConnector(Connector):
         return _result(status)
 
     def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        if payload.reply_to is not None:
+            return self._find_reply(credentials, payload.reply_to, payload.text)
         account = self._get(credentials, "/api/v1/accounts/verify_credentials")
         statuses = self._get(
             credentials,
@@ -221,6 +257,235 @@ class MastodonConnector(Connector):
             if limit:
                 return int(limit), domain
         return None, domain
+
+    def _find_reply(
+        self, credentials: Credentials, target: ReplyTarget, text: str
+    ) -> PublishResult | None:
+        """Our status among the item's replies (``/context`` shows direct ones to us too)."""
+        me = self._own_id(credentials)
+        context = self._get(credentials, f"/api/v1/statuses/{target.platform_item_id}/context")
+        wanted = _comparable(reply_text(text, target))
+        for status in (context.get("descendants") or []) if isinstance(context, dict) else []:
+            if not isinstance(status, dict):
+                continue
+            if str((status.get("account") or {}).get("id")) != me:
+                continue
+            if str(status.get("in_reply_to_id")) != target.platform_item_id:
+                continue
+            if _comparable(html_to_text(status.get("content") or "")) == wanted:
+                return _result(status)
+        return None
+
+    # --- incoming items --------------------------------------------------------------------
+
+    def _own_id(self, credentials: Credentials) -> str:
+        """The account's own id (cached per instance and token: it never changes)."""
+        key = (self._base(credentials), fingerprint(credentials["access_token"]))
+        if key not in self._own_ids:
+            account = self._get(credentials, "/api/v1/accounts/verify_credentials")
+            self._own_ids[key] = text_field(account, "id")
+        return self._own_ids[key]
+
+    def _page(self, credentials: Credentials, path: str, params: dict[str, Any]) -> list[Any]:
+        body = self._get(credentials, path, **params)
+        if not isinstance(body, list):
+            # A truncated or garbled page: nothing is skipped, the next poll asks again.
+            raise RetryableError(
+                f"Mastodon answered {path} with something that is not a list.",
+                platform=self.platform,
+            )
+        return body
+
+    def fetch_incoming(
+        self, credentials: Credentials, *, cursor: str | None, limit: int = PAGE_LIMIT
+    ) -> IncomingPage:
+        """Mentions, replies, quotes and direct messages since the cursor.
+
+        The cursor holds the newest notification id and the newest conversation status id
+        seen; each source is read forward from there with ``min_id`` (the page right above
+        it). A first poll reads the newest page of each."""
+        state = decode_cursor(cursor, platform=self.platform)
+        limit = max(1, min(limit, PAGE_LIMIT))
+        me = self._own_id(credentials)
+        params: dict[str, Any] = {
+            "types[]": list(INCOMING_TYPES),
+            "include_filtered": "true",  # unsolicited DMs a notification policy filtered
+            "limit": limit,
+        }
+        if state.get("n"):
+            params["min_id"] = state["n"]
+        notifications = self._page(credentials, "/api/v1/notifications", params)
+        conv_params: dict[str, Any] = {"limit": limit}
+        if state.get("c"):
+            conv_params["min_id"] = state["c"]
+        conversations = self._page(credentials, "/api/v1/conversations", conv_params)
+
+        roots: dict[str, str] = {}
+        parse = partial(self._parse_notification, credentials, me, roots)
+        items, skipped = collect(self.platform, notifications, parse, what="notification")
+        seen = {item.platform_item_id for item in items}
+        parse_dm = partial(self._parse_conversation, credentials, me, roots, seen)
+        direct, skipped_dm = collect(self.platform, conversations, parse_dm, what="conversation")
+        items += direct
+
+        new_state = {
+            "n": _newest_id(notifications, "id") or state.get("n"),
+            "c": _newest_id(conversations, "last_status") or state.get("c"),
+        }
+        more = bool(state) and (len(notifications) >= limit or len(conversations) >= limit)
+        cursor_out = encode_cursor(new_state) if any(new_state.values()) else None
+        return IncomingPage(
+            items=tuple(items), cursor=cursor_out, more=more, skipped=skipped + skipped_dm
+        )
+
+    def _parse_notification(
+        self, credentials: Credentials, me: str, roots: dict[str, str], raw: Any
+    ) -> IncomingItem | None:
+        if not isinstance(raw, dict):
+            raise MalformedItem("notification is not an object")
+        kind = text_field(raw, "type")
+        if kind not in INCOMING_TYPES:
+            return None
+        status = raw.get("status")
+        if not isinstance(status, dict):
+            raise MalformedItem("notification without its status")
+        return self._item(credentials, me, roots, status, quote=kind == "quote")
+
+    def _parse_conversation(
+        self,
+        credentials: Credentials,
+        me: str,
+        roots: dict[str, str],
+        seen: set[str],
+        raw: Any,
+    ) -> IncomingItem | None:
+        if not isinstance(raw, dict):
+            raise MalformedItem("conversation is not an object")
+        status = raw.get("last_status")
+        if status is None:
+            return None  # an emptied conversation
+        if not isinstance(status, dict):
+            raise MalformedItem("conversation's last status is not an object")
+        if text_field(status, "id") in seen:
+            return None
+        return self._item(credentials, me, roots, status, quote=False)
+
+    def _item(
+        self,
+        credentials: Credentials,
+        me: str,
+        roots: dict[str, str],
+        status: dict[str, Any],
+        *,
+        quote: bool,
+    ) -> IncomingItem | None:
+        status_id = text_field(status, "id")
+        account = status.get("account")
+        if not isinstance(account, dict):
+            raise MalformedItem("status without its account")
+        author_id = text_field(account, "id")
+        if author_id == me:
+            return None  # our own status (a conversation's last word was ours)
+        # acct is "user" for an account of the instance itself, "user@domain" for others; a
+        # mention is written that way, the handle shown always carries the domain.
+        acct = text_field(account, "acct")
+        handle = acct
+        if "@" not in acct:
+            domain = urlsplit(str(account.get("url") or "")).hostname or ""
+            handle = f"{acct}@{domain}" if domain else acct
+        visibility = str(status.get("visibility") or "public")
+        in_reply_to = str(status.get("in_reply_to_id") or "")
+        quoted = _quoted_id(status)
+        if visibility == "direct":
+            kind = IncomingKind.DIRECT_MESSAGE
+        elif quote or (quoted and not in_reply_to):
+            kind = IncomingKind.QUOTE
+        elif in_reply_to:
+            kind = IncomingKind.REPLY
+        else:
+            kind = IncomingKind.MENTION
+        return IncomingItem(
+            platform_item_id=status_id,
+            kind=kind,
+            thread_key=self._root(credentials, roots, status_id, in_reply_to),
+            text=html_to_text(str(status.get("content") or "")),
+            created_at=parse_time(status.get("created_at")),
+            in_reply_to_platform_id=in_reply_to or (quoted if kind == IncomingKind.QUOTE else ""),
+            author_id=author_id,
+            author_handle=f"@{handle}",
+            author_name=str(account.get("display_name") or account.get("username") or acct),
+            author_url=str(account.get("url") or ""),
+            url=str(status.get("url") or status.get("uri") or ""),
+            is_private=visibility == "direct",
+            raw_ref={"acct": acct, "visibility": visibility},
+        )
+
+    def _root(
+        self, credentials: Credentials, roots: dict[str, str], status_id: str, in_reply_to: str
+    ) -> str:
+        """The id of the thread's first status (``/context`` ancestors, oldest first): every
+        item of one thread gets it, however deep it answers."""
+        if not in_reply_to:
+            return status_id
+        if in_reply_to in roots:
+            roots[status_id] = roots[in_reply_to]
+            return roots[status_id]
+        try:
+            context = self._get(credentials, f"/api/v1/statuses/{status_id}/context")
+        except PermanentError:
+            context = None  # gone or hidden meanwhile: the parent stands in for the root
+        ancestors = (context or {}).get("ancestors") if isinstance(context, dict) else None
+        if isinstance(ancestors, list) and ancestors and isinstance(ancestors[0], dict):
+            root = str(ancestors[0].get("id") or in_reply_to)
+            for ancestor in ancestors:
+                if isinstance(ancestor, dict) and ancestor.get("id"):
+                    roots[str(ancestor["id"])] = root
+        else:
+            root = in_reply_to
+        roots[status_id] = root
+        return root
+
+
+def reply_text(text: str, target: ReplyTarget) -> str:
+    """The reply as sent: it starts with the author's @acct unless the text already mentions
+    them (Mastodon notifies, and delivers a direct status to, only the accounts mentioned)."""
+    acct = (target.recipient or target.raw_ref.get("acct", "")).strip().lstrip("@")
+    if not acct:
+        if target.private:
+            raise PermanentError(
+                "A private Mastodon reply needs the account to send it to.",
+                platform=Platform.MASTODON,
+            )
+        return text
+    username = acct.split("@", 1)[0]
+    lowered = text.lower()
+    if f"@{acct.lower()}" in lowered or f"@{username.lower()} " in f"{lowered} ":
+        return text
+    return f"@{acct} {text}"
+
+
+def _quoted_id(status: dict[str, Any]) -> str:
+    """The quoted status's id (Mastodon 4.5: ``quote.quoted_status``)."""
+    quote = status.get("quote")
+    if isinstance(quote, dict):
+        quoted = quote.get("quoted_status") or {}
+        if isinstance(quoted, dict) and quoted.get("id"):
+            return str(quoted["id"])
+        if quote.get("id") and quote.get("account"):  # some forks embed the status itself
+            return str(quote["id"])
+    return ""
+
+
+def _newest_id(entries: list[Any], key: str) -> str | None:
+    """The largest id among entries (ids are numbers in strings; compare them as numbers)."""
+    ids: list[int] = []
+    for entry in entries:
+        value = entry.get(key) if isinstance(entry, dict) else None
+        if key == "last_status":
+            value = value.get("id") if isinstance(value, dict) else None
+        if isinstance(value, str | int) and str(value).isdigit():
+            ids.append(int(value))
+    return str(max(ids)) if ids else None
 
 
 def _result(status: dict[str, Any]) -> PublishResult:

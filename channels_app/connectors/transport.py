@@ -20,8 +20,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from channels_app.connectors.base import (
+    DEFAULT_RATE_LIMIT_WAIT,
     OutcomeUnknownError,
     PermanentError,
+    RateLimited,
     RetryableError,
     redact,
 )
@@ -200,7 +202,15 @@ class PlatformHttp:
         Platforms with richer error bodies special-case before calling this."""
         status = response.status_code
         text = shorten(redact(message, secrets))
-        if status == 429 or status == 408 or status >= 500:
+        if status == 429:
+            wait = parse_retry_after(response.headers)
+            return RateLimited(
+                text,
+                platform=self.platform,
+                status=status,
+                retry_after_seconds=DEFAULT_RATE_LIMIT_WAIT if wait is None else wait,
+            )
+        if status == 408 or status >= 500:
             return RetryableError(
                 text,
                 platform=self.platform,

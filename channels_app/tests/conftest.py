@@ -42,6 +42,8 @@ def fast_password_hashing(settings: Any) -> None:
 
 # Real peers for the connector tests (mastodon-mock, the Bluesky PDS, local platform stand-ins).
 from channels_app.tests.peers.fixtures import (  # noqa: E402
+    bluesky_api,
+    bluesky_network,
     bluesky_peer,
     facebook_api,
     facebook_platform,
@@ -54,6 +56,8 @@ from channels_app.tests.peers.fixtures import (  # noqa: E402
 )
 
 __all__ = [
+    "bluesky_api",
+    "bluesky_network",
     "bluesky_peer",
     "facebook_api",
     "facebook_platform",

@@ -4,6 +4,9 @@
   started as its own process, with an account whose token only this run knows;
 - ``bluesky_peer``: the reference PDS with an in-memory PLC (``peers/bluesky/peer.mjs`` on
   Node 22, installed by ``peers/bluesky/install.sh``);
+- ``bluesky_network``: the same PDS with the Bluesky AppView behind it (notifications), which
+  keeps its tables in a PostgreSQL database of its own, and a second account that writes to
+  the brand;
 - ``linkedin_api``, ``x_api``, ``facebook_api``: local stand-ins for those platforms' HTTP APIs
   (``peers/http_platforms.py``) on pytest-httpserver.
 """
@@ -21,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -28,7 +32,12 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from channels_app.tests.peers.http_platforms import FakeFacebook, FakeLinkedIn, FakeX
+from channels_app.tests.peers.http_platforms import (
+    FakeBlueskyAppView,
+    FakeFacebook,
+    FakeLinkedIn,
+    FakeX,
+)
 
 PEERS = Path(__file__).parent  # this folder: channels_app/tests/peers
 BLUESKY_PEER = PEERS / "bluesky"
@@ -63,8 +72,9 @@ def _tail(log: Path) -> str:
 # are @<username>@mastodon.example (nothing resolves it; the peer itself is on 127.0.0.1).
 MASTODON_DOMAIN = "mastodon.example"
 # The peer's accounts: username -> display name. "acme" is the connector tests' account,
-# "sales" the one the brand-account tests connect.
-MASTODON_ACCOUNTS = {"acme": "Acme Corp", "sales": "Sales on Mastodon"}
+# "sales" the one the brand-account tests connect, "fan" someone who writes to the brand
+# (mentions, replies, direct messages) for the incoming-items tests.
+MASTODON_ACCOUNTS = {"acme": "Acme Corp", "sales": "Sales on Mastodon", "fan": "A Fan"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,25 @@ class MastodonPeer:
 
     def clear_faults(self) -> None:
         requests.delete(f"{self.url}/api/v1/_mock/faults", timeout=5).raise_for_status()
+
+    def api(self, method: str, path: str, *, as_user: str = "acme", **kwargs: Any) -> Any:
+        """Call the instance's API as one of its accounts (the brand's audience, in tests)."""
+        response = requests.request(
+            method,
+            f"{self.url}{path}",
+            headers={"Authorization": f"Bearer {self.tokens[as_user]}"},
+            timeout=10,
+            **kwargs,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def post_as(self, username: str, text: str, **fields: Any) -> dict[str, Any]:
+        """A status written by ``username`` (``in_reply_to_id``, ``visibility``, …)."""
+        status: dict[str, Any] = self.api(
+            "POST", "/api/v1/statuses", as_user=username, json={"status": text, **fields}
+        )
+        return status
 
 
 @pytest.fixture(scope="session")
@@ -249,6 +278,183 @@ def bluesky_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlueskyPe
         _stop(process)
 
 
+def _appview_postgres() -> str:
+    """The PostgreSQL server the AppView peer may use: SOCIALHUB_TEST_APPVIEW_POSTGRES, else
+    the server of a PostgreSQL DATABASE_URL (as in CI), else the local one. The peer creates a
+    database of its own there per run (sh_bsky_<random>) and drops it at the end."""
+    from urllib.parse import urlsplit
+
+    explicit = os.environ.get("SOCIALHUB_TEST_APPVIEW_POSTGRES")
+    if explicit:
+        return explicit
+    database = urlsplit(os.environ.get("DATABASE_URL", ""))
+    if database.scheme in {"postgres", "postgresql", "pgsql"} and database.hostname:
+        return f"postgres://{database.netloc}"
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+APPVIEW_POSTGRES = _appview_postgres()
+APPVIEW_SYNC_TIMEOUT = 30.0
+
+
+class BlueskyNetwork:
+    """The PDS and the AppView (``peer.mjs`` with ``PEER_APPVIEW_POSTGRES``), the brand's
+    account and a fan's, and ``sync()`` to have the AppView index what the PDS has."""
+
+    def __init__(self, process: subprocess.Popen[bytes], info: dict[str, Any], started_in: float):
+        self._process = process
+        self.pds_url: str = info["pds_url"]
+        self.appview_url: str = info["appview_url"]
+        self.handle: str = info["handle"]
+        self.did: str = info["did"]
+        self.app_password: str = info["app_password"]
+        self.fan_handle: str = info["fan"]["handle"]
+        self.fan_did: str = info["fan"]["did"]
+        self._fan_password: str = info["fan"]["password"]
+        self.started_in = started_in
+        self._tokens: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"<BlueskyNetwork {self.pds_url}>"
+
+    def credentials(self) -> dict[str, str]:
+        return {"pds_url": self.pds_url, "handle": self.handle, "app_password": self.app_password}
+
+    def sync(self) -> None:
+        """Wait until the AppView has indexed every record written so far."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(b"sync\n")
+        self._process.stdin.flush()
+        line = _read_line(self._process, APPVIEW_SYNC_TIMEOUT)
+        assert line == "synced", f"the AppView did not catch up: {line!r}"
+
+    def token(self, who: str = "fan") -> str:
+        """An access token of the fan (or of the brand, ``who="brand"``)."""
+        if who not in self._tokens:
+            identifier, password = (
+                (self.fan_handle, self._fan_password)
+                if who == "fan"
+                else (self.handle, self.app_password)
+            )
+            response = requests.post(
+                f"{self.pds_url}/xrpc/com.atproto.server.createSession",
+                json={"identifier": identifier, "password": password},
+                timeout=10,
+            )
+            response.raise_for_status()
+            self._tokens[who] = response.json()["accessJwt"]
+        return self._tokens[who]
+
+    def xrpc_get(self, nsid: str, *, who: str = "brand", **params: Any) -> Any:
+        response = requests.get(
+            f"{self.pds_url}/xrpc/{nsid}",
+            headers={"Authorization": f"Bearer {self.token(who)}"},
+            params=params,
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def post_as_fan(
+        self,
+        text: str,
+        *,
+        mention_brand: bool = False,
+        reply_to: tuple[dict[str, str], dict[str, str]] | None = None,
+        quote: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """A post by the fan: ``reply_to`` is (root, parent), each {"uri", "cid"}; a mention
+        of the brand is a facet over "@<handle>" in the text. Its uri and cid."""
+        record: dict[str, Any] = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            # Milliseconds, as apps write it: the AppView sorts and pages notifications by
+            # the earlier of createdAt and indexedAt, and its cursor is that moment alone.
+            "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
+        }
+        if mention_brand:
+            encoded = text.encode()
+            start = encoded.index(f"@{self.handle}".encode())
+            record["facets"] = [
+                {
+                    "index": {"byteStart": start, "byteEnd": start + len(self.handle) + 1},
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": self.did}],
+                }
+            ]
+        if reply_to is not None:
+            record["reply"] = {"root": reply_to[0], "parent": reply_to[1]}
+        if quote is not None:
+            record["embed"] = {"$type": "app.bsky.embed.record", "record": quote}
+        response = requests.post(
+            f"{self.pds_url}/xrpc/com.atproto.repo.createRecord",
+            headers={"Authorization": f"Bearer {self.token('fan')}"},
+            json={"repo": self.fan_did, "collection": "app.bsky.feed.post", "record": record},
+            timeout=10,
+        )
+        response.raise_for_status()
+        created = response.json()
+        return {"uri": created["uri"], "cid": created["cid"]}
+
+
+def _postgres_reachable(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def bluesky_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlueskyNetwork]:
+    node = _node22()
+    if node is None or not (BLUESKY_PEER / "node_modules" / "@atproto" / "dev-env").exists():
+        _peer_missing(
+            "Bluesky peer is not installed: run channels_app/tests/peers/bluesky/install.sh "
+            "(.ci/run does this)."
+        )
+    assert node is not None
+    if not _postgres_reachable(APPVIEW_POSTGRES):
+        _peer_missing(
+            f"The Bluesky AppView peer needs PostgreSQL ({APPVIEW_POSTGRES}, or set "
+            "SOCIALHUB_TEST_APPVIEW_POSTGRES)."
+        )
+    folder = tmp_path_factory.mktemp("bluesky-appview")
+    log = folder / "peer.log"
+    env = {
+        **os.environ,
+        "TMPDIR": str(folder),
+        "LOG_ENABLED": "false",
+        "NODE_ENV": "test",
+        "PEER_APPVIEW_POSTGRES": APPVIEW_POSTGRES,
+    }
+    started = time.monotonic()
+    err: IO[bytes]
+    with log.open("wb") as err:
+        process = subprocess.Popen(  # noqa: S603
+            [node, str(BLUESKY_PEER / "peer.mjs")],
+            cwd=BLUESKY_PEER,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
+    try:
+        line = _read_line(process, PEER_START_TIMEOUT)
+        if not line:
+            pytest.fail(f"Bluesky AppView peer did not start:\n{_tail(log)}")
+        yield BlueskyNetwork(process, json.loads(line), time.monotonic() - started)
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)  # it closes the network and drops its database
+        except subprocess.TimeoutExpired:
+            _stop(process)
+
+
 def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
     """The peer's first stdout line, or "" if it exits or stays silent for ``timeout``."""
     import selectors
@@ -298,6 +504,13 @@ def x_api(httpserver: HTTPServer) -> Iterator[FakeX]:
     fake = FakeX(httpserver).install()
     yield fake
     assert fake.problems == [], "requests that do not have X's documented shape"
+
+
+@pytest.fixture
+def bluesky_api(httpserver: HTTPServer) -> Iterator[FakeBlueskyAppView]:
+    fake = FakeBlueskyAppView(httpserver).install()
+    yield fake
+    assert fake.problems == []
 
 
 @pytest.fixture

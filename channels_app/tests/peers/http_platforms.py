@@ -8,6 +8,7 @@ connector that drifts from the documented API fails its tests.
 from __future__ import annotations
 
 import base64
+import calendar
 import itertools
 import json
 import re
@@ -106,8 +107,17 @@ class FakeLinkedIn(FakePlatform):
     organization_id = "5515715"
     client_id = "86linkedinclient"
     client_secret = "linkedin-client-secret-value"
+    fan_urn = "urn:li:person:fAn123xYz"
 
     def install(self) -> FakeLinkedIn:
+        # The read side: comments on posts and replies under them (the organization's own
+        # among them), and comment URNs to serve truncated (as a platform fault).
+        self.comments: list[dict[str, Any]] = []
+        self.truncated: set[str] = set()
+        self.clock = int(time.time() * 1000)
+        self.server.expect_request(
+            re.compile(r"^/rest/socialActions/.+/comments$")
+        ).respond_with_handler(self.dispatch)
         self.server.expect_request("/rest/posts").respond_with_handler(self.dispatch)
         self.server.expect_request("/rest/images", method="POST").respond_with_handler(
             self.dispatch
@@ -175,6 +185,8 @@ class FakeLinkedIn(FakePlatform):
         refused = self._auth_error(request)
         if refused is not None:
             return refused
+        if request.path.startswith("/rest/socialActions/"):
+            return self._social_action(request)
         if request.path == "/rest/images":
             return self._initialize_upload(request)
         if request.path.startswith("/rest/organizations/"):
@@ -233,6 +245,103 @@ class FakeLinkedIn(FakePlatform):
         urn = f"urn:li:share:{next(self.ids)}"
         self.posts.append({**body, "id": urn})
         return Response(b"", status=201, headers={"x-restli-id": urn})
+
+    # Comments API: /rest/socialActions/{post or comment URN}/comments. A comment's "object"
+    # is the post's activity URN; a reply names its top-level comment as parentComment.
+
+    @staticmethod
+    def activity_of(post_urn: str) -> str:
+        return f"urn:li:activity:{post_urn.rsplit(':', 1)[-1]}"
+
+    def comment_as_fan(self, on: str, text: str) -> dict[str, Any]:
+        """A member's comment on a post (``on`` its URN) or reply under a comment."""
+        return self._add_comment(on, text, self.fan_urn)
+
+    def _add_comment(self, on: str, text: str, actor: str) -> dict[str, Any]:
+        parent = next((c for c in self.comments if c["commentUrn"] == on), None)
+        if parent is not None:
+            post, activity = parent["post"], parent["object"]
+            top = parent.get("parentComment") or parent["commentUrn"]
+        else:
+            post, activity, top = on, self.activity_of(on), None
+        self.clock += 7
+        comment_id = str(next(self.ids))
+        comment: dict[str, Any] = {
+            "actor": actor,
+            "commentUrn": f"urn:li:comment:({activity},{comment_id})",
+            "id": comment_id,
+            "object": activity,
+            "post": post,
+            "message": {"text": text, "attributes": []},
+            "created": {"actor": actor, "time": self.clock},
+            "lastModified": {"actor": actor, "time": self.clock},
+        }
+        if top is not None:
+            comment["parentComment"] = top
+        self.comments.append(comment)
+        return comment
+
+    def _as_served(self, comment: dict[str, Any]) -> dict[str, Any]:
+        served = {k: v for k, v in comment.items() if k != "post"}
+        served["$URN"] = comment["commentUrn"]
+        replies = sum(1 for c in self.comments if c.get("parentComment") == comment["commentUrn"])
+        served["commentsSummary"] = {
+            "aggregatedTotalComments": replies,
+            "totalFirstLevelComments": replies,
+            "selectedComments": [],
+        }
+        if comment["commentUrn"] in self.truncated:
+            del served["created"]
+        return served
+
+    def _social_action(self, request: Request) -> Response:
+        target = unquote(request.path[len("/rest/socialActions/") : -len("/comments")])
+        is_post = any(p["id"] == target for p in self.posts)
+        parent = next((c for c in self.comments if c["commentUrn"] == target), None)
+        if not is_post and parent is None:
+            return _json({"message": f"Not found: {target}", "status": 404}, 404)
+        if request.method == "GET":
+            listed = [
+                c
+                for c in self.comments
+                if (c.get("parentComment") == target)
+                or (is_post and c["post"] == target and not c.get("parentComment"))
+            ]
+            start, count = int(request.args.get("start", "0")), int(request.args.get("count", "10"))
+            page = listed[start : start + count]
+            return _json(
+                {
+                    "elements": [self._as_served(c) for c in page],
+                    "paging": {"start": start, "count": count, "total": len(listed)},
+                }
+            )
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            self.problem("comment body is not JSON")
+            return _json({"message": "Invalid JSON", "status": 400}, 400)
+        organization = f"urn:li:organization:{self.organization_id}"
+        expected_object = parent["object"] if parent else self.activity_of(target)
+        if body.get("actor") != organization:
+            self.problem(f"comment actor {body.get('actor')!r}")
+            return _json({"message": "/actor :: not permitted", "status": 403}, 403)
+        if body.get("object") != expected_object:
+            self.problem(f"comment object {body.get('object')!r}, expected {expected_object}")
+            return _json({"message": "/object :: invalid", "status": 422}, 422)
+        if parent is not None and body.get("parentComment") != target:
+            self.problem(f"reply parentComment {body.get('parentComment')!r}, expected {target}")
+            return _json({"message": "/parentComment :: invalid", "status": 422}, 422)
+        if parent is not None and parent.get("parentComment"):
+            return _json({"message": "Nested comments are one level deep", "status": 422}, 422)
+        text = (body.get("message") or {}).get("text")
+        if not isinstance(text, str) or not text:
+            return _json({"message": "/message/text :: required", "status": 422}, 422)
+        comment = self._add_comment(target, text, organization)
+        return Response(
+            json.dumps(self._as_served(comment)),
+            status=201,
+            headers={"x-restli-id": comment["id"]},
+            content_type="application/json",
+        )
 
     # Images API: initializeUpload gives an upload URL and the image URN; a PUT of the bytes
     # there (with the same bearer token) makes the image AVAILABLE for a post.
@@ -349,8 +458,26 @@ class FakeX(FakePlatform):
     user_id = "1580661436132757506"
     username = "acme"
     client_id = "x-client-id-public"
+    fan_id = "1400000000000000001"
+    fan_username = "fan"
 
     def install(self) -> FakeX:
+        # The read side: others' posts (mentions of the brand), direct-message events, and
+        # ids of entries to serve truncated (as a platform fault).
+        self.others: list[dict[str, Any]] = []
+        self.dm_events: list[dict[str, Any]] = []
+        self.truncated: set[str] = set()
+        self.users = {
+            self.user_id: {"id": self.user_id, "name": "Acme Corp", "username": self.username},
+            self.fan_id: {"id": self.fan_id, "name": "A Fan", "username": self.fan_username},
+        }
+        self.server.expect_request(re.compile(r"^/2/users/\d+/mentions$")).respond_with_handler(
+            self.dispatch
+        )
+        self.server.expect_request("/2/dm_events").respond_with_handler(self.dispatch)
+        self.server.expect_request(
+            re.compile(r"^/2/dm_conversations/with/\d+/(messages|dm_events)$")
+        ).respond_with_handler(self.dispatch)
         self.server.expect_request("/2/tweets", method="POST").respond_with_handler(self.dispatch)
         self.server.expect_request("/2/media/upload", method="POST").respond_with_handler(
             self.dispatch
@@ -400,6 +527,10 @@ class FakeX(FakePlatform):
             return self._upload(request)
         if request.path == "/2/media/metadata":
             return self._metadata(request)
+        if request.path.endswith("/mentions"):
+            return self._mentions(request)
+        if request.path == "/2/dm_events" or request.path.startswith("/2/dm_conversations/"):
+            return self._direct_messages(request)
         if request.method == "GET":
             if request.path != f"/2/users/{self.user_id}/tweets":
                 return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
@@ -416,17 +547,21 @@ class FakeX(FakePlatform):
                     400,
                 )
             with_entities = "entities" in request.args.get("tweet.fields", "")
+            with_references = "referenced_tweets" in request.args.get("tweet.fields", "")
             return _json(
                 {
-                    "data": [self._as_served(p, with_entities) for p in reversed(self.posts)][
-                        :count
-                    ],
+                    "data": [
+                        self._as_served(p, with_entities, with_references)
+                        for p in reversed(self.posts)
+                    ][:count],
                     "meta": {"result_count": min(count, len(self.posts))},
                 }
             )
         return self._create(request)
 
-    def _as_served(self, post: dict[str, Any], with_entities: bool) -> dict[str, Any]:
+    def _as_served(
+        self, post: dict[str, Any], with_entities: bool, with_references: bool = False
+    ) -> dict[str, Any]:
         """X serves links as t.co addresses and escapes &, < and > in the text."""
         urls = []
         text = post["text"]
@@ -442,7 +577,157 @@ class FakeX(FakePlatform):
         }
         if with_entities and urls:
             served["entities"] = {"urls": urls}
+        if with_references and post.get("referenced_tweets"):
+            served["referenced_tweets"] = post["referenced_tweets"]
         return served
+
+    # --- the read side: mentions timeline and direct messages ------------------------------
+
+    def _moment(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{next(self.ids) % 1000:03d}Z"
+
+    def _find(self, post_id: str) -> dict[str, Any] | None:
+        return next((p for p in [*self.posts, *self.others] if p["id"] == post_id), None)
+
+    def post_as_fan(
+        self, text: str, *, reply_to: str | None = None, quote: str | None = None
+    ) -> dict[str, Any]:
+        """A post by the fan (mentioning the brand when the text says @acme)."""
+        post_id = str(next(self.ids)) + "555555555"
+        post: dict[str, Any] = {
+            "id": post_id,
+            "text": text,
+            "author_id": self.fan_id,
+            "created_at": self._moment(),
+            "conversation_id": post_id,
+        }
+        if reply_to is not None:
+            parent = self._find(reply_to)
+            assert parent is not None, reply_to
+            post["referenced_tweets"] = [{"type": "replied_to", "id": reply_to}]
+            post["conversation_id"] = parent.get("conversation_id", parent["id"])
+            post["in_reply_to_user_id"] = parent.get("author_id", self.user_id)
+        if quote is not None:
+            post["referenced_tweets"] = [{"type": "quoted", "id": quote}]
+        self.others.append(post)
+        return post
+
+    def dm_from_fan(self, text: str) -> dict[str, Any]:
+        event = {
+            "id": str(next(self.ids)) + "777777777",
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": self.fan_id,
+            "dm_conversation_id": self._conversation_with(self.fan_id),
+            "participant_ids": [self.fan_id, self.user_id],
+            "created_at": self._moment(),
+        }
+        self.dm_events.append(event)
+        return event
+
+    def _conversation_with(self, user_id: str) -> str:
+        low, high = sorted((user_id, self.user_id), key=int)
+        return f"{low}-{high}"
+
+    def _served(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["id"] in self.truncated:
+            return {k: v for k, v in entry.items() if k not in {"created_at", "author_id"}}
+        return dict(entry)
+
+    def _paged(
+        self, request: Request, entries: list[dict[str, Any]], *, low: int
+    ) -> tuple[list[dict[str, Any]], str | None] | Response:
+        count = int(request.args.get("max_results", "10"))
+        if not low <= count <= 100:
+            self.problem(f"max_results {count} outside {low}..100")
+            return self._invalid(f"max_results must be between {low} and 100")
+        start = int(request.args.get("pagination_token", "0") or 0)
+        page = entries[start : start + count]
+        return page, (str(start + count) if start + count < len(entries) else None)
+
+    def _includes(self, request: Request, user_ids: set[str]) -> dict[str, Any]:
+        if "author_id" not in request.args.get("expansions", "") and "sender_id" not in (
+            request.args.get("expansions", "")
+        ):
+            return {}
+        return {"users": [self.users[u] for u in sorted(user_ids) if u in self.users]}
+
+    def _mentions(self, request: Request) -> Response:
+        if request.path != f"/2/users/{self.user_id}/mentions":
+            return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
+        since = int(request.args.get("since_id", "0") or 0)
+        mine = [
+            p
+            for p in reversed(self.others)
+            if f"@{self.username}" in p["text"] and int(p["id"]) > since
+        ]
+        paged = self._paged(request, mine, low=5)
+        if isinstance(paged, Response):
+            return paged
+        page, next_token = paged
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = page[0]["id"], page[-1]["id"]
+        if next_token:
+            meta["next_token"] = next_token
+        body: dict[str, Any] = {"meta": meta}
+        if page:  # X leaves "data" out of an empty page
+            body["data"] = [self._served(p) for p in page]
+            body["includes"] = self._includes(request, {p["author_id"] for p in page})
+        return _json(body)
+
+    def _direct_messages(self, request: Request) -> Response:
+        match = re.match(r"^/2/dm_conversations/with/(\d+)/(messages|dm_events)$", request.path)
+        if match and request.method == "POST":
+            return self._send_dm(request, match.group(1))
+        events = list(reversed(self.dm_events))
+        if match:
+            conversation = self._conversation_with(match.group(1))
+            events = [e for e in events if e["dm_conversation_id"] == conversation]
+        if request.args.get("event_types", "MessageCreate") != "MessageCreate":
+            self.problem(f"event_types {request.args.get('event_types')!r}")
+        paged = self._paged(request, events, low=1)
+        if isinstance(paged, Response):
+            return paged
+        page, next_token = paged
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if next_token:
+            meta["next_token"] = next_token
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [self._served(e) for e in page]
+            body["includes"] = self._includes(request, {e["sender_id"] for e in page})
+        return _json(body)
+
+    def _send_dm(self, request: Request, participant_id: str) -> Response:
+        body = request.get_json(silent=True) or {}
+        text = body.get("text")
+        if not isinstance(text, str) or not text or set(body) - {"text", "attachments"}:
+            self.problem(f"direct message body {body!r}")
+            return self._invalid("$.text: is missing but it is required")
+        if participant_id not in self.users or participant_id == self.user_id:
+            return _json(
+                {"detail": "You cannot send messages to this user.", "title": "Forbidden"}, 403
+            )
+        event = {
+            "id": str(next(self.ids)) + "888888888",
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": self.user_id,
+            "dm_conversation_id": self._conversation_with(participant_id),
+            "participant_ids": [participant_id, self.user_id],
+            "created_at": self._moment(),
+        }
+        self.dm_events.append(event)
+        return _json(
+            {
+                "data": {
+                    "dm_conversation_id": event["dm_conversation_id"],
+                    "dm_event_id": event["id"],
+                }
+            },
+            201,
+        )
 
     def _create(self, request: Request) -> Response:
         if request.headers.get("Content-Type", "").split(";")[0] != "application/json":
@@ -481,6 +766,18 @@ class FakeX(FakePlatform):
                 },
                 403,
             )
+        reply = body.get("reply")
+        parent = None
+        if reply is not None:
+            parent = self._find(str((reply or {}).get("in_reply_to_tweet_id") or ""))
+            if parent is None or set(reply) != {"in_reply_to_tweet_id"}:
+                return self._invalid(
+                    "Invalid 'in_reply_to_tweet_id' parameter: tweet is deleted or not visible."
+                )
+            # X puts the answered author's @username in front of a reply's text.
+            author = self.users.get(parent.get("author_id", self.user_id), {})
+            if author.get("id") != self.user_id:
+                text = f"@{author.get('username')} {text}"
         if any(p["text"] == text for p in self.posts):
             return _json(
                 {
@@ -492,6 +789,10 @@ class FakeX(FakePlatform):
                 403,
             )
         post: dict[str, Any] = {"id": str(next(self.ids)) + "123456789", "text": text}
+        if parent is not None:
+            post["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
+            post["conversation_id"] = parent.get("conversation_id", parent["id"])
+            post["author_id"] = self.user_id
         if media_ids:
             post["media_ids"] = list(media_ids)
         self.posts.append(post)
@@ -593,6 +894,10 @@ class FakeX(FakePlatform):
 # --- Facebook ------------------------------------------------------------------------------
 
 
+def _graph_seconds(moment: str) -> int:
+    return calendar.timegm(time.strptime(moment, "%Y-%m-%dT%H:%M:%S+0000"))
+
+
 def graph_error(message: str, code: int, status: int = 400, **extra: Any) -> tuple[Any, int]:
     return (
         {
@@ -613,12 +918,169 @@ class FakeFacebook(FakePlatform):
     and ``/{page-id}`` (the Page itself), under a version prefix such as ``/v21.0``."""
 
     page_id = "104599378938012"
+    fan_id = "7212345678901234"  # the fan's id as Graph shows it to the Page (a PSID)
+    fan_name = "A Fan"
 
     def install(self) -> FakeFacebook:
+        # The read side: comments on the Page's posts (the Page's own replies among them),
+        # Messenger conversations, comments already answered privately, entries to serve
+        # truncated (as a platform fault).
+        self.comments: list[dict[str, Any]] = []
+        self.conversations: dict[str, dict[str, Any]] = {}
+        self.privately_answered: set[str] = set()
+        self.truncated: set[str] = set()
+        self.clock = int(time.time())
         self.server.expect_request(re.compile(r"^/v\d+\.\d+/.*")).respond_with_handler(
             self.dispatch
         )
         return self
+
+    def _moment(self) -> str:
+        """Graph's time format; each call a second later (Graph times have seconds only)."""
+        self.clock += 1
+        return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(self.clock))
+
+    def comment_as_fan(self, on: str, text: str) -> dict[str, Any]:
+        """A comment by the fan on a post (``on`` a post id) or under a comment."""
+        return self._add_comment(on, text, {"id": self.fan_id, "name": self.fan_name})
+
+    def _add_comment(self, on: str, text: str, author: dict[str, str]) -> dict[str, Any]:
+        parent = next((c for c in self.comments if c["id"] == on), None)
+        if parent is not None:
+            post_id = parent["post_id"]
+            top = parent.get("parent_id") or parent["id"]  # Graph threads one level deep
+        else:
+            post_id, top = on, None
+        comment_id = f"{post_id.split('_')[-1]}_{next(self.ids)}"
+        comment = {
+            "id": comment_id,
+            "post_id": post_id,
+            "parent_id": top,
+            "message": text,
+            "from": author,
+            "created_time": self._moment(),
+            "permalink_url": f"https://www.facebook.com/acmecorp/posts/{post_id.split('_')[-1]}"
+            f"?comment_id={comment_id.split('_')[-1]}",
+        }
+        self.comments.append(comment)
+        return comment
+
+    def message_from_fan(self, text: str) -> dict[str, Any]:
+        return self._add_message(self.fan_id, text, from_page=False)
+
+    def _add_message(self, psid: str, text: str, *, from_page: bool) -> dict[str, Any]:
+        conversation_id = f"t_{psid}"
+        conversation = self.conversations.setdefault(
+            conversation_id,
+            {"id": conversation_id, "psid": psid, "messages": [], "updated_time": ""},
+        )
+        page = {"id": self.page_id, "name": "Acme Corp"}
+        fan = {"id": psid, "name": self.fan_name}
+        message = {
+            "id": f"m_{secrets.token_urlsafe(12)}",
+            "message": text,
+            "from": page if from_page else fan,
+            "to": {"data": [fan if from_page else page]},
+            "created_time": self._moment(),
+        }
+        conversation["messages"].append(message)
+        conversation["updated_time"] = message["created_time"]
+        return message
+
+    def _as_served(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["id"] in self.truncated:
+            return {k: v for k, v in entry.items() if k not in {"created_time", "from"}}
+        served = {k: v for k, v in entry.items() if k not in {"post_id", "parent_id"}}
+        if entry.get("parent_id"):
+            served["parent"] = {"id": entry["parent_id"]}
+        return served
+
+    def _node(self, request: Request, node: str, edge: str | None) -> Response | None:
+        """Posts, comments and conversations by their own ids (None: not one of ours)."""
+        post = next((p for p in self.posts if p["id"] == node), None)
+        comment = next((c for c in self.comments if c["id"] == node), None)
+        if edge == "comments" and (post or comment):
+            if request.method == "POST":
+                message = request.form.get("message")
+                if not message:
+                    self.problem("comment without a form-encoded message")
+                    return _json(*graph_error("(#100) Missing message", 100))
+                page = {"id": self.page_id, "name": "Acme Corp"}
+                return _json({"id": self._add_comment(node, message, page)["id"]})
+            if post is not None:
+                stream = request.args.get("filter") == "stream"
+                listed = [
+                    c
+                    for c in self.comments
+                    if c["post_id"] == node and (stream or not c["parent_id"])
+                ]
+            else:
+                listed = [c for c in self.comments if c["parent_id"] == node]
+            since = int(request.args.get("since", "0") or 0)
+            listed = [c for c in listed if _graph_seconds(c["created_time"]) >= since]
+            order = request.args.get("order", "chronological")
+            if order not in {"chronological", "reverse_chronological"}:
+                self.problem(f"comments order {order!r}")
+            if order == "reverse_chronological":
+                listed.reverse()
+            limit = int(request.args.get("limit", "25"))
+            return _json({"data": [self._as_served(c) for c in listed[:limit]], "paging": {}})
+        if comment is not None and edge is None:
+            return _json(
+                {
+                    **self._as_served(comment),
+                    "can_reply_privately": comment["id"] not in self.privately_answered,
+                }
+            )
+        conversation = self.conversations.get(node)
+        if conversation is not None and edge == "messages":
+            newest_first = list(reversed(conversation["messages"]))
+            limit = int(request.args.get("limit", "25"))
+            return _json({"data": [self._as_served(m) for m in newest_first[:limit]]})
+        return None
+
+    def _conversations(self, request: Request) -> Response:
+        if request.args.get("platform", "messenger") != "messenger":
+            self.problem(f"conversations platform {request.args.get('platform')!r}")
+        listed = sorted(self.conversations.values(), key=lambda c: c["updated_time"], reverse=True)
+        limit = int(request.args.get("limit", "25"))
+        return _json(
+            {
+                "data": [
+                    {"id": c["id"], "updated_time": c["updated_time"], "link": f"/{c['id']}"}
+                    for c in listed[:limit]
+                ]
+            }
+        )
+
+    def _send(self, request: Request) -> Response:
+        """Send API: a Private Reply (recipient.comment_id) or a message (recipient.id)."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("message"), dict):
+            self.problem(f"Send API body {body!r}")
+            return _json(*graph_error("(#100) The parameter message is required", 100))
+        recipient = body.get("recipient") or {}
+        text = str(body["message"].get("text") or "")
+        if "comment_id" in recipient:
+            comment = next((c for c in self.comments if c["id"] == recipient["comment_id"]), None)
+            if comment is None or comment["from"]["id"] == self.page_id:
+                return _json(*graph_error("(#100) Invalid comment_id", 100))
+            if comment["id"] in self.privately_answered:
+                return _json(*graph_error("(#10900) Activity already replied to", 10900))
+            self.privately_answered.add(comment["id"])
+            psid = comment["from"]["id"]
+        elif "id" in recipient:
+            if body.get("messaging_type") != "RESPONSE":
+                self.problem(f"messaging_type {body.get('messaging_type')!r}")
+                return _json(*graph_error("(#100) param messaging_type is required", 100))
+            psid = str(recipient["id"])
+            if f"t_{psid}" not in self.conversations:
+                return _json(*graph_error("(#551) This person isn't available right now.", 551))
+        else:
+            self.problem(f"recipient {recipient!r}")
+            return _json(*graph_error("(#100) param recipient must be non-empty", 100))
+        message = self._add_message(psid, text, from_page=True)
+        return _json({"recipient_id": psid, "message_id": message["id"]})
 
     def credentials(self) -> dict[str, str]:
         return {"page_id": self.page_id, "page_access_token": self.new_token()}
@@ -636,6 +1098,14 @@ class FakeFacebook(FakePlatform):
                 )
             )
         parts = request.path.strip("/").split("/")
+        if len(parts) >= 2 and parts[1] != self.page_id:
+            found = self._node(request, unquote(parts[1]), parts[2] if len(parts) > 2 else None)
+            if found is not None:
+                return found
+        if len(parts) == 3 and parts[1] == self.page_id and parts[2] == "conversations":
+            return self._conversations(request)
+        if len(parts) == 3 and parts[1] == self.page_id and parts[2] == "messages":
+            return self._send(request)
         if len(parts) < 2 or parts[1] != self.page_id:
             return _json(
                 *graph_error(
@@ -730,3 +1200,76 @@ class FakeFacebook(FakePlatform):
                 )
             attached.append(photo_id)
         return attached, None
+
+
+# --- Bluesky (faults only) -----------------------------------------------------------------
+
+
+class FakeBlueskyAppView(FakePlatform):
+    """The two XRPC calls of Bluesky's read side, for what the real PDS and AppView will not
+    do on demand: a rate limit, a notification that arrives malformed. ``notifications`` are
+    served newest first in pages, as ``app.bsky.notification.listNotifications`` does."""
+
+    handle = "acme.test"
+    did = "did:plc:acmebrand000000000000000"
+    app_password = "abcd-efgh-ijkl-mnop"
+
+    def install(self) -> FakeBlueskyAppView:
+        self.notifications: list[dict[str, Any]] = []
+        self.server.expect_request(
+            "/xrpc/com.atproto.server.createSession", method="POST"
+        ).respond_with_handler(self.dispatch)
+        self.server.expect_request(
+            "/xrpc/app.bsky.notification.listNotifications", method="GET"
+        ).respond_with_handler(self.dispatch)
+        return self
+
+    def credentials(self) -> dict[str, str]:
+        return {"pds_url": self.url, "handle": self.handle, "app_password": self.app_password}
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path.endswith("createSession"):
+            body = request.get_json(silent=True) or {}
+            if body.get("password") != self.app_password:
+                return _json(
+                    {
+                        "error": "AuthenticationRequired",
+                        "message": "Invalid identifier or password",
+                    },
+                    401,
+                )
+            return _json(
+                {
+                    "did": self.did,
+                    "handle": self.handle,
+                    "accessJwt": self.new_token(),
+                    "refreshJwt": secrets.token_urlsafe(24),
+                }
+            )
+        if _bearer(request) not in self.access_tokens:
+            return _json({"error": "InvalidToken", "message": "Bad token"}, 400)
+        limit = int(request.args.get("limit", "50"))
+        start = int(request.args.get("cursor", "0") or 0)
+        served: dict[str, Any] = {"notifications": self.notifications[start : start + limit]}
+        if start + limit < len(self.notifications):
+            served["cursor"] = str(start + limit)
+        return _json(served)
+
+    def notification(self, n: int, *, reason: str = "mention") -> dict[str, Any]:
+        """A notification in the shape the AppView serves (a post by a fan, n-th)."""
+        uri = f"at://did:plc:fan00000000000000000000/app.bsky.feed.post/3kfan{n:08d}"
+        at = f"2026-11-23T10:{n // 60:02d}:{n % 60:02d}.000Z"
+        return {
+            "uri": uri,
+            "cid": f"bafyreifan{n:040d}",
+            "author": {"did": "did:plc:fan00000000000000000000", "handle": "fan.test"},
+            "reason": reason,
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "text": f"@{self.handle} #{n}",
+                "createdAt": at,
+            },
+            "isRead": False,
+            "indexedAt": at,
+            "labels": [],
+        }

@@ -6,6 +6,14 @@
 // and stays up until SIGTERM/SIGINT or until its stdin closes (the test run that started it
 // ended), then shuts the network down.
 //
+// With PEER_APPVIEW_POSTGRES set (a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432)
+// it starts the full TestNetwork instead: the PDS plus the Bluesky AppView (which serves
+// app.bsky.notification.listNotifications through the PDS), its bsync and an Ozone. The AppView
+// keeps its tables in a database of its own, created for this run (sh_bsky_<random>) and
+// dropped at shutdown. A second account, the brand's audience, is created too: its handle, did
+// and password are printed under "fan". Each line "sync" on stdin makes the AppView index
+// everything the PDS has sequenced so far and is answered by one line "synced" on stdout.
+//
 // Run with Node >= 22 (install.sh beside this file installs it from npm).
 
 import crypto from 'node:crypto'
@@ -25,7 +33,7 @@ net.Server.prototype.listen = function listenOnLoopback(...args) {
   return originalListen.apply(this, args)
 }
 
-const { TestNetworkNoAppView } = await import('@atproto/dev-env')
+const { TestNetwork, TestNetworkNoAppView } = await import('@atproto/dev-env')
 
 const xrpc = async (base, method, body, token) => {
   const response = await fetch(`${base}/xrpc/${method}`, {
@@ -43,7 +51,35 @@ const xrpc = async (base, method, body, token) => {
   return payload
 }
 
-const network = await TestNetworkNoAppView.create({})
+const postgresServer = (process.env.PEER_APPVIEW_POSTGRES || '').replace(/\/+$/, '')
+let appviewDatabase = ''
+
+// The database is created with the AppView's own PostgreSQL driver (pg, a dependency of
+// @atproto/bsky, which dev-env brings).
+const adminQuery = async (sql) => {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: `${postgresServer}/postgres` })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+let network
+if (postgresServer) {
+  appviewDatabase = `sh_bsky_${crypto.randomBytes(6).toString('hex')}`
+  await adminQuery(`CREATE DATABASE ${appviewDatabase}`)
+  // dev-env insists on a Redis host; this AppView version never connects to it.
+  process.env.REDIS_HOST ||= '127.0.0.1:6379'
+  network = await TestNetwork.create({
+    dbPostgresUrl: `${postgresServer}/${appviewDatabase}`,
+    dbPostgresSchema: 'peer',
+  })
+} else {
+  network = await TestNetworkNoAppView.create({})
+}
 const pdsUrl = network.pds.url.replace('//localhost:', '//127.0.0.1:')
 
 const handle = process.env.PEER_HANDLE || 'socialhub.test'
@@ -60,14 +96,39 @@ const appPassword = await xrpc(
   account.accessJwt,
 )
 
-process.stdout.write(
-  `${JSON.stringify({
-    pds_url: pdsUrl,
-    handle: account.handle,
-    did: account.did,
-    app_password: appPassword.password,
-  })}\n`,
-)
+const info = {
+  pds_url: pdsUrl,
+  handle: account.handle,
+  did: account.did,
+  app_password: appPassword.password,
+}
+if (postgresServer) {
+  const fanHandle = process.env.PEER_FAN_HANDLE || 'fan.test'
+  const fanPassword = crypto.randomBytes(18).toString('base64url')
+  const fan = await xrpc(pdsUrl, 'com.atproto.server.createAccount', {
+    email: `${fanHandle.split('.')[0]}@example.test`,
+    handle: fanHandle,
+    password: fanPassword,
+  })
+  await network.processAll()
+  info.appview_url = network.bsky.url.replace('//localhost:', '//127.0.0.1:')
+  info.fan = { handle: fan.handle, did: fan.did, password: fanPassword }
+}
+process.stdout.write(`${JSON.stringify(info)}\n`)
+
+if (postgresServer) {
+  const { createInterface } = await import('node:readline')
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', async (line) => {
+    if (line.trim() !== 'sync') return
+    try {
+      await network.processAll()
+      process.stdout.write('synced\n')
+    } catch (err) {
+      process.stdout.write(`failed ${String(err).replace(/\n/g, ' ')}\n`)
+    }
+  })
+}
 
 let closing = false
 const shutdown = async () => {
@@ -75,6 +136,9 @@ const shutdown = async () => {
   closing = true
   try {
     await network.close()
+    if (appviewDatabase) {
+      await adminQuery(`DROP DATABASE IF EXISTS ${appviewDatabase} WITH (FORCE)`)
+    }
   } finally {
     process.exit(0)
   }
