@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
@@ -19,6 +18,7 @@ from accounts.roles import OrgRole
 from approvals import permissions
 from approvals.models import Decision, Notification, Post, ReviewComment, Stage, Verdict
 from socialhub import authz
+from socialhub.links import absolute_url
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -50,7 +50,8 @@ def notify(
         ]
     )
     addresses = [person.email for person in people.values() if person.email]
-    link = settings.SOCIALHUB_BASE_URL.rstrip("/") + url if url else ""
+    # Made absolute now, while the request that caused the notice (if any) is known.
+    link = absolute_url(url)
     transaction.on_commit(lambda: _send(addresses, subject, message, link))
     return rows
 

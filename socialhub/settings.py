@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socialhub.middleware.UserTimezoneMiddleware",
+    "socialhub.links.RequestBaseUrlMiddleware",
 ]
 
 ROOT_URLCONF = "socialhub.urls"
@@ -245,8 +246,22 @@ EMAIL_CONFIG = _env("email_url", "EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = _env("str", "DEFAULT_FROM_EMAIL", default="SocialHub <socialhub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The public address used in e-mailed links; empty: the address of the request that sent them.
-SOCIALHUB_BASE_URL = _env("str", "SOCIALHUB_BASE_URL", default="")
+# The public address used in e-mailed links. Empty: the address of the request that caused the
+# e-mail (captured when the notice is made, so an e-mail sent later still has it); for e-mails no
+# request caused (reminders, publishing outcomes), SOCIALHUB_DEFAULT_BASE_URL below.
+SOCIALHUB_BASE_URL = _env("str", "SOCIALHUB_BASE_URL", default="").rstrip("/")
+SOCIALHUB_DEFAULT_BASE_URL: str = SOCIALHUB_BASE_URL
+if not SOCIALHUB_DEFAULT_BASE_URL:
+    _concrete_hosts = [host for host in ALLOWED_HOSTS if host and host != "*" and host[0] != "."]
+    if DEBUG:
+        SOCIALHUB_DEFAULT_BASE_URL = f"http://127.0.0.1:{_env('int', 'PORT', default=8000)}"
+    elif _concrete_hosts:
+        SOCIALHUB_DEFAULT_BASE_URL = f"https://{_concrete_hosts[0]}"
+if SOCIALHUB_BASE_URL and not SOCIALHUB_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_BASE_URL has a bad value: use an http(s):// address, "
+        "e.g. https://socialhub.example.com"
+    )
 
 # --- Accounts: django-allauth ------------------------------------------------------------------
 SOCIALHUB_OPEN_SIGNUP = _env_bool("SOCIALHUB_OPEN_SIGNUP", False)
