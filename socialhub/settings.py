@@ -6,6 +6,7 @@ never turns into a silently different configuration.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -236,8 +237,24 @@ SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = _env("int", "DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-if _env_bool("DJANGO_BEHIND_PROXY", False):
+# Behind a proxy, the client's address is the one the last DJANGO_PROXY_COUNT proxies (ours)
+# appended to X-Forwarded-For; anything further left was written by the client and is ignored.
+# Not behind a proxy, X-Forwarded-For is never read: every throttle and lockout keys on the
+# connection's own address (docs/security.md, "Behind a proxy").
+SOCIALHUB_BEHIND_PROXY = _env_bool("DJANGO_BEHIND_PROXY", False)
+SOCIALHUB_PROXY_COUNT: int = (
+    _env("int", "DJANGO_PROXY_COUNT", default=1) if SOCIALHUB_BEHIND_PROXY else 0
+)
+if SOCIALHUB_BEHIND_PROXY and SOCIALHUB_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(
+        "Environment variable DJANGO_PROXY_COUNT has a bad value: at least 1 behind a proxy "
+        "(the number of proxies in front of SocialHub that append to X-Forwarded-For)."
+    )
+if SOCIALHUB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# allauth's rate limits (web login, password reset, the API's per-account lockout) and DRF's
+# throttles read the same count.
+ALLAUTH_TRUSTED_PROXY_COUNT = SOCIALHUB_PROXY_COUNT
 # /healthz answers load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -361,9 +378,12 @@ for _position, _key in enumerate(SOCIALHUB_ENCRYPTION_KEYS, start=1):
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token class first: a dead token (expired, revoked, its password changed) and a request
+    # without credentials answer 401 with `WWW-Authenticate: Token`, telling a script to log in
+    # again; DRF takes that header from the first class.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -372,6 +392,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "socialhub.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    # The client address for throttles: see SOCIALHUB_PROXY_COUNT above (0: the connection's).
+    "NUM_PROXIES": SOCIALHUB_PROXY_COUNT,
+}
+# API tokens (docs/security.md): hashed at rest (django-rest-knox), each with its own expiry.
+SOCIALHUB_API_TOKEN_TTL_HOURS: float = _env("float", "SOCIALHUB_API_TOKEN_TTL_HOURS", default=24.0)
+if not 0 < SOCIALHUB_API_TOKEN_TTL_HOURS <= 24 * 366:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_API_TOKEN_TTL_HOURS has a bad value: more than 0 and at "
+        "most a year (8784 hours)."
+    )
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model's name, not a secret
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=SOCIALHUB_API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # the scheme clients already send: Authorization: Token <key>
+    "AUTO_REFRESH": False,  # a token's life is fixed when it is issued
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SocialHub API",

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from socialhub import views
 
 api_v1 = [
@@ -19,6 +20,8 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The Security page: allauth's two-factor page with the person's API tokens added.
+    path("accounts/2fa/", accounts_views.security, name="mfa_index"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("channels_app.urls")),
