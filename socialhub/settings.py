@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -105,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "socialhub.middleware.UserTimezoneMiddleware",
     "socialhub.links.RequestBaseUrlMiddleware",
 ]
@@ -258,6 +261,20 @@ ALLAUTH_TRUSTED_PROXY_COUNT = SOCIALHUB_PROXY_COUNT
 # /healthz answers load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Content-Security-Policy: django-csp (docs/security.md) -------------------------------------
+# Every script, style, font and image is served by SocialHub itself; no inline script or style
+# attribute anywhere. Images also come as data: (allauth's TOTP QR code, Swagger UI's icons) and
+# blob: (previews of images chosen for upload, before they are sent).
+# Extra origins forms may be sent to (or redirect to): an SSO provider's sign-in page on another
+# host than its issuer. The issuer's own origin is added below when SSO is on.
+SOCIALHUB_CSP_FORM_ACTION: list[str] = _env("list", "SOCIALHUB_CSP_FORM_ACTION", default=[])
+for _origin in SOCIALHUB_CSP_FORM_ACTION:
+    if not _origin.startswith(("https://", "http://")) or urlsplit(_origin).path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"Environment variable SOCIALHUB_CSP_FORM_ACTION has a bad value: {_origin!r} (use "
+            "origins such as https://login.example.com, comma-separated)"
+        )
+
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_CONFIG = _env("email_url", "EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -324,6 +341,25 @@ if SOCIALHUB_OIDC_SERVER_URL:
             }
         ]
     }
+    # The SSO button posts a form that redirects to the identity provider: browsers apply the
+    # policy's form-action to that redirect, so the provider's origin must be allowed.
+    _oidc = urlsplit(SOCIALHUB_OIDC_SERVER_URL)
+    SOCIALHUB_CSP_FORM_ACTION.append(f"{_oidc.scheme}://{_oidc.netloc}")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *SOCIALHUB_CSP_FORM_ACTION],
+    },
+}
 
 # --- Object permissions: django-guardian -------------------------------------------------------
 ANONYMOUS_USER_NAME = None  # no anonymous guardian user: anonymous callers hold nothing
