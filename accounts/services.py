@@ -411,7 +411,7 @@ def api_token_issue(
         user = adapter.authenticate(request, email=email, password=password)
     except ValidationError as exc:
         raise LoginLocked(
-            "Too many failed attempts for this account. Try again in a few minutes.",
+            "Too many failed login attempts. Try again in a few minutes.",
             code="locked",
         ) from exc
     if user is None or not user.is_active:
