@@ -68,7 +68,7 @@ def auth_token(request: Request) -> Response:
 
 
 @extend_schema(methods=["GET"], responses=s.ApiTokenSerializer(many=True))
-@extend_schema(methods=["DELETE"], responses={204: None})
+@extend_schema(methods=["DELETE"], responses={204: None}, operation_id="v1_auth_tokens_destroy_all")
 @api_view(["GET", "DELETE"])
 def api_token_list(request: Request) -> Response:
     """My working API tokens (never their keys). DELETE ends every one of them."""
