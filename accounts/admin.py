@@ -5,9 +5,10 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from knox.models import AuthToken as KnoxAuthToken
 
 from accounts import services
-from accounts.models import Department, Invitation, Membership, User
+from accounts.models import ApiToken, Department, Invitation, Membership, User
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -91,6 +92,29 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("department", "role")
     search_fields = ("email",)
     exclude = ("token_hash",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# knox registers its own token model; SocialHub uses accounts.ApiToken in its place.
+if admin.site.is_registered(KnoxAuthToken):
+    admin.site.unregister(KnoxAuthToken)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Tokens are issued by the API only (the key is shown once, to its owner); an admin may see
+    and delete them."""
+
+    list_display = ("id", "user", "created", "expiry", "user_agent")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    fields = ("user", "created", "expiry", "user_agent")
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from accounts.querysets import DepartmentQuerySet, MembershipQuerySet
 
@@ -41,7 +43,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person. The e-mail address is the login; there is no username."""
 
     email = models.EmailField("e-mail address", unique=True)
@@ -174,3 +176,27 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.is_open and self.expires_at > dj_timezone.now()
+
+
+class ApiToken(AbstractAuthToken):  # type: ignore[misc]
+    """An API token (django-rest-knox): only a hash of the key is stored, and each token has its
+    own expiry. `stamp` binds it to the credentials it was issued under (see
+    accounts.api_tokens.credential_stamp): a password change, a change of the TOTP authenticator
+    or a deactivation makes the stamp differ, and the token stops working."""
+
+    # knox keys its table by the digest; an integer id is what people and the API revoke by.
+    id: models.BigAutoField[int, int] = models.BigAutoField(primary_key=True)
+    digest: models.CharField[str, str] = models.CharField(
+        max_length=CONSTANTS.DIGEST_LENGTH, unique=True
+    )
+    stamp: models.CharField[str, str] = models.CharField(max_length=64)
+    user_agent: models.CharField[str, str] = models.CharField(
+        max_length=200, blank=True, help_text="The client that asked for it, as it said."
+    )
+
+    class Meta:
+        ordering = ("-created", "-id")
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"API token #{self.pk} of {self.user}"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts import authz
-from accounts.models import Department, Invitation, Membership
+from accounts.models import ApiToken, Department, Invitation, Membership
 
 
 def department_list(*, user: Any) -> QuerySet[Department]:
@@ -31,3 +33,34 @@ def open_invitation_list(*, department: Department) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         department=department, accepted_at=None, revoked_at=None
     ).select_related("invited_by")
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+def credential_stamp(*, user: Any) -> str:
+    """What an API token is bound to: the password (its hash), the TOTP authenticator and the
+    active flag. Any change to one gives another stamp, and every token issued before stops
+    working (accounts.api.authentication) — the same idea as Django's session auth hash.
+    Recovery codes are left out on purpose: regenerating them is no reason to log scripts out.
+    One query."""
+    from allauth.mfa.models import Authenticator
+
+    totp_ids = sorted(
+        Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).values_list(
+            "pk", flat=True
+        )
+    )
+    material = f"{user.password}|{int(bool(user.is_active))}|{','.join(map(str, totp_ids))}"
+    return salted_hmac("socialhub.api-token-stamp", material, algorithm="sha256").hexdigest()
+
+
+def api_token_list(*, user: Any) -> list[ApiToken]:
+    """The person's working API tokens, newest first: not expired, and issued under the
+    credentials they have now. Two queries (the stamp, the tokens)."""
+    stamp = credential_stamp(user=user)
+    return list(
+        ApiToken.objects.filter(user_id=user.pk, stamp=stamp)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created", "-id")
+    )

@@ -16,16 +16,19 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import authz
-from accounts.models import Department, Invitation, Membership, User, validate_timezone
+from accounts import authz, mfa, selectors
+from accounts.models import ApiToken, Department, Invitation, Membership, User, validate_timezone
 from accounts.roles import GROUP_NAMES
 from core.audit import audit_record
-from core.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -370,3 +373,90 @@ def profile_update(*, user: User, full_name: str, timezone_name: str) -> User:
     user.timezone = timezone_name
     user.save(update_fields=["full_name", "timezone"])
     return user
+
+
+# --- API tokens (docs/security.md) ---------------------------------------------------------------
+
+# One answer for every refusal, so the endpoint never confirms a password before the second
+# factor: a wrong e-mail, a wrong password, a missing or wrong code all read the same.
+API_LOGIN_REFUSED = "E-mail address, password or code is not correct."
+
+
+class LoginLocked(DomainError):
+    """Too many failed logins for this address (or from this client): try again later."""
+
+    status_code = 429
+
+
+def api_token_issue(
+    *, request: HttpRequest, email: str, password: str, code: str, user_agent: str = ""
+) -> tuple[ApiToken, str]:
+    """Check e-mail, password and (when the person has TOTP) the code; issue a new token.
+
+    Returns the token row and its key, which is shown this once and never stored. Failures count
+    against allauth's `login_failed` limits, shared with the login page: per address and per
+    client (ACCOUNT_RATE_LIMITS), and the second factor's per-person counter.
+    """
+    from allauth.account.adapter import get_adapter
+    from allauth.core import ratelimit
+
+    adapter = get_adapter(request)
+    try:
+        # allauth's own login step: counts the failure per e-mail address and per client
+        # address, refuses once either limit is reached, and forgives a correct password.
+        user = adapter.authenticate(request, email=email, password=password)
+    except ValidationError as exc:
+        raise LoginLocked(
+            "Too many failed login attempts. Try again in a few minutes.",
+            code="locked",
+        ) from exc
+    if user is None or not user.is_active:
+        raise InvalidInput(API_LOGIN_REFUSED, field="non_field_errors", code="login_refused")
+    if mfa.is_enabled(user):
+        mfa_key = f"mfa-auth-user-{user.pk}"  # the key allauth's own code step counts under
+        code = code.strip()
+        verified = (
+            bool(code)
+            and ratelimit.consume(request, action="login_failed", key=mfa_key)
+            and mfa.verify_code(user, code)
+        )
+        if not verified:
+            # allauth forgave the right password above; count the attempt again, so a correct
+            # password without its code uses up the lockout exactly as a wrong one does.
+            ratelimit.consume(
+                request,
+                action="login_failed",
+                key=adapter._get_login_attempts_cache_key(request, email=email),
+            )
+            raise InvalidInput(API_LOGIN_REFUSED, field="non_field_errors", code="login_refused")
+        ratelimit.clear(request, action="login_failed", key=mfa_key)
+    stamp = selectors.credential_stamp(user=user)
+    with transaction.atomic():
+        # Housekeeping: rows that can no longer authenticate go when a new one comes.
+        ApiToken.objects.filter(user=user).filter(
+            Q(expiry__lte=timezone.now()) | ~Q(stamp=stamp)
+        ).delete()
+        token, key = ApiToken.objects.create(user=user, stamp=stamp, user_agent=user_agent[:200])
+        audit_record(actor=user, action="api_token.issued", target=user, data={"token": token.pk})
+    return token, key
+
+
+def api_token_revoke(*, actor: User, token_id: int) -> None:
+    """End one of the person's own tokens (404 for any other: nobody sees another's tokens)."""
+    with transaction.atomic():
+        token = get_object_or_404(ApiToken.objects.select_for_update(), pk=token_id, user=actor)
+        token.delete()
+        audit_record(
+            actor=actor, action="api_token.revoked", target=actor, data={"token": token_id}
+        )
+
+
+def api_tokens_revoke_all(*, actor: User) -> int:
+    """End every token of the person (signing scripts out everywhere). Returns how many."""
+    with transaction.atomic():
+        count, _ = ApiToken.objects.filter(user=actor).delete()
+        if count:
+            audit_record(
+                actor=actor, action="api_token.revoked_all", target=actor, data={"count": count}
+            )
+    return count

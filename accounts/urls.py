@@ -25,4 +25,6 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("me/", views.profile, name="profile"),
+    path("me/api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("me/api-tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
 ]

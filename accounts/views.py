@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from allauth.mfa.base.views import IndexView as MfaIndexView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -198,3 +199,32 @@ def profile(request: HttpRequest) -> HttpResponse:
         "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in mfa_types,
     }
     return render(request, "accounts/profile.html", context, status=400 if form.errors else 200)
+
+
+class SecurityView(MfaIndexView):
+    """The Security page (allauth's two-factor page, at its own address) with the person's API
+    tokens added: when each was issued, when it expires, and a button to end it."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["api_tokens"] = selectors.api_token_list(user=self.request.user)
+        return context
+
+
+security = login_required(SecurityView.as_view())
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    services.api_token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+    messages.success(request, "The API token was revoked: scripts using it must log in again.")
+    return redirect("mfa_index")
+
+
+@login_required
+@require_POST
+def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
+    count = services.api_tokens_revoke_all(actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, f"{count} API token(s) revoked.")
+    return redirect("mfa_index")

@@ -11,11 +11,11 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core import mail
 from django.db import models, transaction
 
 from activity.models import Notification, target_key
+from core.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ def notify(
         ]
     )
     addresses = [person.email for person in people.values() if person.email]
-    link = settings.SOCIALHUB_BASE_URL.rstrip("/") + url if url else ""
+    # Made absolute now, while the request that caused the notice (if any) is known.
+    link = absolute_url(url)
     transaction.on_commit(lambda: _send(addresses, subject, message, link))
     return rows
 

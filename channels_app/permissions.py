@@ -4,6 +4,7 @@ to django-guardian); pages, the API, services and the post workflow ask these.
 - see an account: hold at least one of the four permissions (org admins: every account);
 - draft / review / publish: hold draft_on / review_on / publish_on, and the account is active;
 - manage (edit, connect, grant, revoke, (de)activate): hold manage;
+- see who holds what (the grants): hold manage, or be a comms reviewer or an org admin;
 - give or take `manage` itself, move an account to another department, create accounts:
   org admins only, so nobody can widen their own reach.
 """
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from accounts import authz
+from accounts.roles import OrgRole
 from channels_app.codenames import ALL_PERMS, BrandAccountPerm
 from channels_app.models import BrandAccount
 
@@ -37,6 +39,13 @@ def sorted_perms(perms: Iterable[str]) -> list[str]:
 
 def can_manage(user: Any, account: BrandAccount) -> bool:
     return BrandAccountPerm.MANAGE in perms_on(user, account)
+
+
+def can_see_grants(user: Any, account: BrandAccount) -> bool:
+    """Who else holds what on the account: its managers, comms reviewers (who coordinate every
+    account) and org admins. Someone who only drafts, reviews or publishes sees the account but
+    not the list of its holders (403)."""
+    return can_manage(user, account) or authz.has_org_role(user, OrgRole.COMMS_REVIEWER)
 
 
 def can_draft_on(user: Any, account: BrandAccount) -> bool:

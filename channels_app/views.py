@@ -140,7 +140,11 @@ def _account_context(request: HttpRequest, account: BrandAccount) -> dict[str, A
 def brandaccount_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.brand_account_get(user=request.user, pk=pk)
     context = _account_context(request, account)
-    context["grants"] = selectors.grant_list(account=account)
+    context["grants"] = (
+        selectors.grant_list(account=account)
+        if permissions.can_see_grants(request.user, account)
+        else None
+    )
     context["events"] = (
         list(selectors.audit_event_list(account=account)) if context["can_manage"] else []
     )

@@ -6,11 +6,14 @@ never turns into a silently different configuration.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,7 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -108,7 +111,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "core.middleware.UserTimezoneMiddleware",
+    "core.links.RequestBaseUrlMiddleware",
 ]
 
 ROOT_URLCONF = "socialhub.urls"
@@ -239,18 +244,62 @@ SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = _env("int", "DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-if _env_bool("DJANGO_BEHIND_PROXY", False):
+# Behind a proxy, the client's address is the one the last DJANGO_PROXY_COUNT proxies (ours)
+# appended to X-Forwarded-For; anything further left was written by the client and is ignored.
+# Not behind a proxy, X-Forwarded-For is never read: every throttle and lockout keys on the
+# connection's own address (docs/security.md, "Behind a proxy").
+SOCIALHUB_BEHIND_PROXY = _env_bool("DJANGO_BEHIND_PROXY", False)
+SOCIALHUB_PROXY_COUNT: int = (
+    _env("int", "DJANGO_PROXY_COUNT", default=1) if SOCIALHUB_BEHIND_PROXY else 0
+)
+if SOCIALHUB_BEHIND_PROXY and SOCIALHUB_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(
+        "Environment variable DJANGO_PROXY_COUNT has a bad value: at least 1 behind a proxy "
+        "(the number of proxies in front of SocialHub that append to X-Forwarded-For)."
+    )
+if SOCIALHUB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# allauth's rate limits (web login, password reset, the API's per-account lockout) and DRF's
+# throttles read the same count.
+ALLAUTH_TRUSTED_PROXY_COUNT = SOCIALHUB_PROXY_COUNT
 # /healthz answers load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Content-Security-Policy: django-csp (docs/security.md) -------------------------------------
+# Every script, style, font and image is served by SocialHub itself; no inline script or style
+# attribute anywhere. Images also come as data: (allauth's TOTP QR code, Swagger UI's icons) and
+# blob: (previews of images chosen for upload, before they are sent).
+# Extra origins forms may be sent to (or redirect to): an SSO provider's sign-in page on another
+# host than its issuer. The issuer's own origin is added below when SSO is on.
+SOCIALHUB_CSP_FORM_ACTION: list[str] = _env("list", "SOCIALHUB_CSP_FORM_ACTION", default=[])
+for _origin in SOCIALHUB_CSP_FORM_ACTION:
+    if not _origin.startswith(("https://", "http://")) or urlsplit(_origin).path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"Environment variable SOCIALHUB_CSP_FORM_ACTION has a bad value: {_origin!r} (use "
+            "origins such as https://login.example.com, comma-separated)"
+        )
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_CONFIG = _env("email_url", "EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = _env("str", "DEFAULT_FROM_EMAIL", default="SocialHub <socialhub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The public address used in e-mailed links; empty: the address of the request that sent them.
-SOCIALHUB_BASE_URL = _env("str", "SOCIALHUB_BASE_URL", default="")
+# The public address used in e-mailed links. Empty: the address of the request that caused the
+# e-mail (captured when the notice is made, so an e-mail sent later still has it); for e-mails no
+# request caused (reminders, publishing outcomes), SOCIALHUB_DEFAULT_BASE_URL below.
+SOCIALHUB_BASE_URL = _env("str", "SOCIALHUB_BASE_URL", default="").rstrip("/")
+SOCIALHUB_DEFAULT_BASE_URL: str = SOCIALHUB_BASE_URL
+if not SOCIALHUB_DEFAULT_BASE_URL:
+    _concrete_hosts = [host for host in ALLOWED_HOSTS if host and host != "*" and host[0] != "."]
+    if DEBUG:
+        SOCIALHUB_DEFAULT_BASE_URL = f"http://127.0.0.1:{_env('int', 'PORT', default=8000)}"
+    elif _concrete_hosts:
+        SOCIALHUB_DEFAULT_BASE_URL = f"https://{_concrete_hosts[0]}"
+if SOCIALHUB_BASE_URL and not SOCIALHUB_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_BASE_URL has a bad value: use an http(s):// address, "
+        "e.g. https://socialhub.example.com"
+    )
 
 # --- Accounts: django-allauth ------------------------------------------------------------------
 SOCIALHUB_OPEN_SIGNUP = _env_bool("SOCIALHUB_OPEN_SIGNUP", False)
@@ -296,6 +345,25 @@ if SOCIALHUB_OIDC_SERVER_URL:
             }
         ]
     }
+    # The SSO button posts a form that redirects to the identity provider: browsers apply the
+    # policy's form-action to that redirect, so the provider's origin must be allowed.
+    _oidc = urlsplit(SOCIALHUB_OIDC_SERVER_URL)
+    SOCIALHUB_CSP_FORM_ACTION.append(f"{_oidc.scheme}://{_oidc.netloc}")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *SOCIALHUB_CSP_FORM_ACTION],
+    },
+}
 
 # --- Object permissions: django-guardian -------------------------------------------------------
 ANONYMOUS_USER_NAME = None  # no anonymous guardian user: anonymous callers hold nothing
@@ -350,9 +418,12 @@ for _position, _key in enumerate(SOCIALHUB_ENCRYPTION_KEYS, start=1):
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token class first: a dead token (expired, revoked, its password changed) and a request
+    # without credentials answer 401 with `WWW-Authenticate: Token`, telling a script to log in
+    # again; DRF takes that header from the first class.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -361,6 +432,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    # The client address for throttles: see SOCIALHUB_PROXY_COUNT above (0: the connection's).
+    "NUM_PROXIES": SOCIALHUB_PROXY_COUNT,
+}
+# API tokens (docs/security.md): hashed at rest (django-rest-knox), each with its own expiry.
+SOCIALHUB_API_TOKEN_TTL_HOURS: float = _env("float", "SOCIALHUB_API_TOKEN_TTL_HOURS", default=24.0)
+if not 0 < SOCIALHUB_API_TOKEN_TTL_HOURS <= 24 * 366:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_API_TOKEN_TTL_HOURS has a bad value: more than 0 and at "
+        "most a year (8784 hours)."
+    )
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model's name, not a secret
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=SOCIALHUB_API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # the scheme clients already send: Authorization: Token <key>
+    "AUTO_REFRESH": False,  # a token's life is fixed when it is issued
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SocialHub API",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
 from core.views import healthz
 from dashboards.views import home
 
@@ -38,6 +39,8 @@ def _moved_admin_page(request: HttpRequest, model: str, rest: str) -> HttpRespon
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # The Security page: allauth's two-factor page with the person's API tokens added.
+    path("accounts/2fa/", accounts_views.security, name="mfa_index"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("channels_app.urls")),
@@ -47,7 +50,12 @@ urlpatterns = [
     path("", include("dashboards.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api_schema"),
+        name="api_docs",
+    ),
     re_path(
         r"^admin/approvals/(?P<model>auditevent|notification|publishattempt|feedentry)/(?P<rest>.*)$",
         _moved_admin_page,

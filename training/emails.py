@@ -1,29 +1,33 @@
 """E-mail that training sends. Called only from transaction.on_commit, so a rolled-back change
-never tells anyone anything."""
+never tells anyone anything. `base_url` is the address links start with, captured by the caller
+when it made the notice (core.links); without it, the address known when sending."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from core.links import absolute_url
 
 if TYPE_CHECKING:
     from training.models import Assignment, Certification, TrainingNotice
 
 
-def _link(name: str, *args: Any) -> str:
-    return settings.SOCIALHUB_BASE_URL.rstrip("/") + reverse(name, args=args)
+def _link(name: str, *args: Any, base_url: str | None = None) -> str:
+    return absolute_url(reverse(name, args=args), base_url=base_url)
 
 
-def send_revocation(certification: Certification, notice: TrainingNotice) -> None:
+def send_revocation(
+    certification: Certification, notice: TrainingNotice, *, base_url: str | None = None
+) -> None:
     context = {
         "certification": certification,
         "notice": notice,
-        "course_link": _link("training_course", certification.course_id),
+        "course_link": _link("training_course", certification.course_id, base_url=base_url),
     }
     mail.send_mail(
         subject=f"[SocialHub] Your certificate in {certification.course.title} was revoked",
@@ -54,9 +58,11 @@ def send_reminder(notice: TrainingNotice, extra: dict[str, Any]) -> None:
     )
 
 
-def send_assigned(assignment: Assignment, notices: Sequence[TrainingNotice]) -> None:
+def send_assigned(
+    assignment: Assignment, notices: Sequence[TrainingNotice], *, base_url: str | None = None
+) -> None:
     """One message per person, sent over one connection (a department can be large)."""
-    link = _link("training_course", assignment.course_id)
+    link = _link("training_course", assignment.course_id, base_url=base_url)
     messages = []
     for notice in notices:
         body = render_to_string(

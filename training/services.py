@@ -19,6 +19,7 @@ from accounts.models import Department, Membership, User
 from accounts.roles import GROUP_NAMES, OrgRole
 from activity.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.links import public_base_url
 from training import emails
 from training.models import (
     Assignment,
@@ -324,7 +325,8 @@ def certification_revoke(
             course=locked.course,
             message=f"Your certificate in '{locked.course.title}' was revoked: {reason}"[:500],
         )
-        transaction.on_commit(lambda: emails.send_revocation(locked, notice))
+        base_url = public_base_url()  # the request's address, known now, not at sending
+        transaction.on_commit(lambda: emails.send_revocation(locked, notice, base_url=base_url))
     return locked
 
 
@@ -422,7 +424,8 @@ def assignment_create(
                 if person is not None
             ]
         )
-        transaction.on_commit(lambda: emails.send_assigned(assignment, notices))
+        base_url = public_base_url()  # the request's address, known now, not at sending
+        transaction.on_commit(lambda: emails.send_assigned(assignment, notices, base_url=base_url))
     return assignment
 
 

@@ -6,19 +6,41 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import Department, Invitation, Membership, User
+from accounts.models import ApiToken, Department, Invitation, Membership, User
 
 
 class TokenRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
     otp = serializers.CharField(
-        required=False, allow_blank=True, help_text="TOTP or recovery code, when MFA is on."
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=(
+            "TOTP or recovery code: required when the account has two-factor authentication. "
+            "Without it such an account gets the same answer as a wrong password."
+        ),
     )
 
 
 class TokenResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(help_text="When the token stops working.")
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A token as its owner sees it: never the key, which only its creation answer carries."""
+
+    current = serializers.SerializerMethodField(help_text="The token this request came with.")
+
+    class Meta:
+        model = ApiToken
+        fields = ("id", "created", "expiry", "user_agent", "current")
+        read_only_fields = fields
+
+    def get_current(self, token: ApiToken) -> bool:
+        request_token = getattr(self.context.get("request"), "auth", None)
+        return isinstance(request_token, ApiToken) and request_token.pk == token.pk
 
 
 class UserSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -11,6 +11,8 @@ invitation = views.InvitationViewSet.as_view({"delete": "destroy"})
 
 urlpatterns = [
     path("auth/token/", views.auth_token, name="api_auth_token"),
+    path("auth/tokens/", views.api_token_list, name="api_token_list"),
+    path("auth/tokens/<int:pk>/", views.api_token_detail, name="api_token_detail"),
     path(
         "departments/",
         views.DepartmentViewSet.as_view({"get": "list", "post": "create"}),

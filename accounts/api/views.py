@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
-from rest_framework.authtoken.models import Token
-from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts import authz, mfa, selectors, services
+from accounts import authz, selectors, services
 from accounts.api import serializers as s
 from accounts.models import Department, Invitation, Membership
 from core.api import ScopedGenericViewSet
-from core.audit import audit_record
-from core.errors import InvalidInput
 from core.links import public_base_url
 
 
 class TokenThrottle(SimpleRateThrottle):
-    """Password guessing through the API is throttled per client address (rate: settings)."""
+    """Password guessing through the API is throttled per client address (rate: settings). The
+    address is the connection's, or behind a proxy the one our proxies report (NUM_PROXIES):
+    a client cannot pick a fresh one per request with X-Forwarded-For."""
 
     scope = "token"
 
@@ -34,33 +37,53 @@ class TokenThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-@extend_schema(request=s.TokenRequestSerializer, responses=s.TokenResponseSerializer)
+@extend_schema(
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenResponseSerializer},
+    description=(
+        "Exchange e-mail, password and, for an account with two-factor authentication, a TOTP "
+        "or recovery code (`otp`) for a new API token. Every refusal reads the same (400, "
+        "`non_field_errors`), so a client that does not know whether the account uses two-factor "
+        "authentication asks for the code after a refusal and sends all three again. 429 when "
+        "the account is locked after failed attempts (shared with the login page)."
+    ),
+)
 @api_view(["POST"])
+@authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([TokenThrottle])
 def auth_token(request: Request) -> Response:
     """Exchange e-mail, password and (with MFA) a TOTP or recovery code for an API token."""
     data = s.TokenRequestSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    user = authenticate(
-        request._request,
-        username=data.validated_data["email"].lower(),
+    token, key = services.api_token_issue(
+        request=request._request,
+        email=data.validated_data["email"].lower(),
         password=data.validated_data["password"],
+        code=data.validated_data.get("otp") or "",
+        user_agent=request.headers.get("User-Agent", ""),
     )
-    if user is None or not user.is_active:
-        raise InvalidInput("E-mail address or password is not correct.", field="non_field_errors")
-    if mfa.is_enabled(user):
-        code = (data.validated_data.get("otp") or "").strip()
-        if not code:
-            raise InvalidInput(
-                "This account uses two-factor authentication: send otp.", field="otp"
-            )
-        if not mfa.verify_code(user, code):
-            raise InvalidInput("The code is not correct or was used already.", field="otp")
-    token, created = Token.objects.get_or_create(user=user)
-    if created:
-        audit_record(actor=user, action="api_token.issued", target=user)  # type: ignore[arg-type]
-    return Response({"token": token.key})
+    return Response(s.TokenResponseSerializer({"token": key, "expiry": token.expiry}).data)
+
+
+@extend_schema(methods=["GET"], responses=s.ApiTokenSerializer(many=True))
+@extend_schema(methods=["DELETE"], responses={204: None}, operation_id="v1_auth_tokens_destroy_all")
+@api_view(["GET", "DELETE"])
+def api_token_list(request: Request) -> Response:
+    """My working API tokens (never their keys). DELETE ends every one of them."""
+    if request.method == "DELETE":
+        services.api_tokens_revoke_all(actor=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    tokens = selectors.api_token_list(user=request.user)
+    return Response(s.ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+@extend_schema(responses={204: None})
+@api_view(["DELETE"])
+def api_token_detail(request: Request, pk: int) -> Response:
+    """End one of my tokens (404 for a token that is not mine)."""
+    services.api_token_revoke(actor=request.user, token_id=pk)  # type: ignore[arg-type]
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DepartmentViewSet(

@@ -213,8 +213,9 @@ _PARENT_ID = OpenApiParameter("account_id", OpenApiTypes.INT, OpenApiParameter.P
     list=extend_schema(parameters=[_PARENT_ID], responses=s.GrantSerializer(many=True)),
 )
 class BrandAccountGrantViewSet(ScopedGenericViewSet):
-    """Who holds which permissions on an account. Anyone who sees the account sees them;
-    people who manage it change them; only org admins give or take `manage`."""
+    """Who holds which permissions on an account. People who manage it, comms reviewers and org
+    admins see them (others who see the account: 403); people who manage it change them; only
+    org admins give or take `manage`."""
 
     serializer_class = s.GrantSerializer
     pagination_class = None
@@ -240,7 +241,13 @@ class BrandAccountGrantViewSet(ScopedGenericViewSet):
         return account
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        grants = selectors.grant_list(account=self.account())
+        account = self.account()
+        authz.require(
+            permissions.can_see_grants(request.user, account),
+            "Only people who manage this account, comms reviewers and org admins can see who "
+            "has access to it.",
+        )
+        grants = selectors.grant_list(account=account)
         return Response(s.GrantSerializer(grants, many=True).data)
 
     @extend_schema(

@@ -24,10 +24,10 @@ def _mine(api_as: Any, user: User, account: BrandAccount) -> Any:
 
 
 def test_list_names_every_holder(
-    api_as: Any, sme: User, sales_account: BrandAccount, outsider: User
+    api_as: Any, comms_reviewer: User, sales_account: BrandAccount, outsider: User
 ) -> None:
     grant_user(sales_account, outsider, BrandAccountPerm.REVIEW_ON)
-    response = api_as(sme).get(_url(sales_account))
+    response = api_as(comms_reviewer).get(_url(sales_account))
     assert response.status_code == 200
     assert response.json() == [
         {
@@ -67,6 +67,47 @@ def test_list_names_every_holder(
             "permissions": ["review_on"],
         },
     ]
+
+
+def test_who_may_see_the_grants(
+    api_as: Any,
+    sme: User,
+    manager: User,
+    outsider: User,
+    comms_reviewer: User,
+    legal_reviewer: User,
+    org_admin: User,
+    sales_account: BrandAccount,
+) -> None:
+    """Who else holds rights on an account is for those who manage it, comms reviewers and org
+    admins. Someone who only drafts, reviews or publishes sees the account, not its holders
+    (403); someone who holds nothing on it does not even learn it exists (404)."""
+    account_manager = UserFactory.create(email="owner@example.test")
+    grant_user(sales_account, account_manager, BrandAccountPerm.MANAGE)
+    statuses = {
+        name: api_as(person).get(_url(sales_account)).status_code
+        for name, person in {
+            "sme (draft_on)": sme,
+            "department manager (draft_on)": manager,
+            "legal reviewer (review_on)": legal_reviewer,
+            "outsider": outsider,
+            "account manager": account_manager,
+            "comms reviewer": comms_reviewer,
+            "org admin": org_admin,
+        }.items()
+    }
+    assert statuses == {
+        "sme (draft_on)": 403,
+        "department manager (draft_on)": 403,
+        "legal reviewer (review_on)": 403,
+        "outsider": 404,
+        "account manager": 200,
+        "comms reviewer": 200,
+        "org admin": 200,
+    }
+    refused = api_as(sme).get(_url(sales_account)).json()
+    assert "comms reviewers and org admins" in refused["detail"]
+    assert "Sales" not in str(refused)
 
 
 def test_grant_to_a_department_reaches_its_members_at_once(

@@ -1,9 +1,10 @@
 """Every brand-account page and endpoint, walked as each role, with the exact status expected.
 
 Rules under test:
-- anonymous: pages send to the login page (302), the API answers 403;
+- anonymous: pages send to the login page (302), the API answers 401;
 - an account the caller holds nothing on: 404 (the same as a missing one);
 - visible but not allowed (no `manage`, or not an org admin for creation): 403;
+- who holds what (the grants): people who manage the account, comms reviewers, org admins;
 - org admins may do everything.
 And no list (page or API) shows an account the caller holds nothing on.
 """
@@ -45,7 +46,7 @@ class Step:
     api: bool
     method: str
     path: Callable[[BrandAccount], str]
-    access: str  # everyone | holder | manage | admin
+    access: str  # everyone | holder | grants | manage | admin
     success: int
     data: dict[str, Any] | None = None
 
@@ -214,7 +215,7 @@ STEPS: tuple[Step, ...] = (
         200,
     ),
     Step(
-        "api grants", True, "get", lambda a: f"/api/v1/brand-accounts/{a.pk}/grants/", "holder", 200
+        "api grants", True, "get", lambda a: f"/api/v1/brand-accounts/{a.pk}/grants/", "grants", 200
     ),
     Step(
         "api grant add",
@@ -247,13 +248,15 @@ STEPS: tuple[Step, ...] = (
 
 def expected_status(role: str, step: Step) -> int:
     if role == "anonymous":
-        return 403 if step.api else 302
+        return 401 if step.api else 302
     if step.access == "everyone" or role == "org_admin":
         return step.success
     if step.access == "admin":
         return 403
     if role not in HOLDERS:
         return 404
+    if step.access == "grants":
+        return step.success if role == "comms_reviewer" else 403
     return step.success if step.access == "holder" else 403
 
 

@@ -100,12 +100,14 @@ def test_grants_endpoint_queries_do_not_grow(
     api_as: Any, sme: User, org_admin: User, sales: Department, django_assert_num_queries: Any
 ) -> None:
     account = _account_with_grants(sales, sme, org_admin)
+    grant_user(account, sme, BrandAccountPerm.MANAGE)  # the grants are for those who manage
     url = f"/api/v1/brand-accounts/{account.pk}/grants/"
     api_as(_fresh(sme)).get(url)
-    # session, user, the caller's org roles, the account (visibility a subquery), group grants
-    # (with each group's department), direct grants (with each person).
+    # session, user, the caller's org roles, the account (visibility a subquery), the caller's
+    # own and group permissions on it (may they see the grants? two), group grants (with each
+    # group's department), direct grants (with each person).
     api = api_as(_fresh(sme))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         assert len(api.get(url).json()) == 3
     for _ in range(19):
         department = DepartmentFactory.create()
@@ -114,6 +116,6 @@ def test_grants_endpoint_queries_do_not_grow(
         add_member(person, department)
         grant_user(account, person, BrandAccountPerm.REVIEW_ON, BrandAccountPerm.DRAFT_ON)
     api = api_as(_fresh(sme))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         grants = api.get(url).json()
     assert len(grants) == 3 + 19 + 19

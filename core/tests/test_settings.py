@@ -54,6 +54,10 @@ def test_secret_key_is_required_outside_debug(tmp_path: Path) -> None:
         ("SOCIALHUB_OPEN_SIGNUP", "maybe"),
         ("DATABASE_URL", "nosuchdb://x"),
         ("DJANGO_SECURE_HSTS_SECONDS", "a year"),
+        ("SOCIALHUB_API_TOKEN_TTL_HOURS", "0"),
+        ("SOCIALHUB_API_TOKEN_TTL_HOURS", "a day"),
+        ("SOCIALHUB_BASE_URL", "socialhub.example.com"),
+        ("SOCIALHUB_CSP_FORM_ACTION", "login.example.com"),
     ],
 )
 def test_a_bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -119,3 +123,69 @@ def test_a_dot_env_file_is_read_but_the_environment_wins(tmp_path: Path) -> None
     )
     assert overridden.returncode != 0
     assert "DJANGO_SECRET_KEY" in overridden.stderr
+
+
+def _show(expression: str, env: dict[str, str]) -> str:
+    code = f"from django.conf import settings; print({expression})"
+    result = run_manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, "0 0 None"),
+        ({"DJANGO_BEHIND_PROXY": "true"}, "1 1 ('HTTP_X_FORWARDED_PROTO', 'https')"),
+        (
+            {"DJANGO_BEHIND_PROXY": "true", "DJANGO_PROXY_COUNT": "2"},
+            "2 2 ('HTTP_X_FORWARDED_PROTO', 'https')",
+        ),
+        # The count means nothing unless SocialHub is told it is behind a proxy.
+        ({"DJANGO_PROXY_COUNT": "3"}, "0 0 None"),
+    ],
+)
+def test_forwarded_headers_are_trusted_only_behind_a_proxy(
+    tmp_path: Path, extra: dict[str, str], expected: str
+) -> None:
+    """X-Forwarded-For decides the client address (throttles, lockouts) only behind a proxy,
+    and then only as many entries as there are proxies of ours."""
+    env = {**PRODUCTION, "SOCIALHUB_VAR_DIR": str(tmp_path), **extra}
+    shown = _show(
+        "settings.REST_FRAMEWORK['NUM_PROXIES'], settings.ALLAUTH_TRUSTED_PROXY_COUNT, "
+        "getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)",
+        env,
+    )
+    assert shown == expected
+
+
+def test_a_proxy_count_below_one_is_refused(tmp_path: Path) -> None:
+    env = {
+        **PRODUCTION,
+        "SOCIALHUB_VAR_DIR": str(tmp_path),
+        "DJANGO_BEHIND_PROXY": "true",
+        "DJANGO_PROXY_COUNT": "0",
+    }
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_PROXY_COUNT" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": ""}, "http://127.0.0.1:8000"),
+        (
+            {"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": "", "PORT": "8042"},
+            "http://127.0.0.1:8042",
+        ),
+        ({}, "https://socialhub.example.com"),
+        ({"SOCIALHUB_BASE_URL": "https://social.example.org/"}, "https://social.example.org"),
+    ],
+)
+def test_links_without_a_request_have_a_default(
+    tmp_path: Path, extra: dict[str, str], expected: str
+) -> None:
+    """E-mails no request caused (reminders, publishing outcomes) still carry full links."""
+    env = {**PRODUCTION, "SOCIALHUB_VAR_DIR": str(tmp_path), **extra}
+    assert _show("settings.SOCIALHUB_DEFAULT_BASE_URL", env) == expected

@@ -133,7 +133,7 @@ def test_anonymous_callers_are_sent_to_log_in_or_refused(sales: Department) -> N
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
     for url in (f"{API}?department=sales", QUEUE_API, OVERVIEW_API):
-        assert client.get(url).status_code == 403
+        assert client.get(url).status_code == 401  # WWW-Authenticate: Token
 
 
 def test_reports_home(manager: User, comms_reviewer: User, sme: User, hr_user: User) -> None:

@@ -89,7 +89,8 @@ def test_attempts_are_hidden_from_outsiders_and_from_colleagues_without_a_role(
     response = api_as(manager).get(f"/api/v1/posts/{failed.pk}/attempts/")
     assert response.status_code == 403
     assert "author" in response.json()["detail"]
-    assert api_as(None).get(f"/api/v1/posts/{failed.pk}/attempts/").status_code == 403
+    # Not logged in: 401, asking for a token (WWW-Authenticate: Token).
+    assert api_as(None).get(f"/api/v1/posts/{failed.pk}/attempts/").status_code == 401
 
 
 def test_attempts_are_read_only(api_as: Any, failed: Post, comms_reviewer: User) -> None:
