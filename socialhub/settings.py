@@ -353,7 +353,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "socialhub.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "socialhub.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},

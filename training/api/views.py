@@ -11,14 +11,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action, api_view, renderer_classes
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from socialhub import authz
 from socialhub.api import ScopedGenericViewSet
-from socialhub.errors import InvalidInput
+from socialhub.errors import InvalidInput, whole_number
+from socialhub.pagination import Pagination
 from training import reports, selectors, services
 from training.api import serializers as s
 from training.models import (
@@ -135,9 +135,7 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         if params.get("status"):
             queryset = queryset.filter(_certification_status_q(params["status"]))
         if params.get("course"):
-            if not params["course"].isdigit():
-                raise InvalidInput("Choose a course by its id.", field="course")
-            queryset = queryset.filter(course_id=int(params["course"]))
+            queryset = queryset.filter(course_id=whole_number(params["course"], field="course"))
         if params.get("user"):
             queryset = queryset.filter(user__email__iexact=params["user"].strip())
         if params.get("department"):
@@ -315,7 +313,7 @@ def certification_report(request: Request) -> Any:
             f'attachment; filename="certifications-{now:%Y%m%d-%H%M}.csv"'
         )
         return response
-    paginator = LimitOffsetPagination()
+    paginator = Pagination()
     page = paginator.paginate_queryset(people, request) or []
     rows = selectors.matrix_rows(people=list(page), courses=courses, now=now, policy=policy)
     return Response(
