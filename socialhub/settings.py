@@ -437,6 +437,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
 }
 
+# --- Outbound requests to platforms (docs/security.md, "Outbound requests") ---------------------
+# Connectors talk to public https addresses only. Tests and local stand-ins for platforms need
+# plain http and loopback or private addresses: this switch allows them. Never in production.
+SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = _env_bool("SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS", False)
+
 # --- Publishing engine (docs/publishing.md) -----------------------------------------------------
 # The publish task's hard time limit (Celery kills the task's process after it); the soft limit
 # comes 20% earlier. A publish attempt counts as running for its lease: the hard limit plus a
