@@ -353,7 +353,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON in, JSON out (image uploads are multipart: their views say so).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "socialhub.pagination.Pagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "socialhub.negotiation.ContentNegotiation",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "socialhub.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
@@ -368,6 +372,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The shared error answers (400, 401, 403, 404, 409; 429 when throttled) on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "socialhub.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
         "CertificationStatusEnum": "training.models.CertStatus",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from socialhub import views
@@ -28,5 +28,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # Anything else under api/ is an API 404 (JSON, like every API error), not an HTML page.
+    re_path(r"^api/", views.api_not_found, name="api_not_found"),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from socialhub import dashboards
@@ -54,3 +55,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if settings.DEBUG:
         body["debug"] = True
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@csrf_exempt  # answers 404 to every method; a POST to a missing address must not say 403
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """An address under /api/ that names no endpoint: the API's JSON error shape."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

@@ -8,7 +8,12 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action, api_view, renderer_classes
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
@@ -18,6 +23,7 @@ from rest_framework.response import Response
 from socialhub import authz
 from socialhub.api import ScopedGenericViewSet
 from socialhub.errors import InvalidInput, whole_number
+from socialhub.openapi import ID_SCHEMA, LIMIT_SCHEMA, OFFSET_SCHEMA
 from socialhub.pagination import Pagination
 from training import reports, selectors, services
 from training.api import serializers as s
@@ -110,13 +116,16 @@ def _certification_status_q(value: str) -> Q:
     return conditions[value]
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str, enum=["valid", "expiring", "expired", "revoked"]),
-        OpenApiParameter("course", int),
-        OpenApiParameter("user", str, description="e-mail address"),
-        OpenApiParameter("department", str, description="department slug"),
-    ]
+@extend_schema_view(
+    # The filters are the list's: one certificate (or revoking it) takes none.
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["valid", "expiring", "expired", "revoked"]),
+            OpenApiParameter("course", ID_SCHEMA),
+            OpenApiParameter("user", str, description="e-mail address"),
+            OpenApiParameter("department", str, description="department slug"),
+        ]
+    )
 )
 class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Certificates: HR and org admins see everyone's; managers their departments' and their
@@ -279,11 +288,11 @@ class CSVRenderer(BaseRenderer):
     parameters=[
         OpenApiParameter("department", str, description="department slug"),
         OpenApiParameter("status", str, enum=list(CertStatus.values)),
-        OpenApiParameter("course", int),
+        OpenApiParameter("course", ID_SCHEMA),
         OpenApiParameter("q", str, description="name or e-mail contains"),
         OpenApiParameter("format", str, enum=["json", "csv"]),
-        OpenApiParameter("limit", int),
-        OpenApiParameter("offset", int),
+        OpenApiParameter("limit", LIMIT_SCHEMA),
+        OpenApiParameter("offset", OFFSET_SCHEMA),
     ],
     responses={
         (200, "application/json"): s.ReportSerializer,
