@@ -67,6 +67,13 @@ def test_unknown_api_addresses_answer_json_404(api_as: ApiAs, sme: User) -> None
         assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
+def test_an_endpoint_without_its_slash_is_still_redirected(api_as: ApiAs, sme: User) -> None:
+    response = api_as(sme).get("/api/v1/me?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/me/?x=1"
+    assert api_as(sme).get("/api/v1/nothing-here").status_code == 404
+
+
 def test_errors_are_json_whatever_format_was_asked(api_as: ApiAs, hr_user: User) -> None:
     response = api_as(hr_user).get("/api/v1/reports/certifications/?format=csv&course=0")
     assert response.status_code == 400
