@@ -28,6 +28,14 @@ def _celery_on_an_in_memory_broker() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _local_platform_peers_allowed(settings: Any) -> None:
+    """The connector, credentials and publishing tests talk to real peers on 127.0.0.1 over
+    plain http, which production refuses (channels_app/tests/test_outbound_requests.py turns
+    this off again to show the refusals)."""
+    settings.SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a password; tests check behaviour, not key stretching.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -52,7 +52,7 @@ def credential_stamp(*, user: Any) -> str:
         )
     )
     material = f"{user.password}|{int(bool(user.is_active))}|{','.join(map(str, totp_ids))}"
-    return salted_hmac("socialhub.api-token-stamp", material, algorithm="sha256").hexdigest()
+    return salted_hmac("core.api-token-stamp", material, algorithm="sha256").hexdigest()
 
 
 def api_token_list(*, user: Any) -> list[ApiToken]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.mfa.models import Authenticator
 from allauth.mfa.base.views import IndexView as MfaIndexView
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login

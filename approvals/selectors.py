@@ -27,7 +27,7 @@ from approvals.models import (
 )
 from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
-from core.errors import InvalidInput
+from core.errors import InvalidInput, whole_number
 
 # --- Posts ------------------------------------------------------------------------------------
 
@@ -51,10 +51,7 @@ def post_get(*, user: Any, pk: Any) -> Post:
 
 
 def _int_or_400(value: Any, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("Give a number.", field=field) from None
+    return whole_number(value, field=field)
 
 
 def post_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Post]:

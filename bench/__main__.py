@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.certification_csv", "bench.dashboards", "bench.publish"]
+BENCHMARKS = [
+    "bench.certification_csv",
+    "bench.dashboards",
+    "bench.publish",
+    "bench.concurrency",
+]
 
 if __name__ == "__main__":
     failed = 0

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -21,6 +22,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.debug import sensitive_variables
 
+from channels_app.connectors.transport import (
+    BlockedAddressError,
+    normalise_base_url,
+    refuse_private,
+)
 from channels_app.platforms import Platform
 
 FieldKind = Literal["url", "text", "secret", "datetime"]
@@ -185,11 +191,16 @@ _URL = URLValidator(schemes=["https", "http"])
 
 
 def _clean_url(value: str) -> str:
+    """A server's address, stored as scheme://host[:port]: https, a public host, nothing else
+    (the connectors check again, and so does every connection they open)."""
     _URL(value)
-    if value.startswith("http://") and not value.startswith(("http://localhost", "http://127.")):
-        # Tokens travel with every request to this address: plain HTTP would leak them.
-        raise ValidationError("Use an https:// address.")
-    return value.rstrip("/")
+    try:
+        base = normalise_base_url(value)
+        parts = urlsplit(base)
+        refuse_private(parts.hostname or "", parts.port or 443)
+    except BlockedAddressError as exc:
+        raise ValidationError(str(exc)) from None
+    return base
 
 
 def _clean_datetime(value: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, viewsets
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -16,8 +17,14 @@ from core.errors import DomainError
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus domain errors as JSON: {"detail": ..., "<field>": [...]}.
 
-    Field messages use DRF's own shape so clients read every 400 the same way.
+    Field messages use DRF's own shape so clients read every 400 the same way. Errors are JSON
+    whatever format was asked for (?format=csv, Accept: image/*): only successes are CSV or
+    images, as the schema says.
     """
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
     if isinstance(exc, DomainError):
         payload: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         if exc.field:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class DomainError(Exception):
     """A refused action, with a message that tells the person what to do instead."""
@@ -37,3 +39,22 @@ class Unavailable(DomainError):
     """Something outside SocialHub (a platform) did not answer; nothing changed, try later: 503."""
 
     status_code = 503
+
+
+# --- Numbers from query strings ------------------------------------------------------------------
+
+# The largest value an id column holds (PostgreSQL bigint, SQLite INTEGER). A larger number in a
+# query string is bad input to refuse, not a value to hand to the database driver (SQLite's
+# raises OverflowError, PostgreSQL's refuses it: a 500 either way).
+MAX_ID = 2**63 - 1
+# ASCII digits only: str.isdigit() and int() also take "²" or " 7", which are not ids.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
+def whole_number(value: object, *, field: str, minimum: int = 1, maximum: int = MAX_ID) -> int:
+    """A query-string number as an int, or InvalidInput (400) on `field`: not a whole number,
+    or outside [minimum, maximum]. Every id filter and the API's paging read numbers here."""
+    text = "" if value is None else str(value)
+    if _WHOLE_NUMBER.fullmatch(text) and minimum <= int(text) <= maximum:
+        return int(text)
+    raise InvalidInput(f"Give a whole number from {minimum} to {maximum}.", field=field)

@@ -7,8 +7,10 @@ import logging
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
@@ -46,3 +48,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if settings.DEBUG:
         body["debug"] = True
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@csrf_exempt  # answers 404 to every method; a POST to a missing address must not say 403
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """An address under /api/ that names no endpoint: the API's JSON error shape. A GET of an
+    endpoint without its trailing slash is still redirected to it (APPEND_SLASH, which this
+    catch-all would otherwise swallow)."""
+    if request.method in {"GET", "HEAD"} and not request.path.endswith("/"):
+        try:
+            match = resolve(f"{request.path}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "api_not_found":
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                f"{request.path}/" + (f"?{query}" if query else "")
+            )
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

@@ -428,7 +428,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON in, JSON out (image uploads are multipart: their views say so).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.ContentNegotiation",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
@@ -458,6 +462,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The shared error answers (400, 401, 403, 404, 409; 429 when throttled) on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
         "CertificationStatusEnum": "training.models.CertStatus",
@@ -528,6 +537,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# --- Outbound requests to platforms (docs/security.md, "Outbound requests") ---------------------
+# Connectors talk to public https addresses only. Tests and local stand-ins for platforms need
+# plain http and loopback or private addresses: this switch allows them. Never in production.
+SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = _env_bool("SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS", False)
 
 # --- Publishing engine (docs/publishing.md) -----------------------------------------------------
 # The publish task's hard time limit (Celery kills the task's process after it); the soft limit

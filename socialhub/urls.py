@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
-from core.views import healthz
+from core.views import api_not_found, healthz
 from dashboards.views import home
 
 api_v1 = [
@@ -60,5 +60,7 @@ urlpatterns = [
         r"^admin/approvals/(?P<model>auditevent|notification|publishattempt|feedentry)/(?P<rest>.*)$",
         _moved_admin_page,
     ),
+    # Anything else under api/ is an API 404 (JSON, like every API error), not an HTML page.
+    re_path(r"^api/", api_not_found, name="api_not_found"),
     path("admin/", admin.site.urls),
 ]

@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts import authz
 from accounts.models import Department, Membership, User
 from channels_app.models import BrandAccount
-from core.errors import InvalidInput
+from core.errors import InvalidInput, whole_number
 from training.models import (
     EXPIRING_WITHIN,
     Assignment,
@@ -303,11 +303,11 @@ def parse_matrix_filters(*, user: Any, params: Any) -> MatrixFilters:
     if status and status not in STATUS_FILTERS:
         raise InvalidInput(f"Status must be one of: {', '.join(STATUS_FILTERS)}.", field="status")
     course = None
-    course_id = (params.get("course") or "").strip()
+    course_id = params.get("course") or ""
     if course_id:
-        if not course_id.isdigit():
-            raise InvalidInput("Choose a course by its id.", field="course")
-        course = authz.get_visible_or_404(Course.objects.published(), pk=int(course_id))
+        course = authz.get_visible_or_404(
+            Course.objects.published(), pk=whole_number(course_id, field="course")
+        )
     search = (params.get("q") or "").strip()[:100]
     return MatrixFilters(department=department, status=status, course=course, search=search)
 

@@ -79,7 +79,9 @@ class InvitationCreateSerializer(serializers.Serializer):  # type: ignore[type-a
 
 class InvitationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     department = serializers.CharField(source="department.slug", read_only=True)
-    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    invited_by = serializers.EmailField(
+        source="invited_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Invitation

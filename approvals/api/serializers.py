@@ -22,6 +22,7 @@ from approvals.models import (
 )
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
+from core.errors import MAX_ID
 
 
 class BrandAccountSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -41,8 +42,18 @@ class StageStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
     approved_at = serializers.DateTimeField(allow_null=True)
 
 
+def external_url_field() -> serializers.CharField:
+    # Text, not format "uri": empty until published, and a path on the internal feed.
+    return serializers.CharField(
+        read_only=True,
+        help_text="Where the published post can be read: empty until published, a path "
+        "(/feed/entries/<id>/) on the internal feed, the platform's https URL elsewhere.",
+    )
+
+
 class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     brand_account = BrandAccountSummarySerializer(read_only=True)
+    external_url = external_url_field()
     department = DepartmentSummarySerializer(read_only=True)
     author = UserSummarySerializer(read_only=True)
     body = serializers.SerializerMethodField()
@@ -78,7 +89,6 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
         extra_kwargs = {
             "external_id": {"help_text": "The platform's id of the published post."},
-            "external_url": {"help_text": "Where the published post can be read."},
             "next_attempt_at": {
                 "help_text": "When the publishing engine tries again (a retry, or a check on the "
                 "platform after an unknown outcome)."
@@ -304,7 +314,7 @@ class NotificationSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 class NotificationReadSerializer(serializers.Serializer):  # type: ignore[type-arg]
     ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         allow_null=True,
         default=None,

@@ -29,6 +29,7 @@ from approvals.models import CrisisPause, Post, PostState
 from channels_app.models import BrandAccount
 from core.api import ScopedGenericViewSet
 from core.errors import InvalidInput, NotAllowed
+from core.openapi import ID_SCHEMA, PERSON_SCHEMA
 
 
 class AnyImageRenderer(BaseRenderer):
@@ -48,8 +49,8 @@ class AnyImageRenderer(BaseRenderer):
 POST_FILTERS = [
     OpenApiParameter("state", OpenApiTypes.STR, enum=PostState.values),
     OpenApiParameter("department", OpenApiTypes.STR, description="Department slug."),
-    OpenApiParameter("brand_account", OpenApiTypes.INT),
-    OpenApiParameter("author", OpenApiTypes.STR, description='A person\'s id, or "me".'),
+    OpenApiParameter("brand_account", ID_SCHEMA),
+    OpenApiParameter("author", PERSON_SCHEMA, description='A person\'s id, or "me".'),
 ]
 
 
@@ -382,7 +383,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         summary="Posts waiting for a stage you decide, oldest first",
         parameters=[
             OpenApiParameter("department", OpenApiTypes.STR),
-            OpenApiParameter("brand_account", OpenApiTypes.INT),
+            OpenApiParameter("brand_account", ID_SCHEMA),
             OpenApiParameter("stage", OpenApiTypes.STR, enum=["comms", "legal"]),
         ],
     )

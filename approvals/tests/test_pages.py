@@ -582,4 +582,4 @@ def test_a_typed_passage_anchors_a_comment_too(
 def test_the_calendar_with_a_bad_account_filter_is_400(sme: User) -> None:
     response = _client(sme).get(reverse("content_calendar") + "?brand_account=abc")
     assert response.status_code == 400
-    assert "Give a number." in response.content.decode()
+    assert "Give a whole number from 1 to" in response.content.decode()

@@ -8,7 +8,10 @@ accounts = views.BrandAccountViewSet.as_view({"get": "list", "post": "create"})
 account = views.BrandAccountViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 deactivate = views.BrandAccountViewSet.as_view({"post": "deactivate"})
 activate = views.BrandAccountViewSet.as_view({"post": "activate"})
-credential_fields = views.BrandAccountViewSet.as_view({"get": "credential_fields"})
+credential_fields = views.BrandAccountViewSet.as_view(
+    {"get": "credential_fields"},
+    pagination_class=None,  # a fixed list: no paging
+)
 verify = views.BrandAccountViewSet.as_view({"post": "verify"})
 grants = views.BrandAccountGrantViewSet.as_view({"get": "list", "post": "create"})
 grant = views.BrandAccountGrantViewSet.as_view({"patch": "partial_update", "delete": "destroy"})

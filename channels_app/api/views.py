@@ -25,6 +25,7 @@ from channels_app.api import serializers as s
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from core.api import ScopedGenericViewSet
+from core.errors import InvalidInput
 
 _ACCOUNT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -60,11 +61,19 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
     def visible_queryset(self) -> QuerySet[BrandAccount]:
         params = self.request.query_params
+        platform, status = params.get("platform", ""), params.get("status") or "all"
+        # The page's form ignores values it does not know; an API client gets told.
+        if platform and platform not in Platform.values:
+            raise InvalidInput(f"Choose one of: {', '.join(Platform.values)}.", field="platform")
+        if status not in selectors.STATUS_FILTERS:
+            raise InvalidInput(
+                f"Choose one of: {', '.join(selectors.STATUS_FILTERS)}.", field="status"
+            )
         return selectors.brand_account_list(
             user=self.request.user,
-            platform=params.get("platform", ""),
+            platform=platform,
             department=params.get("department", ""),
-            status=params.get("status", "all"),
+            status=status,
             search=params.get("search", "").strip(),
         )
 

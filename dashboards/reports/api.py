@@ -182,9 +182,11 @@ class QueueHealthSerializer(serializers.Serializer):  # type: ignore[type-arg]
     missed = MissedPostSerializer(many=True)
 
 
+# YYYY-MM-DD, or empty for the default (the pages' date fields send an empty value).
+_DAY_OR_EMPTY = {"type": "string", "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"}
 PERIOD_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 29 days ago)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (default: today)"),
+    OpenApiParameter("from", _DAY_OR_EMPTY, description="First day (default: 29 days ago)"),
+    OpenApiParameter("to", _DAY_OR_EMPTY, description="Last day, included (default: today)"),
     OpenApiParameter("format", str, enum=["json", "csv"]),
 ]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from approvals.api.serializers import external_url_field
 from publishing.models import PublishAttempt
 
 
 class PublishAttemptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    external_url = external_url_field()
+
     class Meta:
         model = PublishAttempt
         fields = (

@@ -116,6 +116,8 @@ class Cluster:
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             "SOCIALHUB_VAR_DIR": str(folder),
             "PYTHONUNBUFFERED": "1",
+            # The workers publish to the Mastodon peer on 127.0.0.1 over http.
+            "SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS": "true",
         }
 
     def log(self, name: str) -> Path:

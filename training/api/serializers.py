@@ -170,7 +170,9 @@ class AttemptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 class CertificationSerializer(CertificationSummarySerializer):
     user = UserSummarySerializer(read_only=True)
     course_title = serializers.CharField(source="course.title", read_only=True)
-    revoked_by = serializers.EmailField(source="revoked_by.email", read_only=True, default=None)
+    revoked_by = serializers.EmailField(
+        source="revoked_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta(CertificationSummarySerializer.Meta):
         fields = (  # type: ignore[assignment]
@@ -196,9 +198,15 @@ class RevokeRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     course_title = serializers.CharField(source="course.title", read_only=True)
-    user = serializers.EmailField(source="user.email", read_only=True, default=None)
-    department = serializers.CharField(source="department.slug", read_only=True, default=None)
-    assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, default=None)
+    user = serializers.EmailField(
+        source="user.email", read_only=True, default=None, allow_null=True
+    )
+    department = serializers.CharField(
+        source="department.slug", read_only=True, default=None, allow_null=True
+    )
+    assigned_by = serializers.EmailField(
+        source="assigned_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Assignment

@@ -8,17 +8,23 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action, api_view, renderer_classes
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import authz
 from core.api import ScopedGenericViewSet
-from core.errors import InvalidInput
+from core.errors import InvalidInput, whole_number
+from core.openapi import ID_SCHEMA, LIMIT_SCHEMA, OFFSET_SCHEMA
+from core.pagination import Pagination
 from training import reports, selectors, services
 from training.api import serializers as s
 from training.models import (
@@ -110,13 +116,16 @@ def _certification_status_q(value: str) -> Q:
     return conditions[value]
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str, enum=["valid", "expiring", "expired", "revoked"]),
-        OpenApiParameter("course", int),
-        OpenApiParameter("user", str, description="e-mail address"),
-        OpenApiParameter("department", str, description="department slug"),
-    ]
+@extend_schema_view(
+    # The filters are the list's: one certificate (or revoking it) takes none.
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["valid", "expiring", "expired", "revoked"]),
+            OpenApiParameter("course", ID_SCHEMA),
+            OpenApiParameter("user", str, description="e-mail address"),
+            OpenApiParameter("department", str, description="department slug"),
+        ]
+    )
 )
 class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Certificates: HR and org admins see everyone's; managers their departments' and their
@@ -135,9 +144,7 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         if params.get("status"):
             queryset = queryset.filter(_certification_status_q(params["status"]))
         if params.get("course"):
-            if not params["course"].isdigit():
-                raise InvalidInput("Choose a course by its id.", field="course")
-            queryset = queryset.filter(course_id=int(params["course"]))
+            queryset = queryset.filter(course_id=whole_number(params["course"], field="course"))
         if params.get("user"):
             queryset = queryset.filter(user__email__iexact=params["user"].strip())
         if params.get("department"):
@@ -281,11 +288,11 @@ class CSVRenderer(BaseRenderer):
     parameters=[
         OpenApiParameter("department", str, description="department slug"),
         OpenApiParameter("status", str, enum=list(CertStatus.values)),
-        OpenApiParameter("course", int),
+        OpenApiParameter("course", ID_SCHEMA),
         OpenApiParameter("q", str, description="name or e-mail contains"),
         OpenApiParameter("format", str, enum=["json", "csv"]),
-        OpenApiParameter("limit", int),
-        OpenApiParameter("offset", int),
+        OpenApiParameter("limit", LIMIT_SCHEMA),
+        OpenApiParameter("offset", OFFSET_SCHEMA),
     ],
     responses={
         (200, "application/json"): s.ReportSerializer,
@@ -315,7 +322,7 @@ def certification_report(request: Request) -> Any:
             f'attachment; filename="certifications-{now:%Y%m%d-%H%M}.csv"'
         )
         return response
-    paginator = LimitOffsetPagination()
+    paginator = Pagination()
     page = paginator.paginate_queryset(people, request) or []
     rows = selectors.matrix_rows(people=list(page), courses=courses, now=now, policy=policy)
     return Response(
