@@ -447,6 +447,9 @@ if not 0 < SOCIALHUB_API_TOKEN_TTL_HOURS <= 24 * 366:
         "most a year (8784 hours)."
     )
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model's name, not a secret
+# knox's own migrations predate its swappable model and would create an unused table whose
+# foreign key blocks flushing the user table on PostgreSQL (accounts 0004 drops it).
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=SOCIALHUB_API_TOKEN_TTL_HOURS),
     "AUTH_HEADER_PREFIX": "Token",  # the scheme clients already send: Authorization: Token <key>
