@@ -48,8 +48,12 @@ typecheck: install-dev
 migrations-check: install-dev
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
+# In parallel, one process per core (PYTEST_WORKERS=0 runs in one process). Whole files go to
+# a worker (`loadfile`): a file's module-scoped peers and the fault tests' Celery cluster start
+# once, not once per worker.
+PYTEST_WORKERS ?= auto
 pytest: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck migrations-check pytest
 
