@@ -19,7 +19,8 @@ Errors say what the engine should do next:
 
 The read side (``fetch_incoming`` → ``IncomingPage`` of ``IncomingItem``) and replies (a
 ``ReplyTarget`` in ``PostPayload.reply_to``) are described in docs/connectors.md, "Reading
-incoming items and replying".
+incoming items and replying"; their types live in incoming_items.py, the credentials each
+platform needs in credential_fields.py. Both are re-exported here.
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol, TypeVar
 
-from django.db import models
-
-from channels_app.platforms import Platform
+from channels_app.connectors.credential_fields import CREDENTIAL_FIELDS as CREDENTIAL_FIELDS
+from channels_app.connectors.credential_fields import CredentialField as CredentialField
+from channels_app.connectors.credential_fields import (
+    required_credential_names,
+    secret_credential_names,
+)
+from channels_app.connectors.incoming_items import IncomingItem as IncomingItem
+from channels_app.connectors.incoming_items import IncomingKind as IncomingKind
+from channels_app.connectors.incoming_items import IncomingPage, ReplyTarget
 from channels_app.rules import RULES
 
 Credentials = Mapping[str, str]
@@ -212,204 +219,6 @@ class ConnectedIdentity:
     name: str
     url: str = ""
     max_characters: int | None = None  # the destination's own limit when it announces one
-
-
-# --- Reading incoming items and replying ----------------------------------------------------
-
-
-class IncomingKind(models.TextChoices):
-    MENTION = "mention", "Mention"
-    REPLY = "reply", "Reply"
-    QUOTE = "quote", "Quote"
-    DIRECT_MESSAGE = "direct_message", "Direct message"
-    COMMENT = "comment", "Comment"
-
-
-@dataclass(frozen=True, kw_only=True)
-class IncomingItem:
-    """One thing someone sent the brand account: a mention, a reply, a quote, a direct message
-    or a comment, as the platform has it.
-
-    - ``platform_item_id``: the platform's id for the item, unique per account (Mastodon status
-      id, Bluesky ``at://`` URI, LinkedIn comment URN, X post or DM event id, Graph comment or
-      message id). Store items unique per (account, platform_item_id).
-    - ``thread_key``: items with the same key belong to one conversation on the platform (the
-      thread's root, a comment thread, a DM conversation); stable across polls.
-    - ``in_reply_to_platform_id``: the platform id of what the item answers directly (for a
-      quote: the quoted post), "" when it answers nothing. It is in the same form as
-      ``PublishResult.external_id``, so an item answering one of our posts (or one of our
-      replies) is found by that post's external id.
-    - ``raw_ref``: what the connector needs to reply to the item later (Bluesky's uri and cid
-      of the item and of its thread root, the author's account for a private reply, …). Store
-      it as it is (a JSON object of strings) and hand it back in ``ReplyTarget.raw_ref``.
-    """
-
-    platform_item_id: str
-    kind: str  # an IncomingKind value
-    thread_key: str
-    text: str
-    created_at: datetime
-    in_reply_to_platform_id: str = ""
-    author_id: str = ""
-    author_handle: str = ""
-    author_name: str = ""
-    author_url: str = ""
-    url: str = ""
-    is_private: bool = False
-    raw_ref: Mapping[str, str] = field(default_factory=dict)
-
-    def reply_target(self, *, private: bool = False, recipient: str = "") -> ReplyTarget:
-        """Where a reply to this item goes (publicly under it, or privately to its author)."""
-        return ReplyTarget(
-            platform_item_id=self.platform_item_id,
-            raw_ref=dict(self.raw_ref),
-            private=private,
-            recipient=recipient,
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class IncomingPage:
-    """One read of an account's incoming items.
-
-    ``cursor``: store it (after the items) and pass it to the next ``fetch_incoming`` of the
-    same account; None only when nothing was ever seen. ``more``: items are still waiting,
-    call again at once with this cursor. ``skipped``: items the platform sent malformed or
-    truncated, logged and left out (the cursor moves past them)."""
-
-    items: tuple[IncomingItem, ...]
-    cursor: str | None
-    more: bool = False
-    skipped: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplyTarget:
-    """The incoming item a post answers (``PostPayload.reply_to``).
-
-    ``platform_item_id`` and ``raw_ref`` come from the ``IncomingItem``. ``private`` sends the
-    reply privately (Mastodon direct status, X direct message, a Facebook private reply or
-    Page conversation message) where the connector's ``can_reply_privately`` says it can;
-    ``recipient`` overrides who gets it (by default the item's author)."""
-
-    platform_item_id: str
-    raw_ref: Mapping[str, str] = field(default_factory=dict)
-    private: bool = False
-    recipient: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.platform_item_id:
-            raise ValueError("A reply target needs the platform id of the item it answers.")
-
-
-# --- Credentials each platform needs -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CredentialField:
-    name: str
-    label: str
-    secret: bool
-    required: bool = True
-    help_text: str = ""
-
-
-CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
-    Platform.MASTODON: (
-        CredentialField(
-            "instance_url",
-            "Instance URL",
-            secret=False,
-            help_text="e.g. https://mastodon.social",
-        ),
-        CredentialField(
-            "access_token",
-            "Access token",
-            secret=True,
-            help_text="Preferences → Development → New application (scopes read, write:statuses)",
-        ),
-    ),
-    Platform.BLUESKY: (
-        CredentialField(
-            "pds_url",
-            "PDS URL",
-            secret=False,
-            help_text="https://bsky.social for accounts hosted by Bluesky",
-        ),
-        CredentialField("handle", "Handle", secret=False, help_text="e.g. acme.bsky.social"),
-        CredentialField(
-            "app_password",
-            "App password",
-            secret=True,
-            help_text="Settings → Privacy and security → App passwords (never the main password)",
-        ),
-    ),
-    Platform.LINKEDIN: (
-        CredentialField("access_token", "Access token", secret=True),
-        CredentialField("refresh_token", "Refresh token", secret=True),
-        CredentialField(
-            "expires_at",
-            "Access token expires at",
-            secret=False,
-            help_text="ISO 8601 time or Unix seconds",
-        ),
-        CredentialField(
-            "organization_id",
-            "Organization id",
-            secret=False,
-            help_text="the number in urn:li:organization:<id>",
-        ),
-        CredentialField(
-            "client_id",
-            "Client id",
-            secret=False,
-            required=False,
-            help_text="the LinkedIn app's; needed to refresh the access token",
-        ),
-        CredentialField(
-            "client_secret",
-            "Client secret",
-            secret=True,
-            required=False,
-            help_text="the LinkedIn app's; needed to refresh the access token",
-        ),
-    ),
-    Platform.X: (
-        CredentialField("access_token", "Access token", secret=True),
-        CredentialField("refresh_token", "Refresh token", secret=True),
-        CredentialField(
-            "expires_at",
-            "Access token expires at",
-            secret=False,
-            help_text="ISO 8601 time or Unix seconds",
-        ),
-        CredentialField("client_id", "OAuth 2.0 client id", secret=False),
-        CredentialField(
-            "client_secret",
-            "OAuth 2.0 client secret",
-            secret=True,
-            required=False,
-            help_text="only for a confidential client",
-        ),
-    ),
-    Platform.FACEBOOK: (
-        CredentialField("page_id", "Page id", secret=False),
-        CredentialField(
-            "page_access_token",
-            "Page access token",
-            secret=True,
-            help_text="a long-lived Page token with pages_manage_posts and pages_read_engagement",
-        ),
-    ),
-}
-
-
-def required_credential_names(platform: str) -> list[str]:
-    return [f.name for f in CREDENTIAL_FIELDS.get(platform, ()) if f.required]
-
-
-def secret_credential_names(platform: str) -> list[str]:
-    return [f.name for f in CREDENTIAL_FIELDS.get(platform, ()) if f.secret]
 
 
 # --- Keeping secrets out of messages -------------------------------------------------------
