@@ -45,9 +45,7 @@ def require_follow_training(user: Any, message: str = FOLLOW_REFUSAL) -> None:
 # --- One object --------------------------------------------------------------------------------
 
 
-def access_course(
-    user: Any, pk: Any, *, lock: bool = False, with_content: bool = False
-) -> Course:
+def access_course(user: Any, pk: Any, *, lock: bool = False, with_content: bool = False) -> Course:
     """A published course (a draft is invisible to learners, as a missing one). with_content:
     its lessons and questions with choices come along (two more queries)."""
     courses = selectors.course_list(user=user)

@@ -65,8 +65,9 @@ class PostActionsMixin:
         instance = args[0] if args else kwargs.get("instance")
         if instance is not None:
             posts = list(instance) if kwargs.get("many") else [instance]
-            context = kwargs.setdefault("context", self.get_serializer_context())  # type: ignore[attr-defined]
-            context["post_actions"] = post_actions_by_post(self.request.user, posts)
+            if "context" not in kwargs:
+                kwargs["context"] = self.get_serializer_context()  # type: ignore[attr-defined]
+            kwargs["context"]["post_actions"] = post_actions_by_post(self.request.user, posts)
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
 
