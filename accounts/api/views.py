@@ -108,7 +108,7 @@ class DepartmentViewSet(
             slug=payload.validated_data.get("slug", ""),
             description=payload.validated_data.get("description", ""),
         )
-        department = selectors.department_list(user=request.user).get(pk=department.pk)
+        department = access_department(request.user, department.slug, with_member_count=True)
         return Response(s.DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
 
 

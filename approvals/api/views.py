@@ -29,7 +29,7 @@ from approvals.models import CrisisPause, Post, PostState
 from approvals.post_actions import post_actions_by_post
 from channels_app.permissions import access_brand_account
 from core.api import ScopedGenericViewSet
-from core.errors import InvalidInput, NotAllowed
+from core.errors import InvalidInput, NotAllowed, NotFound
 from core.openapi import ID_SCHEMA, PERSON_SCHEMA
 
 
@@ -222,9 +222,10 @@ class PostViewSet(
         data = _parsed(s.CommentCreateSerializer, request.data)
         parent = None
         if data["parent"]:
-            parent = post.comments.filter(pk=data["parent"]).first()
-            if parent is None:
-                raise InvalidInput("Reply to a comment of this post.", field="parent")
+            try:
+                parent = permissions.access_comment(request.user, data["parent"], post=post)
+            except NotFound:
+                raise InvalidInput("Reply to a comment of this post.", field="parent") from None
         comment = services.comment_add(
             post=post,
             actor=request.user,  # type: ignore[arg-type]
@@ -364,16 +365,12 @@ class PostViewSet(
         platform = data["platform"]
         account = None
         if data["brand_account"]:
-            account = (
-                permissions.accounts_with(
-                    request.user,
-                    [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON],
-                )
-                .filter(pk=data["brand_account"])
-                .first()
-            )
-            if account is None:
-                raise InvalidInput("Choose a brand account you work on.", field="brand_account")
+            try:
+                account = access_brand_account(request.user, data["brand_account"])
+            except NotFound:
+                raise InvalidInput(
+                    "Choose a brand account you work on.", field="brand_account"
+                ) from None
             platform = account.platform
         if not platform:
             raise InvalidInput("Give a brand_account or a platform.", field="brand_account")

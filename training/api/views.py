@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from accounts import authz
 from core.api import ScopedGenericViewSet
-from core.errors import InvalidInput, whole_number
+from core.errors import InvalidInput, NotFound, whole_number
 from core.openapi import ID_SCHEMA, LIMIT_SCHEMA, OFFSET_SCHEMA
 from core.pagination import Pagination
 from training import permissions, reports, selectors, services
@@ -204,9 +204,10 @@ class AssignmentViewSet(
         payload = s.AssignmentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        course = Course.objects.published().filter(pk=data["course"]).first()
-        if course is None:
-            raise InvalidInput("No published course with this id.", field="course")
+        try:
+            course = permissions.access_course(request.user, data["course"])
+        except NotFound:
+            raise InvalidInput("No published course with this id.", field="course") from None
         user = department = None
         if data.get("user"):
             user = (
