@@ -34,6 +34,7 @@ from channels_app.tests.peers.http_platforms import FakeX
 from core.tests.celery_broker import QueuedTask
 from publishing import engine as publishing
 from publishing import tasks
+from publishing.engine.claim import _claim
 from publishing.models import AttemptKind, AttemptOutcome, FeedEntry, PublishAttempt
 
 
@@ -220,7 +221,7 @@ def test_a_running_attempt_holds_the_post(
     sme: User, account: BrandAccount, comms_reviewer: User
 ) -> None:
     post = _sent(sme, account, comms_reviewer)
-    claim = publishing._claim(post.pk, now=timezone.now())
+    claim = _claim(post.pk, now=timezone.now())
     assert isinstance(claim, publishing.Claim)
 
     assert _run(post) == "skipped"  # another worker is on it
@@ -540,7 +541,7 @@ def test_an_interrupted_attempt_is_checked_before_any_resend(
     sme: User, account: BrandAccount, comms_reviewer: User
 ) -> None:
     post = _sent(sme, account, comms_reviewer)
-    claim = publishing._claim(post.pk, now=timezone.now())
+    claim = _claim(post.pk, now=timezone.now())
     assert isinstance(claim, publishing.Claim)
     # The worker's request reached the feed, then the worker died before recording it.
     connectors.connector_for("internal").publish({"brand_account": str(account.pk)}, claim.payload)
@@ -566,14 +567,14 @@ def test_the_idempotency_key_and_created_at_are_stable_per_post(
     one = _sent(sme, account, comms_reviewer)
     other = _sent(sme, account, comms_reviewer)
 
-    first = publishing._claim(one.pk, now=timezone.now())
+    first = _claim(one.pk, now=timezone.now())
     assert isinstance(first, publishing.Claim)
     PublishAttempt.objects.filter(pk=first.attempt_id).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
     Post.objects.filter(pk=one.pk).update(state=PostState.PUBLISHING)
-    second = publishing._claim(one.pk, now=timezone.now() + timedelta(minutes=5))
-    third = publishing._claim(other.pk, now=timezone.now())
+    second = _claim(one.pk, now=timezone.now() + timedelta(minutes=5))
+    third = _claim(other.pk, now=timezone.now())
 
     assert isinstance(second, publishing.Claim)
     assert isinstance(third, publishing.Claim)
@@ -726,7 +727,7 @@ def test_the_sweep_leaves_running_attempts_until_their_lease_runs_out(
     queued: Callable[[], list[QueuedTask]],
 ) -> None:
     post = _sent(sme, account, comms_reviewer)
-    claim = publishing._claim(post.pk, now=timezone.now())
+    claim = _claim(post.pk, now=timezone.now())
     assert isinstance(claim, publishing.Claim)
     Post.objects.filter(pk=post.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
     queued()

@@ -18,6 +18,7 @@ from approvals import services
 from approvals.models import Post, PostState
 from approvals.tests.factories import approved_post, make_account
 from publishing import engine as publishing
+from publishing.engine.claim import _claim
 from publishing.models import FeedEntry, PublishAttempt
 
 THREADS = 8
@@ -73,7 +74,7 @@ def _race(work: Callable[[int], Any]) -> list[Any]:
 def test_workers_claiming_one_post_at_once_get_one_claim(seeded_rows: None) -> None:
     post = _ready_post()
 
-    claims = _race(lambda _i: publishing._claim(post.pk, now=timezone.now()))
+    claims = _race(lambda _i: _claim(post.pk, now=timezone.now()))
 
     assert sum(1 for c in claims if isinstance(c, publishing.Claim)) == 1, claims
     assert all(c is None or isinstance(c, publishing.Claim) for c in claims), claims

@@ -1,0 +1,105 @@
+"""Writes for posts, their review and crisis pauses. Pages, the API, tasks and the admin all call
+these, so no path skips a rule.
+
+Each service checks first — 404 is the caller's business (it found the post through a scoped
+selector), then 403 for a missing permission or a broken rule, 400 for bad input, 409 when the
+post's state does not allow the action — and only then writes, in one transaction with its audit
+event. State changes go through approvals.state_machine.perform_transition.
+
+The services live in one module per topic and are re-exported here, so callers import them from
+`approvals.services`:
+
+- checks: the shared checks every service runs first (input, permissions, the locked row);
+- images: which images a revision carries (planning, cleaning uploads, copying rows);
+- drafting: new drafts, revisions and image edits;
+- review: submitting for review and the reviewers' decisions;
+- crisis: crisis pauses and the check that refuses publishing under one;
+- scheduling: scheduling, unscheduling, publishing now and retrying;
+- publication: the publishing engine's side (releasing due posts, recording outcomes);
+- comments: review comments and suggestions.
+"""
+
+from __future__ import annotations
+
+from approvals.services.checks import MAX_BODY_LENGTH, MAX_NOTE_LENGTH
+from approvals.services.comments import (
+    MAX_COMMENT_LENGTH,
+    comment_add,
+    comment_apply_suggestion,
+    comment_resolve,
+)
+from approvals.services.crisis import crisis_pause_covering, crisis_pause_lift, crisis_pause_set
+from approvals.services.drafting import (
+    post_create,
+    post_media_add,
+    post_media_remove,
+    post_media_update,
+    post_revise,
+)
+from approvals.services.images import ImageChoice, ImagePlan, current_images
+from approvals.services.publication import (
+    post_hold_for_crisis,
+    post_mark_failed,
+    post_mark_failed_locked,
+    post_mark_published,
+    post_mark_published_locked,
+    post_mark_unconfirmed,
+    post_release_due,
+    post_release_due_locked,
+    posts_release_due,
+)
+from approvals.services.review import (
+    post_approve,
+    post_reject,
+    post_request_changes,
+    post_submit,
+    post_withdraw,
+)
+from approvals.services.scheduling import (
+    MAX_SCHEDULE_AHEAD,
+    MIN_SCHEDULE_LEAD,
+    post_publish_now,
+    post_retry,
+    post_schedule,
+    post_unschedule,
+)
+
+__all__ = [
+    "MAX_BODY_LENGTH",
+    "MAX_COMMENT_LENGTH",
+    "MAX_NOTE_LENGTH",
+    "MAX_SCHEDULE_AHEAD",
+    "MIN_SCHEDULE_LEAD",
+    "ImageChoice",
+    "ImagePlan",
+    "comment_add",
+    "comment_apply_suggestion",
+    "comment_resolve",
+    "crisis_pause_covering",
+    "crisis_pause_lift",
+    "crisis_pause_set",
+    "current_images",
+    "post_approve",
+    "post_create",
+    "post_hold_for_crisis",
+    "post_mark_failed",
+    "post_mark_failed_locked",
+    "post_mark_published",
+    "post_mark_published_locked",
+    "post_mark_unconfirmed",
+    "post_media_add",
+    "post_media_remove",
+    "post_media_update",
+    "post_publish_now",
+    "post_reject",
+    "post_release_due",
+    "post_release_due_locked",
+    "post_request_changes",
+    "post_retry",
+    "post_revise",
+    "post_schedule",
+    "post_submit",
+    "post_unschedule",
+    "post_withdraw",
+    "posts_release_due",
+]

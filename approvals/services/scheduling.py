@@ -1,0 +1,122 @@
+"""Scheduling and publishing by people: schedule, unschedule, publish now, retry. Each hands the
+post over to the publishing engine once the transaction commits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import handover
+from approvals.models import Post
+from approvals.services.checks import (
+    _lock,
+    _require_active_account,
+    _require_publish_permission,
+    _require_state,
+)
+from approvals.services.crisis import _require_no_crisis_pause
+from approvals.state_machine import Action, perform_transition
+from core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+# Scheduling: at least a minute ahead (a time that passes while the form is sent is refused
+# rather than published at once), at most a year ahead.
+MIN_SCHEDULE_LEAD = timedelta(minutes=1)
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def _hand_over(post_id: int) -> Any:
+    # Looked up at call time, so the publishing engine's replacement is the one that runs.
+    return lambda: handover.hand_over_for_publishing(post_id)
+
+
+def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> Post:
+    """Schedule an approved post. The time must carry its zone; it is stored in UTC."""
+    _require_publish_permission(actor, post.brand_account)
+    if scheduled_at is None or timezone.is_naive(scheduled_at):
+        raise InvalidInput(
+            "Give the date and time with its time zone (e.g. 2030-05-01T09:00:00+02:00).",
+            field="scheduled_at",
+        )
+    now = timezone.now()
+    if scheduled_at < now + MIN_SCHEDULE_LEAD:
+        raise InvalidInput("Pick a time in the future.", field="scheduled_at")
+    if scheduled_at > now + MAX_SCHEDULE_AHEAD:
+        raise InvalidInput("Pick a time within the next year.", field="scheduled_at")
+    when = scheduled_at.astimezone(UTC)
+    with transaction.atomic():
+        locked = _lock(post)
+        _require_state(locked, Action.SCHEDULE)
+        _require_active_account(locked.brand_account)
+        _require_no_crisis_pause(locked.brand_account)
+        perform_transition(
+            post=locked,
+            action=Action.SCHEDULE,
+            actor=actor,
+            data={"scheduled_at": when.isoformat()},
+            fields={
+                "scheduled_at": when,
+                "scheduled_by": actor,
+                "notice": "",
+                "next_attempt_at": None,
+            },
+            on_commit=[lambda: handover.hand_over_scheduled(locked.pk, when)],
+        )
+    return locked
+
+
+def post_unschedule(*, post: Post, actor: User) -> Post:
+    _require_publish_permission(actor, post.brand_account)
+    with transaction.atomic():
+        locked = _lock(post)
+        previous = locked.scheduled_at
+        perform_transition(
+            post=locked,
+            action=Action.UNSCHEDULE,
+            actor=actor,
+            data={"scheduled_at": previous.isoformat() if previous else None},
+            fields={"scheduled_at": None, "scheduled_by": None, "next_attempt_at": None},
+        )
+    return locked
+
+
+def post_publish_now(*, post: Post, actor: User) -> Post:
+    """Hand an approved post to the publishing engine at once."""
+    _require_publish_permission(actor, post.brand_account)
+    with transaction.atomic():
+        locked = _lock(post)
+        _require_state(locked, Action.PUBLISH_NOW)
+        _require_active_account(locked.brand_account)
+        _require_no_crisis_pause(locked.brand_account)
+        perform_transition(
+            post=locked,
+            action=Action.PUBLISH_NOW,
+            actor=actor,
+            fields={"notice": ""},
+            on_commit=[_hand_over(locked.pk)],
+        )
+    return locked
+
+
+def post_retry(*, post: Post, actor: User) -> Post:
+    """Send a failed post again (docs/design.md §3: failed → publishing, publish permission)."""
+    _require_publish_permission(actor, post.brand_account)
+    with transaction.atomic():
+        locked = _lock(post)
+        _require_state(locked, Action.RETRY)
+        _require_active_account(locked.brand_account)
+        _require_no_crisis_pause(locked.brand_account)
+        perform_transition(
+            post=locked,
+            action=Action.RETRY,
+            actor=actor,
+            data={"last_error": locked.last_error},
+            on_commit=[_hand_over(locked.pk)],
+        )
+    return locked

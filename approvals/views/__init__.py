@@ -1,0 +1,47 @@
+"""The workflow's pages: thin views that parse, call a selector or a service, and render.
+
+A refused action re-renders the page with the service's message and the matching status
+(400 bad input, 403 rule or permission, 409 state); nothing is written in that case.
+
+One module per topic (posts, compose, review, scheduling, comments, media, calendar, crisis,
+notifications; page_context holds what the post pages share); the views are re-exported here.
+"""
+
+from __future__ import annotations
+
+from approvals.views.calendar import content_calendar
+from approvals.views.comments import comment_apply, comment_create, comment_resolve
+from approvals.views.compose import post_check, post_compose, post_edit
+from approvals.views.crisis import crisis_pause_lift, crisis_pause_list
+from approvals.views.media import media_file, media_thumbnail
+from approvals.views.notifications import notification_list, notifications_read
+from approvals.views.posts import post_detail, post_list, post_submit, post_withdraw
+from approvals.views.review import post_decide, post_review, review_queue
+from approvals.views.scheduling import post_publish_now, post_retry, post_schedule, post_unschedule
+
+__all__ = [
+    "comment_apply",
+    "comment_create",
+    "comment_resolve",
+    "content_calendar",
+    "crisis_pause_lift",
+    "crisis_pause_list",
+    "media_file",
+    "media_thumbnail",
+    "notification_list",
+    "notifications_read",
+    "post_check",
+    "post_compose",
+    "post_decide",
+    "post_detail",
+    "post_edit",
+    "post_list",
+    "post_publish_now",
+    "post_retry",
+    "post_review",
+    "post_schedule",
+    "post_submit",
+    "post_unschedule",
+    "post_withdraw",
+    "review_queue",
+]

@@ -1,0 +1,82 @@
+"""Review: the reviewer's queue, the review page and the decision form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from approvals import permissions, selectors, services
+from approvals.forms import DecisionForm
+from approvals.models import Verdict
+from approvals.views.page_context import _refused, _review_context
+from core.errors import DomainError
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    filters = {key: request.GET.get(key, "") for key in ("department", "brand_account", "stage")}
+    try:
+        posts = list(selectors.review_queue(user=request.user, filters=filters))
+        status = 200 if permissions.reviewer_stages(request.user) else 403
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        posts, status = [], exc.status_code
+    for post in posts:
+        post.stage_list = selectors.stage_statuses(post)  # type: ignore[attr-defined]
+    departments, accounts = selectors.calendar_filter_choices(user=request.user)
+    context = {
+        "posts": posts,
+        "filters": filters,
+        "departments": departments,
+        "accounts": accounts,
+        "stages": permissions.reviewer_stages(request.user),
+        "is_reviewer": bool(permissions.reviewer_stages(request.user)),
+    }
+    return render(request, "approvals/review_queue.html", context, status=status)
+
+
+@login_required
+def post_review(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.post_get(user=request.user, pk=pk)
+    return render(request, "approvals/post_review.html", _review_context(request, post))
+
+
+@login_required
+@require_POST
+def post_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.post_get(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve, request changes or reject.")
+        return render(
+            request,
+            "approvals/post_review.html",
+            _review_context(request, post, decision_form=form),
+            status=400,
+        )
+    verdict = form.cleaned_data["verdict"]
+    decide = {
+        Verdict.APPROVE: services.post_approve,
+        Verdict.CHANGES: services.post_request_changes,
+        Verdict.REJECT: services.post_reject,
+    }[Verdict(verdict)]
+    try:
+        decision = decide(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            note=form.cleaned_data["note"],
+            revision=form.cleaned_data["revision"],
+            stage=form.cleaned_data["stage"] or None,
+        )
+    except DomainError as exc:
+        return _refused(
+            request, post, exc, template="approvals/post_review.html", decision_form=form
+        )
+    messages.success(
+        request,
+        f"{decision.get_stage_display()}: {decision.get_verdict_display().lower()}.",
+    )
+    return redirect("review_queue")
