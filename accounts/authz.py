@@ -18,9 +18,9 @@ from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import Http404
 
 from accounts.roles import GROUP_NAMES, OrgRole
+from core.errors import NotFound
 
 # A signed-in User or an AnonymousUser (request.user): both answer is_authenticated.
 AnyUser = Any
@@ -134,12 +134,20 @@ def manages_a_department(user: AnyUser) -> bool:
 # --- The 404-or-403 gate -----------------------------------------------------------------------
 
 
-def get_visible_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
-    """Fetch from a queryset already scoped to what the caller may see; else 404."""
+def get_visible_or_404(queryset: models.QuerySet[M], *, lock: bool = False, **lookup: Any) -> M:
+    """Fetch from a queryset already scoped to what the caller may see; else NotFound (404),
+    the same answer for a missing object and for one the caller may not see.
+
+    lock=True reads the row with SELECT … FOR UPDATE (of the object's own table only, so the
+    nullable joins of select_related stay allowed on PostgreSQL): call it inside the caller's
+    transaction, which then owns the row until it commits.
+    """
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
     try:
         return queryset.get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("Not found.") from exc
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise NotFound() from exc
 
 
 def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:

@@ -8,17 +8,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts import authz
 from accounts.models import ApiToken, Department, Invitation, Membership
 
 
 def department_list(*, user: Any) -> QuerySet[Department]:
     return Department.objects.visible_to(user).with_member_count().order_by("name")
-
-
-def department_get(*, user: Any, slug: str) -> Department:
-    """The department, or 404 when it does not exist or the person may not see it."""
-    return authz.get_visible_or_404(Department.objects.visible_to(user), slug=slug)
 
 
 def member_list(*, department: Department) -> QuerySet[Membership]:

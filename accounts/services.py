@@ -18,7 +18,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils.text import slugify
 
 from accounts import authz, mfa, selectors
 from accounts.models import ApiToken, Department, Invitation, Membership, User, validate_timezone
+from accounts.permissions import access_api_token, access_invitation
 from accounts.roles import GROUP_NAMES
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -289,22 +289,30 @@ def invitation_find(token: str) -> Invitation | None:
 
 
 def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
-    authz.require(
-        authz.can_manage_department(actor, invitation.department),
-        "Only the department's managers and org admins can revoke invitations.",
-    )
-    if not invitation.is_open:
-        raise Conflict("This invitation was already used or revoked.")
+    """Revoke an open invitation. The row is locked first: of two revokes (or a revoke and an
+    acceptance, which locks it too) one wins and the other sees what it did — one audit event,
+    never two."""
     with transaction.atomic():
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+        locked = access_invitation(
+            actor,
+            invitation.pk,
+            department=invitation.department,
+            perm="manage",
+            lock=True,
+            open_only=False,
+        )
+        if not locked.is_open:
+            raise Conflict("This invitation was already used or revoked.")
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
         audit_record(
             actor=actor,
             action="invitation.revoked",
-            target=invitation,
-            department=invitation.department,
-            data={"email": invitation.email},
+            target=locked,
+            department=locked.department,
+            data={"email": locked.email},
         )
+    invitation.revoked_at = locked.revoked_at
 
 
 def invitation_accept(
@@ -444,7 +452,7 @@ def api_token_issue(
 def api_token_revoke(*, actor: User, token_id: int) -> None:
     """End one of the person's own tokens (404 for any other: nobody sees another's tokens)."""
     with transaction.atomic():
-        token = get_object_or_404(ApiToken.objects.select_for_update(), pk=token_id, user=actor)
+        token = access_api_token(actor, token_id, lock=True)
         token.delete()
         audit_record(
             actor=actor, action="api_token.revoked", target=actor, data={"token": token_id}

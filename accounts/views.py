@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import authz, selectors, services
 from accounts.forms import AcceptInvitationForm, InvitationForm, ProfileForm, RoleForm
-from accounts.models import Invitation, Membership
+from accounts.models import Membership
+from accounts.permissions import access_department, access_invitation, access_membership
 from core.errors import DomainError
 from core.links import public_base_url
 
@@ -29,7 +30,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    department = selectors.department_get(user=request.user, slug=slug)
+    department = access_department(request.user, slug)
     can_manage = authz.can_manage_department(request.user, department)
     context = {
         "department": department,
@@ -46,8 +47,7 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def department_invite(request: HttpRequest, slug: str) -> HttpResponse:
-    department = selectors.department_get(user=request.user, slug=slug)
-    authz.require(authz.can_manage_department(request.user, department))
+    department = access_department(request.user, slug, perm="manage")
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -75,12 +75,8 @@ def department_invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _membership(request: HttpRequest, slug: str, membership_id: int) -> Membership:
-    department = selectors.department_get(user=request.user, slug=slug)
-    return get_object_or_404(
-        Membership.objects.select_related("user", "department"),
-        pk=membership_id,
-        department=department,
-    )
+    department = access_department(request.user, slug)
+    return access_membership(request.user, membership_id, department=department)
 
 
 @login_required
@@ -120,8 +116,8 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
-    department = selectors.department_get(user=request.user, slug=slug)
-    invitation = get_object_or_404(Invitation, pk=invitation_id, department=department)
+    department = access_department(request.user, slug)
+    invitation = access_invitation(request.user, invitation_id, department=department, perm="view")
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
     except DomainError as exc:

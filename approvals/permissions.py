@@ -6,8 +6,9 @@ from typing import Any
 
 from accounts import authz
 from accounts.roles import OrgRole
-from approvals.models import Post, Stage
+from approvals.models import CrisisPause, MediaAttachment, Post, ReviewComment, Stage
 from channels_app.models import BrandAccount, BrandAccountPerm
+from core.errors import NotFound
 
 DRAFT_ON = BrandAccountPerm.DRAFT_ON.value
 REVIEW_ON = BrandAccountPerm.REVIEW_ON.value
@@ -75,3 +76,66 @@ def draftable_accounts(user: Any) -> Any:
 
 def accounts_with(user: Any, perms: list[str]) -> Any:
     return authz.objects_with_any_perm(user, perms, BrandAccount.objects.all())
+
+
+# --- One object: 404 when invisible, 403 when seen without the permission ---------------------
+
+
+def access_post(
+    user: Any, pk: Any, *, lock: bool = False, with_list_relations: bool = False
+) -> Post:
+    """A post the person sees, with what its pages show; NotFound otherwise (the same answer as
+    for a missing id). Who sees a post: the author; members of its department; reviewers and
+    publishers of its account once it was submitted; org admins (Post.objects.visible_to).
+    What they may do with it is post_actions' answer, and each service's on every request.
+
+    with_list_relations: what a list row (and the API's post) shows, read the same way."""
+    posts = Post.objects.visible_to(user)
+    if with_list_relations:
+        posts = posts.with_list_relations()
+    else:
+        posts = posts.select_related(
+            "brand_account", "department", "author", "current_revision", "scheduled_by"
+        )
+    return authz.get_visible_or_404(posts, lock=lock, pk=pk)
+
+
+def access_comment(user: Any, pk: Any, *, post: Post, lock: bool = False) -> ReviewComment:
+    """A review comment of a post found with access_post; another post's answers 404."""
+    return authz.get_visible_or_404(
+        ReviewComment.objects.select_related(
+            "post", "post__department", "revision", "author", "resolved_by"
+        ),
+        lock=lock,
+        pk=pk,
+        post=post,
+    )
+
+
+def access_media(user: Any, pk: Any, *, post: Post, current: bool = False) -> MediaAttachment:
+    """An image of a post found with access_post, of any of its revisions (reviewers compare
+    them); another post's answers 404. current=True: the current revision's row for the image
+    that attachment pk shows (attachment ids change with each revision; the image, named by its
+    checksum, stays), 404 once the current revision no longer has it."""
+    image = authz.get_visible_or_404(
+        MediaAttachment.objects.select_related("revision"), pk=pk, post=post
+    )
+    if not current:
+        return image
+    return authz.get_visible_or_404(
+        MediaAttachment.objects.select_related("revision").filter(
+            revision_id=post.current_revision_id or 0
+        ),
+        checksum=image.checksum,
+    )
+
+
+def access_crisis_pause(user: Any, pk: Any, *, lock: bool = False) -> CrisisPause:
+    """Everybody signed in may know about crisis pauses (the banner shows them)."""
+    if not user.is_authenticated:
+        raise NotFound()
+    return authz.get_visible_or_404(
+        CrisisPause.objects.select_related("brand_account", "set_by", "lifted_by"),
+        lock=lock,
+        pk=pk,
+    )

@@ -36,20 +36,6 @@ def visible_posts(*, user: Any) -> PostQuerySet:
     return Post.objects.visible_to(user)  # type: ignore[no-any-return]
 
 
-def post_get(*, user: Any, pk: Any) -> Post:
-    """The post with what its pages show, or 404 when missing or not the caller's to see."""
-    return authz.get_visible_or_404(
-        visible_posts(user=user).select_related(
-            "brand_account",
-            "department",
-            "author",
-            "current_revision",
-            "scheduled_by",
-        ),
-        pk=pk,
-    )
-
-
 def _int_or_400(value: Any, field: str) -> int:
     return whole_number(value, field=field)
 
@@ -188,14 +174,6 @@ def comment_threads(*, post: Post) -> list[ReviewComment]:
     return roots
 
 
-def comment_get(*, post: Post, pk: Any) -> ReviewComment:
-    return authz.get_visible_or_404(
-        ReviewComment.objects.select_related("post", "post__department", "revision", "author"),
-        pk=pk,
-        post=post,
-    )
-
-
 def decision_list(*, post: Post) -> QuerySet[Decision]:
     return post.decisions.select_related("reviewer", "revision").order_by("created_at", "id")
 
@@ -304,10 +282,6 @@ def crisis_pause_list(*, active: bool | None = None) -> QuerySet[CrisisPause]:
     return pauses.order_by("-started_at", "-id")
 
 
-def crisis_pause_get(*, pk: Any) -> CrisisPause:
-    return authz.get_visible_or_404(crisis_pause_list(), pk=pk)
-
-
 # --- Home page --------------------------------------------------------------------------------
 
 
@@ -346,20 +320,3 @@ def media_list(*, post: Post) -> QuerySet[MediaAttachment]:
 
 def media_of_revision(*, revision: Revision) -> QuerySet[MediaAttachment]:
     return MediaAttachment.objects.filter(revision=revision).order_by("order")
-
-
-def media_get(*, post: Post, pk: Any) -> MediaAttachment:
-    """One image of a post the caller sees (of any of its revisions: reviewers compare them);
-    404 for an image of another post."""
-    return authz.get_visible_or_404(
-        MediaAttachment.objects.select_related("revision"), pk=pk, post=post
-    )
-
-
-def media_current(*, post: Post, pk: Any) -> MediaAttachment:
-    """The current revision's row for the image that attachment pk shows (attachment ids change
-    with each revision; the image, named by its checksum, stays). 404 when it is gone."""
-    any_revision = media_get(post=post, pk=pk)
-    return authz.get_visible_or_404(
-        media_list(post=post).select_related("revision"), checksum=any_revision.checksum
-    )

@@ -12,7 +12,7 @@ to django-guardian); pages, the API, services and the post workflow ask these.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from accounts import authz
 from accounts.roles import OrgRole
@@ -71,3 +71,34 @@ def can_grant_manage(user: Any) -> bool:
 
 def can_change_department(user: Any) -> bool:
     return authz.is_org_admin(user)
+
+
+# --- One account: 404 when invisible, 403 when seen without the permission --------------------
+
+AccountPerm = Literal["view", "manage", "see_grants"]
+
+_REFUSALS: dict[str, str] = {
+    "manage": "Only people who manage this account can do that.",
+    "see_grants": "Only people who manage this account, comms reviewers and org admins can see "
+    "who has access to it.",
+}
+
+
+def require_account_perm(user: Any, account: BrandAccount, perm: AccountPerm) -> None:
+    """403 unless the person holds perm on an account they were shown to see."""
+    if perm == "manage":
+        authz.require(can_manage(user, account), _REFUSALS[perm])
+    elif perm == "see_grants":
+        authz.require(can_see_grants(user, account), _REFUSALS[perm])
+
+
+def access_brand_account(
+    user: Any, pk: Any, *, perm: AccountPerm = "view", lock: bool = False
+) -> BrandAccount:
+    """An account the person holds at least one permission on (org admins: every account), with
+    what its pages show; NotFound otherwise, the same answer as for a missing id."""
+    account = authz.get_visible_or_404(
+        BrandAccount.objects.visible_to(user).with_list_relations(), lock=lock, pk=pk
+    )
+    require_account_perm(user, account, perm)
+    return account

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from accounts import authz
 from accounts.models import Department, User
@@ -56,13 +55,6 @@ def brand_account_list(
     return accounts.order_by("display_name", "id")
 
 
-def brand_account_get(*, user: Any, pk: Any) -> BrandAccount:
-    """The account, or 404 when it does not exist or the person holds nothing on it."""
-    return authz.get_visible_or_404(
-        BrandAccount.objects.visible_to(user).with_list_relations(), pk=pk
-    )
-
-
 # --- Grants ------------------------------------------------------------------------------------
 
 
@@ -78,14 +70,6 @@ def grant_list(*, account: BrandAccount) -> list[Grant]:
         for holder, perms in held.items()
     ]
     return sorted(grants, key=lambda grant: grant.holder.sort_key())
-
-
-def grant_get(*, account: BrandAccount, grant_id: str) -> Grant:
-    """The grant of one holder on the account, or 404 when that holder holds nothing on it."""
-    for grant in grant_list(account=account):
-        if grant.id == grant_id:
-            return grant
-    raise Http404("No such grant on this account.")
 
 
 def grant_holder_for(

@@ -29,7 +29,9 @@ from channels_app.forms import (
     GrantAddForm,
     GrantUpdateForm,
 )
+from channels_app.grant_access import access_grant
 from channels_app.models import BrandAccount, BrandAccountPerm
+from channels_app.permissions import access_brand_account
 from channels_app.platforms import Platform
 from channels_app.rules import rules_for
 from channels_app.verification import identity_matches, stored_identity
@@ -138,7 +140,7 @@ def _account_context(request: HttpRequest, account: BrandAccount) -> dict[str, A
 
 @login_required
 def brandaccount_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    account = selectors.brand_account_get(user=request.user, pk=pk)
+    account = access_brand_account(request.user, pk)
     context = _account_context(request, account)
     context["grants"] = (
         selectors.grant_list(account=account)
@@ -151,19 +153,9 @@ def brandaccount_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "channels_app/brandaccount_detail.html", context)
 
 
-def _managed_account(request: HttpRequest, pk: int) -> BrandAccount:
-    """The account for a manage page: 404 if invisible, 403 if visible but not managed."""
-    account = selectors.brand_account_get(user=request.user, pk=pk)
-    authz.require(
-        permissions.can_manage(request.user, account),
-        "Only people who manage this account can do that.",
-    )
-    return account
-
-
 @login_required
 def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     may_move = permissions.can_change_department(request.user)
     initial = {
         "display_name": account.display_name,
@@ -201,7 +193,7 @@ def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def brandaccount_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     try:
         services.brand_account_set_active(
             actor=request.user,  # type: ignore[arg-type]
@@ -262,14 +254,14 @@ def _access_page(
 
 @login_required
 def brandaccount_access(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     return _access_page(request, account)
 
 
 @login_required
 @require_POST
 def brandaccount_grant_add(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     departments = list(Department.objects.order_by("name"))
     form = GrantAddForm(request.POST, departments=departments)
     if form.is_valid():
@@ -296,8 +288,8 @@ def brandaccount_grant_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def brandaccount_grant_update(request: HttpRequest, pk: int, grant_id: str) -> HttpResponse:
-    account = _managed_account(request, pk)
-    current = selectors.grant_get(account=account, grant_id=grant_id)
+    account = access_brand_account(request.user, pk, perm="manage")
+    current = access_grant(request.user, grant_id, account=account)
     form = GrantUpdateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose permissions from the list.")
@@ -323,8 +315,8 @@ def brandaccount_grant_update(request: HttpRequest, pk: int, grant_id: str) -> H
 @login_required
 @require_POST
 def brandaccount_grant_remove(request: HttpRequest, pk: int, grant_id: str) -> HttpResponse:
-    account = _managed_account(request, pk)
-    current = selectors.grant_get(account=account, grant_id=grant_id)
+    account = access_brand_account(request.user, pk, perm="manage")
+    current = access_grant(request.user, grant_id, account=account)
     try:
         services.brand_account_revoke(
             actor=request.user,  # type: ignore[arg-type]
@@ -345,7 +337,7 @@ def brandaccount_grant_remove(request: HttpRequest, pk: int, grant_id: str) -> H
 @login_required
 @sensitive_variables()
 def brandaccount_connect(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     context = _account_context(request, account)
     if not credential_fields(account.platform):
         context["form"] = None
@@ -386,7 +378,7 @@ def brandaccount_connect(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def brandaccount_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     try:
         services.brand_account_disconnect(actor=request.user, account=account)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -399,7 +391,7 @@ def brandaccount_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def brandaccount_check_connection(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _managed_account(request, pk)
+    account = access_brand_account(request.user, pk, perm="manage")
     try:
         connection = services.brand_account_check_connection(
             actor=request.user,  # type: ignore[arg-type]

@@ -44,18 +44,36 @@ class ScopedViewSetMixin:
     forget the scoping and leak rows (a missing or invisible object answers 404 alike). A
     subclass that defines its own get_queryset is refused when the class is created, as
     PostHog's TeamAndOrgViewSetMixin does: the mistake fails at import, not in production.
+
+    One object (retrieve and the detail actions) comes from access_object(), which a resource
+    implements with its app's access_* helper: the same lookup the pages and services use, with
+    the same 404 for a missing or invisible object. get_object() is final for the same reason.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
-            raise TypeError(
-                f"{cls.__qualname__} overrides get_queryset(): implement visible_queryset() "
-                "instead, so the queryset stays scoped to what the caller may see."
-            )
+        for method, instead in (
+            ("get_queryset", "visible_queryset()"),
+            ("get_object", "access_object()"),
+        ):
+            if method in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__qualname__} overrides {method}(): implement {instead} instead, so "
+                    "lookups stay scoped to what the caller may see."
+                )
 
     def visible_queryset(self) -> Any:
         raise NotImplementedError
+
+    def access_object(self, key: Any) -> Any:
+        """The object the URL names, through the app's access_* helper (404 or 403)."""
+        raise NotImplementedError(f"{type(self).__qualname__} has no access_object()")
+
+    def get_object(self) -> Any:
+        lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
+        obj = self.access_object(self.kwargs[lookup])  # type: ignore[attr-defined]
+        self.check_object_permissions(self.request, obj)  # type: ignore[attr-defined]
+        return obj
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.http import Http404
+
 
 class DomainError(Exception):
     """A refused action, with a message that tells the person what to do instead."""
@@ -33,6 +35,16 @@ class Conflict(DomainError):
     """The object is not in a state that allows the action (or another request won): 409."""
 
     status_code = 409
+
+
+class NotFound(Http404):
+    """The object does not exist, or the person may not know that it does: 404, and the same
+    answer either way. An Http404, so pages show the usual 404 page and the API its usual
+    {"detail": "Not found."} without a translation of their own; not a DomainError, so a page
+    that turns refusals into form errors can never turn this one into a message."""
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message)
 
 
 class Unavailable(DomainError):

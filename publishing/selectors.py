@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from accounts import authz
 from accounts.models import Department
+from accounts.permissions import access_department
 from approvals import permissions
 from approvals.models import Post
 from core.errors import NotAllowed
-from publishing.models import FeedEntry, FeedImage, PublishAttempt
+from publishing.models import FeedEntry, PublishAttempt
 
 # --- Attempts ---------------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def feed_departments(*, user: Any) -> list[Any]:
     return list(Department.objects.visible_to(user).order_by("name"))
 
 
-def _feed_entries() -> QuerySet[FeedEntry]:
+def feed_entries() -> QuerySet[FeedEntry]:
     # Images in one more query for the whole page (ordered by the model's Meta: entry, order).
     return (
         FeedEntry.objects.select_related("brand_account", "department")
@@ -59,35 +59,11 @@ def organisation_feed(*, user: Any) -> QuerySet[FeedEntry]:
     """What organisation-wide accounts published, newest first: for every signed-in person."""
     if not user.is_authenticated:
         return FeedEntry.objects.none()
-    return _feed_entries().filter(org_wide=True)
+    return feed_entries().filter(org_wide=True)
 
 
 def department_feed(*, user: Any, slug: str) -> tuple[Any, QuerySet[FeedEntry]]:
     """A department's feed, newest first: everything its internal accounts published.
     404 for people who do not look into that department."""
-    department = authz.get_visible_or_404(Department.objects.visible_to(user), slug=slug)
-    return department, _feed_entries().filter(department=department)
-
-
-def feed_entry_get(*, user: Any, pk: Any) -> FeedEntry:
-    """One entry, when the person reads a feed that shows it, or works on the account that
-    published it (the reviewers and publishers who sent it follow the post's link); else 404."""
-    if not user.is_authenticated:
-        return authz.get_visible_or_404(FeedEntry.objects.none(), pk=pk)
-
-    readable = Department.objects.visible_to(user).values("pk")
-    worked_on = permissions.accounts_with(
-        user, [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON]
-    ).values("pk")
-    return authz.get_visible_or_404(
-        _feed_entries().filter(
-            Q(org_wide=True) | Q(department_id__in=readable) | Q(brand_account_id__in=worked_on)
-        ),
-        pk=pk,
-    )
-
-
-def feed_image_get(*, entry: FeedEntry, pk: Any) -> FeedImage:
-    """One image of an entry the caller reads (found with feed_entry_get); 404 for an image of
-    another entry."""
-    return authz.get_visible_or_404(FeedImage.objects.all(), pk=pk, entry=entry)
+    department = access_department(user, slug)
+    return department, feed_entries().filter(department=department)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.files import private_file_response
-from publishing import selectors
+from publishing import permissions, selectors
 
 
 def _feed_page(request: HttpRequest, entries: Any) -> Any:
@@ -45,7 +45,7 @@ def department_feed(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def feed_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = selectors.feed_entry_get(user=request.user, pk=pk)
+    entry = permissions.access_feed_entry(request.user, pk)
     return render(request, "publishing/feed_entry.html", {"entry": entry})
 
 
@@ -54,8 +54,8 @@ def feed_entry(request: HttpRequest, pk: int) -> HttpResponse:
 def feed_image(request: HttpRequest, pk: int, image_id: int) -> HttpResponse | FileResponse:
     """An image of a feed entry, streamed to people who may read the entry (404 for anyone else,
     as for the entry itself: the storage never serves feed images directly)."""
-    entry = selectors.feed_entry_get(user=request.user, pk=pk)
-    image = selectors.feed_image_get(entry=entry, pk=image_id)
+    entry = permissions.access_feed_entry(request.user, pk)
+    image = permissions.access_feed_image(request.user, image_id, entry=entry)
     return private_file_response(
         image.file.name, image.content_type, f'"{image.checksum}"', request
     )

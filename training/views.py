@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import authz
 from core.errors import DomainError, InvalidInput
-from training import reports, selectors, services
+from training import permissions, reports, selectors, services
 from training.forms import AssignmentForm, RevokeForm
-from training.models import CertStatus, Course, Question, TrainingNotice
+from training.models import CertStatus, Course, Question
 
 MATRIX_PAGE_SIZE = 50
 
@@ -42,9 +42,7 @@ def training_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
-    notice = authz.get_visible_or_404(
-        TrainingNotice.objects.filter(user_id=request.user.pk or 0), pk=notice_id
-    )
+    notice = permissions.access_training_notice(request.user, notice_id)
     services.notice_dismiss(actor=request.user, notice=notice)  # type: ignore[arg-type]
     return redirect("training_home")
 
@@ -55,7 +53,7 @@ def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
 @login_required
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     """Lessons one at a time (?lesson=N), then the quiz; progress is shown throughout."""
-    course = selectors.course_content(course=selectors.course_get(user=request.user, pk=course_id))
+    course = selectors.course_content(course=permissions.access_course(request.user, course_id))
     lessons = list(course.lessons.all())
     raw = request.GET.get("lesson", "1")
     number = int(raw) if raw.isdigit() else 1
@@ -89,7 +87,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_start(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = selectors.course_get(user=request.user, pk=course_id)
+    course = permissions.access_course(request.user, course_id)
     try:
         attempt = services.attempt_start(actor=request.user, course=course)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -112,7 +110,7 @@ def _answers_from_post(request: HttpRequest, questions: list[Question]) -> dict[
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The quiz of an open attempt (GET), and its submission (POST). Correct answers are not in
     this page: they appear on the result page, after submitting."""
-    attempt = selectors.attempt_get(user=request.user, pk=attempt_id)
+    attempt = permissions.access_attempt(request.user, attempt_id)
     if attempt.is_finished:
         return redirect("training_attempt_result", attempt_id=attempt.pk)
     course = selectors.course_content(course=attempt.course)
@@ -143,7 +141,7 @@ def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @login_required
 def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = selectors.attempt_get(user=request.user, pk=attempt_id)
+    attempt = permissions.access_attempt(request.user, attempt_id)
     if not attempt.is_finished:
         return redirect("training_attempt", attempt_id=attempt.pk)
     course = selectors.course_content(course=attempt.course)
@@ -205,7 +203,7 @@ def policy_detail(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def policy_acknowledge(request: HttpRequest, policy_id: int) -> HttpResponse:
-    policy = selectors.policy_get_published(pk=policy_id)
+    policy = permissions.access_policy(request.user, policy_id)
     try:
         _ack, created = services.policy_acknowledge(actor=request.user, policy=policy)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -266,7 +264,7 @@ def certification_matrix(request: HttpRequest) -> HttpResponse:
         "all_courses": Course.objects.published().order_by("title"),
         "statuses": CertStatus.choices,
         "query": query.urlencode(),
-        "can_revoke": authz.can_revoke_certifications(request.user),
+        "can_revoke": permissions.can_revoke_certification(request.user),
     }
     return render(request, "training/matrix.html", context)
 
@@ -294,12 +292,13 @@ def certification_export(request: HttpRequest) -> HttpResponse | StreamingHttpRe
 
 @login_required
 def certification_detail(request: HttpRequest, certification_id: int) -> HttpResponse:
-    cert = selectors.certification_get(user=request.user, pk=certification_id)
-    form = RevokeForm(request.POST if request.method == "POST" else None)
-    can_revoke = authz.can_revoke_certifications(request.user)
+    posted = request.method == "POST"
+    cert = permissions.access_certification(
+        request.user, certification_id, perm="revoke" if posted else "view"
+    )
+    form = RevokeForm(request.POST if posted else None)
     status = 200
-    if request.method == "POST":
-        authz.require(can_revoke, "Only HR and org admins can revoke certificates.")
+    if posted:
         if form.is_valid():
             try:
                 services.certification_revoke(
@@ -317,7 +316,8 @@ def certification_detail(request: HttpRequest, certification_id: int) -> HttpRes
         "certification": cert,
         "status": cert.status_at(timezone.now()),
         "form": form,
-        "can_revoke": can_revoke and cert.revoked_at is None,
+        "can_revoke": permissions.can_revoke_certification(request.user, cert)
+        and cert.revoked_at is None,
     }
     return render(request, "training/certification_detail.html", context, status=status)
 
@@ -367,13 +367,7 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def assignment_cancel(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    authz.require(
-        authz.can_follow_training(request.user),
-        "Only HR, org admins and department managers cancel assignments.",
-    )
-    assignment = authz.get_visible_or_404(
-        selectors.assignment_list(user=request.user), pk=assignment_id
-    )
+    assignment = permissions.access_assignment(request.user, assignment_id, perm="cancel")
     try:
         services.assignment_cancel(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
     except DomainError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import (
@@ -22,6 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts import authz, selectors, services
 from accounts.api import serializers as s
 from accounts.models import Department, Invitation, Membership
+from accounts.permissions import access_department, access_invitation, access_membership
 from core.api import ScopedGenericViewSet
 from core.links import public_base_url
 
@@ -96,6 +96,9 @@ class DepartmentViewSet(
     def visible_queryset(self) -> QuerySet[Department]:
         return selectors.department_list(user=self.request.user)
 
+    def access_object(self, key: Any) -> Department:
+        return access_department(self.request.user, key, with_member_count=True)
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = s.DepartmentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -105,7 +108,7 @@ class DepartmentViewSet(
             slug=payload.validated_data.get("slug", ""),
             description=payload.validated_data.get("description", ""),
         )
-        department = selectors.department_list(user=request.user).get(pk=department.pk)
+        department = access_department(request.user, department.slug, with_member_count=True)
         return Response(s.DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
 
 
@@ -115,9 +118,7 @@ class _DepartmentChildMixin:
 
     def department(self) -> Department:
         if not hasattr(self, "_department"):
-            self._department = selectors.department_get(
-                user=self.request.user, slug=self.kwargs["department_slug"]
-            )
+            self._department = access_department(self.request.user, self.kwargs["department_slug"])
         return self._department
 
 
@@ -150,7 +151,7 @@ class MemberViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGenericV
 
     @extend_schema(request=s.MembershipRoleSerializer, responses=s.MembershipSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        membership = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        membership = access_membership(request.user, kwargs["pk"], department=self.department())
         payload = s.MembershipRoleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         membership = services.membership_change_role(
@@ -161,7 +162,7 @@ class MemberViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGenericV
         return Response(s.MembershipSerializer(membership).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        membership = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        membership = access_membership(request.user, kwargs["pk"], department=self.department())
         services.membership_remove(actor=request.user, membership=membership)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -181,6 +182,8 @@ class InvitationViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGene
         return selectors.open_invitation_list(department=department).select_related("department")
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        invitation = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        invitation = access_invitation(
+            request.user, kwargs["pk"], department=self.department(), perm="manage"
+        )
         services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -20,6 +20,7 @@ from approvals.models import (
     Revision,
     Stage,
 )
+from approvals.post_actions import PERSON_ACTIONS
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from core.errors import MAX_ID
@@ -60,6 +61,11 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     revision = serializers.SerializerMethodField()
     stages = serializers.SerializerMethodField()
     open_comment_count = serializers.IntegerField(read_only=True, default=0)
+    actions = serializers.SerializerMethodField(
+        help_text="What you may do with the post now (the buttons its page shows you): the "
+        "names of its action endpoints, e.g. submit, approve, request_changes, publish_now. The "
+        "server still checks every request (a crisis pause or a missing certificate refuses)."
+    )
 
     class Meta:
         model = Post
@@ -85,6 +91,7 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "next_attempt_at",
             "created_at",
             "updated_at",
+            "actions",
         )
         read_only_fields = fields
         extra_kwargs = {
@@ -104,6 +111,11 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     @extend_schema_field(StageStatusSerializer(many=True))
     def get_stages(self, post: Post) -> list[dict[str, Any]]:
         return StageStatusSerializer(selectors.stage_statuses(post), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(PERSON_ACTIONS)))
+    def get_actions(self, post: Post) -> list[str]:
+        # Read by the view for the whole page in one go (post_actions_by_post): no query here.
+        return list(self.context["post_actions"][post.pk])
 
 
 class PostCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]

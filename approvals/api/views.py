@@ -26,9 +26,10 @@ from approvals import guidance, permissions, selectors, services
 from approvals.api import serializers as s
 from approvals.media import open_stored
 from approvals.models import CrisisPause, Post, PostState
-from channels_app.models import BrandAccount
+from approvals.post_actions import post_actions_by_post
+from channels_app.permissions import access_brand_account
 from core.api import ScopedGenericViewSet
-from core.errors import InvalidInput, NotAllowed
+from core.errors import InvalidInput, NotAllowed, NotFound
 from core.openapi import ID_SCHEMA, PERSON_SCHEMA
 
 
@@ -54,6 +55,22 @@ POST_FILTERS = [
 ]
 
 
+class PostActionsMixin:
+    """Posts go out with what the caller may do with each (PostSerializer.actions), read for
+    the whole page at once: the account permissions in one go, whatever the number of posts."""
+
+    request: Any
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        instance = args[0] if args else kwargs.get("instance")
+        if instance is not None:
+            posts = list(instance) if kwargs.get("many") else [instance]
+            if "context" not in kwargs:
+                kwargs["context"] = self.get_serializer_context()  # type: ignore[attr-defined]
+            kwargs["context"]["post_actions"] = post_actions_by_post(self.request.user, posts)
+        return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+
+
 def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
     payload = serializer_class(data=data)
     payload.is_valid(raise_exception=True)
@@ -64,7 +81,9 @@ def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
     list=extend_schema(parameters=POST_FILTERS, summary="Posts you may see"),
     retrieve=extend_schema(summary="One post"),
 )
-class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+class PostViewSet(
+    PostActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet
+):
     serializer_class = s.PostSerializer
     filterset_fields: tuple[str, ...] = ()  # filters are the selector's, named in POST_FILTERS
 
@@ -77,19 +96,20 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
             filters = {}
         return selectors.post_list(user=self.request.user, filters=filters)
 
+    def access_object(self, key: Any) -> Post:
+        return permissions.access_post(self.request.user, key, with_list_relations=True)
+
     def _post(self) -> Post:
-        return selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
+        return permissions.access_post(self.request.user, self.kwargs["pk"])
 
     def _answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.post_list(user=self.request.user).get(pk=post.pk)
-        return Response(s.PostSerializer(fresh).data, status=code)
+        fresh = permissions.access_post(self.request.user, post.pk, with_list_relations=True)
+        return Response(self.get_serializer(fresh).data, status=code)
 
     @extend_schema(request=s.PostCreateSerializer, responses={201: s.PostSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _parsed(s.PostCreateSerializer, request.data)
-        account = BrandAccount.objects.filter(pk=data["brand_account"]).first()
-        if account is None:
-            raise InvalidInput("Choose an existing brand account.", field="brand_account")
+        account = access_brand_account(request.user, data["brand_account"])
         post = services.post_create(actor=request.user, brand_account=account, body=data["body"])  # type: ignore[arg-type]
         return self._answer(post, status.HTTP_201_CREATED)
 
@@ -202,9 +222,10 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         data = _parsed(s.CommentCreateSerializer, request.data)
         parent = None
         if data["parent"]:
-            parent = post.comments.filter(pk=data["parent"]).first()
-            if parent is None:
-                raise InvalidInput("Reply to a comment of this post.", field="parent")
+            try:
+                parent = permissions.access_comment(request.user, data["parent"], post=post)
+            except NotFound:
+                raise InvalidInput("Reply to a comment of this post.", field="parent") from None
         comment = services.comment_add(
             post=post,
             actor=request.user,  # type: ignore[arg-type]
@@ -214,7 +235,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
             parent=parent,
             suggestion=data["suggestion"],
         )
-        comment = selectors.comment_list(post=post).get(pk=comment.pk)
+        comment = permissions.access_comment(request.user, comment.pk, post=post)
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.CommentResolveSerializer, responses=s.CommentSerializer)
@@ -226,10 +247,10 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
     )
     def resolve_comment(self, request: Request, pk: str, comment_id: str) -> Response:
         post = self._post()
-        comment = selectors.comment_get(post=post, pk=comment_id)
+        comment = permissions.access_comment(request.user, comment_id, post=post)
         data = _parsed(s.CommentResolveSerializer, request.data)
         services.comment_resolve(comment=comment, actor=request.user, resolved=data["resolved"])  # type: ignore[arg-type]
-        comment = selectors.comment_list(post=post).get(pk=comment.pk)
+        comment = permissions.access_comment(request.user, comment.pk, post=post)
         return Response(s.CommentSerializer(comment).data)
 
     @extend_schema(responses=s.AuditEventSerializer(many=True))
@@ -296,7 +317,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
     )
     def media_detail(self, request: Request, pk: str, media_id: str) -> Response:
         post = self._post()
-        image = selectors.media_current(post=post, pk=media_id)
+        image = permissions.access_media(request.user, media_id, post=post, current=True)
         if request.method == "DELETE":
             services.post_media_remove(post=post, actor=request.user, checksum=image.checksum)  # type: ignore[arg-type]
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -328,7 +349,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         renderer_classes=[JSONRenderer, AnyImageRenderer],
     )
     def media_file(self, request: Request, pk: str, media_id: str) -> FileResponse:
-        image = selectors.media_get(post=self._post(), pk=media_id)
+        image = permissions.access_media(request.user, media_id, post=self._post())
         response = FileResponse(open_stored(image.file.name), content_type=image.content_type)
         response["Cache-Control"] = "private, max-age=3600"
         return response
@@ -344,16 +365,12 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         platform = data["platform"]
         account = None
         if data["brand_account"]:
-            account = (
-                permissions.accounts_with(
-                    request.user,
-                    [permissions.DRAFT_ON, permissions.REVIEW_ON, permissions.PUBLISH_ON],
-                )
-                .filter(pk=data["brand_account"])
-                .first()
-            )
-            if account is None:
-                raise InvalidInput("Choose a brand account you work on.", field="brand_account")
+            try:
+                account = access_brand_account(request.user, data["brand_account"])
+            except NotFound:
+                raise InvalidInput(
+                    "Choose a brand account you work on.", field="brand_account"
+                ) from None
             platform = account.platform
         if not platform:
             raise InvalidInput("Give a brand_account or a platform.", field="brand_account")
@@ -388,7 +405,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         ],
     )
 )
-class ReviewQueueViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+class ReviewQueueViewSet(PostActionsMixin, mixins.ListModelMixin, ScopedGenericViewSet):
     serializer_class = s.PostSerializer
     filterset_fields: tuple[str, ...] = ()
 
@@ -421,29 +438,31 @@ class CrisisPauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             raise InvalidInput("Use active=true or active=false.", field="active")
         return selectors.crisis_pause_list(active=active)
 
+    def access_object(self, key: Any) -> CrisisPause:
+        return permissions.access_crisis_pause(self.request.user, key)
+
     @extend_schema(request=s.CrisisPauseCreateSerializer, responses={201: s.CrisisPauseSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _parsed(s.CrisisPauseCreateSerializer, request.data)
         account = None
         if data["brand_account"]:
-            account = BrandAccount.objects.filter(pk=data["brand_account"]).first()
-            if account is None:
-                raise InvalidInput("Choose an existing brand account.", field="brand_account")
+            account = access_brand_account(request.user, data["brand_account"])
         pause = services.crisis_pause_set(
             actor=request.user,  # type: ignore[arg-type]
             reason=data["reason"],
             brand_account=account,
         )
-        pause = selectors.crisis_pause_get(pk=pause.pk)
+        pause = permissions.access_crisis_pause(request.user, pause.pk)
         return Response(s.CrisisPauseSerializer(pause).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.NoteSerializer, responses=s.CrisisPauseSerializer)
     @action(detail=True, methods=["post"])
     def lift(self, request: Request, pk: str) -> Response:
-        pause = selectors.crisis_pause_get(pk=pk)
+        pause = permissions.access_crisis_pause(request.user, pk)
         data = _parsed(s.NoteSerializer, request.data)
         services.crisis_pause_lift(pause=pause, actor=request.user, note=data["note"])  # type: ignore[arg-type]
-        return Response(s.CrisisPauseSerializer(selectors.crisis_pause_get(pk=pk)).data)
+        pause = permissions.access_crisis_pause(request.user, pk)
+        return Response(s.CrisisPauseSerializer(pause).data)
 
 
 class NotificationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):

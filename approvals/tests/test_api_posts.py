@@ -96,10 +96,24 @@ def test_create(api_as: ApiAs, sme: User, account: BrandAccount) -> None:
     assert Post.objects.get().author == sme
 
 
-def test_create_without_draft_permission_is_403(
+def test_create_on_an_account_one_may_not_see_is_404_as_for_a_missing_one(
     api_as: ApiAs, outsider: User, account: BrandAccount
 ) -> None:
-    response = api_as(outsider).post(
+    hidden = api_as(outsider).post(
+        "/api/v1/posts/", {"brand_account": account.pk, "body": "Hello"}, format="json"
+    )
+    missing = api_as(outsider).post(
+        "/api/v1/posts/", {"brand_account": account.pk + 999, "body": "Hello"}, format="json"
+    )
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert not Post.objects.exists()
+
+
+def test_create_on_a_seen_account_without_draft_permission_is_403(
+    api_as: ApiAs, comms_reviewer: User, account: BrandAccount
+) -> None:
+    response = api_as(comms_reviewer).post(
         "/api/v1/posts/", {"brand_account": account.pk, "body": "Hello"}, format="json"
     )
     assert response.status_code == 403
@@ -111,7 +125,6 @@ def test_create_without_draft_permission_is_403(
     ("payload", "field"),
     [
         ({"body": "Hello"}, "brand_account"),
-        ({"brand_account": 9999, "body": "Hello"}, "brand_account"),
         ({"brand_account": "x", "body": "Hello"}, "brand_account"),
         ({"brand_account": "ACCOUNT"}, "body"),
         ({"brand_account": "ACCOUNT", "body": "x" * 20_001}, "body"),

@@ -125,13 +125,21 @@ def test_an_sme_cannot_set_or_lift_a_pause(api_as: ApiAs, sme: User, org_admin: 
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"reason": ""}, {"reason": "x", "brand_account": 99999}, {"reason": "x" * 501}],
+    [{}, {"reason": ""}, {"reason": "x" * 501}],
 )
 def test_a_pause_with_bad_input_is_400(
     api_as: ApiAs, org_admin: User, payload: dict[str, Any]
 ) -> None:
     response = api_as(org_admin).post("/api/v1/crisis-pauses/", payload, format="json")
     assert response.status_code == 400
+    assert not CrisisPause.objects.exists()
+
+
+def test_a_pause_on_a_missing_account_is_404(api_as: ApiAs, org_admin: User) -> None:
+    response = api_as(org_admin).post(
+        "/api/v1/crisis-pauses/", {"reason": "x", "brand_account": 99999}, format="json"
+    )
+    assert response.status_code == 404
     assert not CrisisPause.objects.exists()
 
 

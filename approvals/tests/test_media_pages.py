@@ -292,11 +292,12 @@ def test_post_page_queries_are_constant(
         lambda: with_images(post, sme, 7, first_seed=10),
         # session, user; roles; memberships; the post with its relations; THE IMAGES of the
         # current revision (one query for all); guidance terms; the post's publish attempts
-        # (added with the publishing engine); four permission checks for the action buttons;
-        # approvals of the revision; revisions, comments, decisions and audit events for the
-        # timeline; comment threads; the crisis pause on the account; unread notifications; the
-        # pauses for the banner.
-        21,
+        # (added with the publishing engine); the person's grants on the account, direct and
+        # through groups, read once for every action button (post_actions); approvals of the
+        # revision; revisions, comments, decisions and audit events for the timeline; comment
+        # threads; the crisis pause on the account; unread notifications; the pauses for the
+        # banner.
+        19,
         django_assert_num_queries,
     )
     assert len(re.findall(r"/thumbnail/", response.content.decode())) == 8

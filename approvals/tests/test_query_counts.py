@@ -125,8 +125,9 @@ def test_posts_endpoint(
         _api(sme, "/api/v1/posts/"),
         _more_submitted(sme, account),
         # AUTH; memberships; the total for pagination; the posts with their relations and
-        # open-comment count; their approvals.
-        AUTH + 4,
+        # open-comment count; their approvals; the caller's grants on the page's accounts, direct
+        # and through groups (the actions each post offers).
+        AUTH + 6,
         django_assert_num_queries,
         _results,
     )
@@ -157,8 +158,9 @@ def test_review_queue_endpoint(
     _assert_constant(
         _api(comms_reviewer, "/api/v1/review-queue/"),
         _more_submitted(sme, account),
-        # AUTH; the total for pagination; the waiting posts with their relations; approvals.
-        AUTH + 3,
+        # AUTH; the total for pagination; the waiting posts with their relations; approvals; the
+        # caller's grants on the page's accounts, direct and through groups (each post's actions).
+        AUTH + 5,
         django_assert_num_queries,
         _results,
     )

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from approvals import selectors, services
+from approvals import permissions, services
 from approvals.forms import CommentForm
 from approvals.models import Post
 from approvals.views.page_context import _detail_context, _refused, _review_context
@@ -28,7 +28,7 @@ def _back(request: HttpRequest, post: Post) -> str:
 @login_required
 @require_POST
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     form = CommentForm(request.POST)
     template = (
         "approvals/post_review.html"
@@ -41,7 +41,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, template, builder(request, post, comment_form=form), status=400)
     parent = None
     if form.cleaned_data["parent"]:
-        parent = selectors.comment_get(post=post, pk=form.cleaned_data["parent"])
+        parent = permissions.access_comment(request.user, form.cleaned_data["parent"], post=post)
     try:
         comment = services.comment_add(
             post=post,
@@ -61,8 +61,8 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
-    comment = selectors.comment_get(post=post, pk=comment_id)
+    post = permissions.access_post(request.user, pk)
+    comment = permissions.access_comment(request.user, comment_id, post=post)
     resolved = request.POST.get("resolved", "1") != "0"
     try:
         services.comment_resolve(comment=comment, actor=request.user, resolved=resolved)  # type: ignore[arg-type]
@@ -75,8 +75,8 @@ def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpRespo
 @login_required
 @require_POST
 def comment_apply(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
-    comment = selectors.comment_get(post=post, pk=comment_id)
+    post = permissions.access_post(request.user, pk)
+    comment = permissions.access_comment(request.user, comment_id, post=post)
     try:
         post = services.comment_apply_suggestion(comment=comment, actor=request.user)  # type: ignore[arg-type]
     except DomainError as exc:

@@ -157,7 +157,7 @@ def _after_save(request: HttpRequest, post: Post, *, submit: bool) -> HttpRespon
 
 @login_required
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     flags = _post_flags(request.user, post)
     if not flags["can_edit"]:
         refusal = (
@@ -214,7 +214,7 @@ def post_check(request: HttpRequest) -> HttpResponse:
     current: list[MediaAttachment] = []
     post_id = _int(request.POST.get("post"))
     if post_id:
-        post = selectors.post_get(user=request.user, pk=post_id)
+        post = permissions.access_post(request.user, post_id)
         account = post.brand_account
         current = list(selectors.media_list(post=post))
     else:

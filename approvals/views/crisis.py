@@ -50,7 +50,7 @@ def crisis_pause_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def crisis_pause_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    pause = selectors.crisis_pause_get(pk=pk)
+    pause = permissions.access_crisis_pause(request.user, pk)
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from approvals import selectors
+from approvals import permissions
 from channels_app.rules import JPEG, PNG
 from core.files import private_file_response
 
@@ -16,8 +16,8 @@ from core.files import private_file_response
 def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
     """An image of a post, streamed to people who may see the post (404 for anyone else: the
     storage itself never serves it, so there is no address to guess)."""
-    post = selectors.post_get(user=request.user, pk=pk)
-    image = selectors.media_get(post=post, pk=media_id)
+    post = permissions.access_post(request.user, pk)
+    image = permissions.access_media(request.user, media_id, post=post)
     return private_file_response(
         image.file.name, image.content_type, f'"{image.checksum}"', request
     )
@@ -26,8 +26,8 @@ def media_file(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | F
 @login_required
 @require_GET
 def media_thumbnail(request: HttpRequest, pk: int, media_id: int) -> HttpResponse | FileResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
-    image = selectors.media_get(post=post, pk=media_id)
+    post = permissions.access_post(request.user, pk)
+    image = permissions.access_media(request.user, media_id, post=post)
     content_type = PNG if image.thumbnail.name.endswith(".png") else JPEG
     return private_file_response(
         image.thumbnail.name, content_type, f'"{image.checksum}-thumb"', request

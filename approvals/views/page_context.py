@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from approvals import guidance, handover, permissions, selectors, services
 from approvals.forms import CommentForm, DecisionForm, ScheduleForm
-from approvals.models import Post, PostState
+from approvals.models import Post
+from approvals.post_actions import post_actions
 from approvals.revision_diff import has_changes, word_diff
-from approvals.state_machine import EDITABLE_STATES, TRANSITIONS, Action
+from approvals.state_machine import TRANSITIONS, Action
 from core.errors import DomainError
 
 
@@ -23,23 +24,20 @@ def _can(state: str, action: str) -> bool:
 
 
 def _post_flags(user: Any, post: Post) -> dict[str, bool]:
-    """Which buttons the person sees. The services check again on every request."""
-    account = post.brand_account
-    author = permissions.is_author(user, post)
-    drafter = author and permissions.can_draft(user, account)
-    stages = permissions.reviewer_stages(user)
-    reviewer = bool(stages) and not author and permissions.can_review(user, account)
-    publisher = permissions.can_publish(user, account)
+    """Which buttons the person sees: the actions post_actions offers them, the same list the
+    post API returns as `actions`. The services check again on every request."""
+    actions = set(post_actions(user, post))
     return {
-        "is_author": author,
-        "can_edit": drafter and post.state in EDITABLE_STATES,
-        "can_submit": drafter and _can(post.state, Action.SUBMIT),
-        "can_decide": reviewer and post.state == PostState.IN_REVIEW,
-        "can_withdraw": _can(post.state, Action.WITHDRAW) and permissions.can_withdraw(user, post),
-        "can_schedule": publisher and _can(post.state, Action.SCHEDULE),
-        "can_unschedule": publisher and _can(post.state, Action.UNSCHEDULE),
-        "can_publish_now": publisher and _can(post.state, Action.PUBLISH_NOW),
-        "can_retry": publisher and _can(post.state, Action.RETRY),
+        "is_author": permissions.is_author(user, post),
+        "can_edit": Action.REVISE in actions,
+        "can_submit": Action.SUBMIT in actions,
+        # Approve, request changes and reject go together: the review page offers all three.
+        "can_decide": Action.APPROVE in actions,
+        "can_withdraw": Action.WITHDRAW in actions,
+        "can_schedule": Action.SCHEDULE in actions,
+        "can_unschedule": Action.UNSCHEDULE in actions,
+        "can_publish_now": Action.PUBLISH_NOW in actions,
+        "can_retry": Action.RETRY in actions,
     }
 
 
@@ -80,7 +78,7 @@ def _refused(
     **extra: Any,
 ) -> HttpResponse:
     messages.error(request, exc.message)
-    post = selectors.post_get(user=request.user, pk=post.pk)
+    post = permissions.access_post(request.user, post.pk)
     builder = _review_context if template.endswith("post_review.html") else _detail_context
     return render(request, template, builder(request, post, **extra), status=exc.status_code)
 
@@ -126,7 +124,7 @@ def _review_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
 
 
 def _simple_action(request: HttpRequest, pk: int, run: Any, done: str) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     try:
         run(post)
     except DomainError as exc:

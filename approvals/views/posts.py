@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from approvals import selectors, services
+from approvals import permissions, selectors, services
 from approvals.forms import NoteForm
 from approvals.models import PostState
 from approvals.views.page_context import _detail_context, _simple_action
@@ -42,7 +42,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     return render(request, "approvals/post_detail.html", _detail_context(request, post))
 
 

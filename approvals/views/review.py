@@ -40,14 +40,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_review(request: HttpRequest, pk: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     return render(request, "approvals/post_review.html", _review_context(request, post))
 
 
 @login_required
 @require_POST
 def post_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve, request changes or reject.")

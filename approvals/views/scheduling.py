@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from approvals import selectors, services
+from approvals import permissions, services
 from approvals.forms import ScheduleForm
 from approvals.views.page_context import _detail_context, _refused, _simple_action
 from core.errors import DomainError
@@ -18,7 +18,7 @@ from core.errors import DomainError
 @login_required
 @require_POST
 def post_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    post = selectors.post_get(user=request.user, pk=pk)
+    post = permissions.access_post(request.user, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a date and time to publish at.")

@@ -22,7 +22,9 @@ from rest_framework.response import Response
 from accounts import authz
 from channels_app import permissions, selectors, services
 from channels_app.api import serializers as s
+from channels_app.grant_access import access_grant
 from channels_app.models import BrandAccount
+from channels_app.permissions import access_brand_account
 from channels_app.platforms import Platform
 from core.api import ScopedGenericViewSet
 from core.errors import InvalidInput
@@ -91,7 +93,7 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        account = selectors.brand_account_get(user=request.user, pk=kwargs["pk"])
+        account = access_brand_account(request.user, kwargs["pk"])
         return Response(_account_payload(request, account))
 
     @extend_schema(
@@ -113,7 +115,7 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             apply_standard_grants=data["apply_standard_grants"],
             credentials=data.get("credentials"),
         )
-        account = selectors.brand_account_get(user=request.user, pk=account.pk)
+        account = access_brand_account(request.user, account.pk)
         return Response(_account_payload(request, account), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -122,11 +124,7 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         responses=s.BrandAccountSerializer,
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        account = selectors.brand_account_get(user=request.user, pk=kwargs["pk"])
-        authz.require(
-            permissions.can_manage(request.user, account),
-            "Only people who manage this account can change it.",
-        )
+        account = access_brand_account(request.user, kwargs["pk"], perm="manage")
         payload = s.BrandAccountUpdateSerializer(data=request.data, context={"account": account})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -156,14 +154,14 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
                     services.brand_account_set_credentials(
                         actor=actor, account=account, credentials=data["credentials"]
                     )
-        account = selectors.brand_account_get(user=request.user, pk=account.pk)
+        account = access_brand_account(request.user, account.pk)
         return Response(_account_payload(request, account))
 
     @extend_schema(parameters=[_ACCOUNT_ID], request=None, responses=s.BrandAccountSerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str) -> Response:
         """Nobody drafts, reviews or publishes on it any more; grants and history stay."""
-        account = selectors.brand_account_get(user=request.user, pk=pk)
+        account = access_brand_account(request.user, pk)
         account = services.brand_account_set_active(
             actor=request.user,  # type: ignore[arg-type]
             account=account,
@@ -174,7 +172,7 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     @extend_schema(parameters=[_ACCOUNT_ID], request=None, responses=s.BrandAccountSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
-        account = selectors.brand_account_get(user=request.user, pk=pk)
+        account = access_brand_account(request.user, pk)
         account = services.brand_account_set_active(
             actor=request.user,  # type: ignore[arg-type]
             account=account,
@@ -193,19 +191,19 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         """Updates `connection.identity`, `max_characters` and `verified_at`. 409 when the
         platform refuses the stored credentials or they speak as another account (connect
         again), 503 when the platform cannot be reached; neither changes anything."""
-        account = selectors.brand_account_get(user=request.user, pk=pk)
+        account = access_brand_account(request.user, pk)
         services.brand_account_check_connection(
             actor=request.user,  # type: ignore[arg-type]
             account=account,
         )
-        account = selectors.brand_account_get(user=request.user, pk=account.pk)
+        account = access_brand_account(request.user, account.pk)
         return Response(_account_payload(request, account))
 
     @extend_schema(parameters=[_ACCOUNT_ID], responses=s.CredentialFieldSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="credential-fields")
     def credential_fields(self, request: Request, pk: str) -> Response:
         """The fields a connection of this account's platform takes (names, never values)."""
-        account = selectors.brand_account_get(user=request.user, pk=pk)
+        account = access_brand_account(request.user, pk)
         return Response(s.credential_field_rows(account.platform))
 
 
@@ -236,26 +234,17 @@ class BrandAccountGrantViewSet(ScopedGenericViewSet):
 
     def account(self) -> BrandAccount:
         if not hasattr(self, "_account"):
-            self._account = selectors.brand_account_get(
-                user=self.request.user, pk=self.kwargs["account_id"]
-            )
+            self._account = access_brand_account(self.request.user, self.kwargs["account_id"])
         return self._account
 
     def _require_manage(self) -> BrandAccount:
         account = self.account()
-        authz.require(
-            permissions.can_manage(self.request.user, account),
-            "Only people who manage this account can change who has access to it.",
-        )
+        permissions.require_account_perm(self.request.user, account, "manage")
         return account
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         account = self.account()
-        authz.require(
-            permissions.can_see_grants(request.user, account),
-            "Only people who manage this account, comms reviewers and org admins can see who "
-            "has access to it.",
-        )
+        permissions.require_account_perm(request.user, account, "see_grants")
         grants = selectors.grant_list(account=account)
         return Response(s.GrantSerializer(grants, many=True).data)
 
@@ -288,7 +277,7 @@ class BrandAccountGrantViewSet(ScopedGenericViewSet):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Set exactly which permissions the holder holds ([] removes the holder)."""
         account = self._require_manage()
-        current = selectors.grant_get(account=account, grant_id=kwargs["grant_id"])
+        current = access_grant(request.user, kwargs["grant_id"], account=account)
         payload = s.GrantUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         grant = services.brand_account_set_grant(
@@ -303,7 +292,7 @@ class BrandAccountGrantViewSet(ScopedGenericViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Take every permission the holder holds on the account."""
         account = self._require_manage()
-        current = selectors.grant_get(account=account, grant_id=kwargs["grant_id"])
+        current = access_grant(request.user, kwargs["grant_id"], account=account)
         services.brand_account_revoke(
             actor=request.user,  # type: ignore[arg-type]
             account=account,

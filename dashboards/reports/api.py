@@ -16,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import authz
+from accounts.permissions import access_department_activity
 from core.errors import InvalidInput
-from dashboards.reports import activity, exports, selectors
+from dashboards.reports import activity, exports
 from dashboards.reports.periods import parse_period, viewer_zone
 from dashboards.reports.views import parse_sort, sort_rows
 
@@ -212,7 +213,7 @@ def department_activity_report(request: Request) -> Any:
     slug = (request.query_params.get("department") or "").strip()
     if not slug:
         raise InvalidInput("Choose a department by its slug.", field="department")
-    department = selectors.activity_department_get(user=request.user, slug=slug)
+    department = access_department_activity(request.user, slug)
     period = parse_period(request.query_params, zone=viewer_zone(request.user))
     report = activity.department_activity(department=department, period=period, now=timezone.now())
     if request.accepted_renderer.format == "csv":

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts import authz
+from accounts.permissions import access_department_activity
 from core.errors import InvalidInput
 from dashboards.reports import activity, charts, exports, selectors
 from dashboards.reports.periods import Period, parse_period, viewer_zone
@@ -91,7 +92,7 @@ def _coverage_chart(report: activity.DepartmentActivity) -> Any:
 @login_required
 @require_GET
 def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
-    department = selectors.activity_department_get(user=request.user, slug=slug)
+    department = access_department_activity(request.user, slug)
     period, errors = _period_or_error(request)
     context: dict[str, Any] = {
         "department": department,
@@ -122,7 +123,7 @@ def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
 def department_activity_csv(
     request: HttpRequest, slug: str
 ) -> HttpResponse | StreamingHttpResponse:
-    department = selectors.activity_department_get(user=request.user, slug=slug)
+    department = access_department_activity(request.user, slug)
     period, errors = _period_or_error(request)
     if period is None:
         return _bad_request(" ".join(errors.values()))

@@ -8,8 +8,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from approvals import selectors as approvals_selectors
 from approvals.models import Post
+from approvals.permissions import access_post
 from publishing import selectors
 from publishing.api import serializers as s
 
@@ -26,6 +26,6 @@ class PostAttemptsView(GenericAPIView):  # type: ignore[type-arg]
         summary="Every publishing attempt, oldest first (author, reviewers, publishers)",
     )
     def get(self, request: Request, pk: str) -> Response:
-        post = approvals_selectors.post_get(user=request.user, pk=pk)
+        post = access_post(request.user, pk)
         attempts = selectors.attempt_list(user=request.user, post=post)
         return Response(s.PublishAttemptSerializer(attempts, many=True).data)

@@ -22,10 +22,10 @@ from rest_framework.response import Response
 
 from accounts import authz
 from core.api import ScopedGenericViewSet
-from core.errors import InvalidInput, whole_number
+from core.errors import InvalidInput, NotFound, whole_number
 from core.openapi import ID_SCHEMA, LIMIT_SCHEMA, OFFSET_SCHEMA
 from core.pagination import Pagination
-from training import reports, selectors, services
+from training import permissions, reports, selectors, services
 from training.api import serializers as s
 from training.models import (
     EXPIRING_WITHIN,
@@ -48,10 +48,10 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGene
     filterset_fields: tuple[str, ...] = ()
 
     def visible_queryset(self) -> QuerySet[Course]:
-        queryset = selectors.course_list(user=self.request.user)
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related("lessons", "questions__choices")
-        return queryset
+        return selectors.course_list(user=self.request.user)
+
+    def access_object(self, key: Any) -> Course:
+        return permissions.access_course(self.request.user, key, with_content=True)
 
     def get_serializer_class(self) -> Any:
         return s.CourseDetailSerializer if self.action == "retrieve" else s.CourseSerializer
@@ -69,7 +69,7 @@ class CourseAttemptViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
 
     def course(self) -> Course:
         if not hasattr(self, "_course"):
-            self._course = selectors.course_get(user=self.request.user, pk=self.kwargs["course_pk"])
+            self._course = permissions.access_course(self.request.user, self.kwargs["course_pk"])
         return self._course
 
     def visible_queryset(self) -> QuerySet[Any]:
@@ -96,7 +96,7 @@ class CourseAttemptViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
             course=course,
             answers=payload.validated_data["answers"],
         )
-        attempt = self.get_queryset().get(pk=attempt.pk)
+        attempt = permissions.access_attempt(request.user, attempt.pk)
         data = s.AttemptSerializer(attempt, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -157,14 +157,13 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     def get_serializer_context(self) -> dict[str, Any]:
         return _context(self)
 
+    def access_object(self, key: Any) -> Certification:
+        return permissions.access_certification(self.request.user, key)
+
     @extend_schema(request=s.RevokeRequestSerializer, responses=s.CertificationSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
-        certification = authz.get_visible_or_404(self.get_queryset(), pk=pk)
-        authz.require(
-            authz.can_revoke_certifications(request.user),
-            "Only HR and org admins can revoke certificates.",
-        )
+        certification = permissions.access_certification(request.user, pk, perm="revoke")
         payload = s.RevokeRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         certification = services.certification_revoke(
@@ -172,7 +171,7 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
             certification=certification,
             reason=payload.validated_data["reason"],
         )
-        certification = self.get_queryset().get(pk=certification.pk)
+        certification = permissions.access_certification(request.user, certification.pk)
         return Response(s.CertificationSerializer(certification, context=_context(self)).data)
 
 
@@ -193,6 +192,9 @@ class AssignmentViewSet(
         )
         return selectors.assignment_list(user=self.request.user)
 
+    def access_object(self, key: Any) -> Assignment:
+        return permissions.access_assignment(self.request.user, key)
+
     @extend_schema(request=s.AssignmentCreateSerializer, responses={201: s.AssignmentSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         authz.require(
@@ -202,9 +204,10 @@ class AssignmentViewSet(
         payload = s.AssignmentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        course = Course.objects.published().filter(pk=data["course"]).first()
-        if course is None:
-            raise InvalidInput("No published course with this id.", field="course")
+        try:
+            course = permissions.access_course(request.user, data["course"])
+        except NotFound:
+            raise InvalidInput("No published course with this id.", field="course") from None
         user = department = None
         if data.get("user"):
             user = (
@@ -232,11 +235,11 @@ class AssignmentViewSet(
             due_on=data["due_on"],
             note=data.get("note", ""),
         )
-        assignment = self.get_queryset().get(pk=assignment.pk)
+        assignment = permissions.access_assignment(request.user, assignment.pk)
         return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        assignment = authz.get_visible_or_404(self.get_queryset(), pk=kwargs["pk"])
+        assignment = permissions.access_assignment(request.user, kwargs["pk"], perm="cancel")
         services.assignment_cancel(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -259,7 +262,7 @@ def policy_current(request: Request) -> Response:
 def policy_acknowledge(request: Request, pk: int) -> Response:
     """Acknowledge a policy version (the current one, or an upcoming one ahead of time).
     201 the first time, 200 when it was acknowledged already."""
-    policy = selectors.policy_get_published(pk=pk)
+    policy = permissions.access_policy(request.user, pk)
     ack, created = services.policy_acknowledge(actor=request.user, policy=policy)  # type: ignore[arg-type]
     body = {"policy": policy.pk, "version": policy.version, "acknowledged_at": ack.acknowledged_at}
     return Response(

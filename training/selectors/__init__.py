@@ -11,10 +11,8 @@ matrix (the certification matrix and department coverage) and reminders (what is
 from __future__ import annotations
 
 from training.selectors.courses import (
-    attempt_get,
     attempt_list,
     course_content,
-    course_get,
     course_list,
     my_certification_map,
     status_of,
@@ -39,7 +37,6 @@ from training.selectors.my_training import (
 )
 from training.selectors.oversight import (
     assignment_list,
-    certification_get,
     certification_list,
     departments_visible,
     people_visible,
@@ -47,7 +44,6 @@ from training.selectors.oversight import (
 from training.selectors.policy import (
     policy_acknowledgement,
     policy_current,
-    policy_get_published,
     policy_upcoming,
 )
 from training.selectors.reminders import certification_ids_expiring, overdue_assignment_pairs
@@ -61,13 +57,10 @@ __all__ = [
     "MyTraining",
     "assignment_list",
     "assignments_for_person",
-    "attempt_get",
     "attempt_list",
-    "certification_get",
     "certification_ids_expiring",
     "certification_list",
     "course_content",
-    "course_get",
     "course_list",
     "department_coverage",
     "departments_visible",
@@ -81,7 +74,6 @@ __all__ = [
     "people_visible",
     "policy_acknowledgement",
     "policy_current",
-    "policy_get_published",
     "policy_upcoming",
     "status_of",
     "training_profile",

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from accounts import authz
 from training.models import Attempt, Certification, CertificationRequirement, CertStatus, Course
 
 
@@ -28,11 +27,6 @@ def course_list(*, user: Any) -> QuerySet[Course]:
         )
         .order_by("title", "id")
     )
-
-
-def course_get(*, user: Any, pk: Any) -> Course:
-    """A published course, or 404 (a draft is invisible to learners, as a missing one)."""
-    return authz.get_visible_or_404(course_list(user=user), pk=pk)
 
 
 def course_content(*, course: Course) -> Course:
@@ -60,13 +54,6 @@ def my_certification_map(
 
 def status_of(cert: Certification | None, now: datetime) -> str:
     return CertStatus.MISSING if cert is None else cert.status_at(now)
-
-
-def attempt_get(*, user: Any, pk: Any) -> Attempt:
-    """One of the person's own attempts; anybody else's answers 404."""
-    return authz.get_visible_or_404(
-        Attempt.objects.filter(user=user).select_related("course", "certification"), pk=pk
-    )
 
 
 def attempt_list(*, user: Any, course: Course) -> QuerySet[Attempt]:

@@ -46,10 +46,6 @@ def certification_list(*, user: Any) -> QuerySet[Certification]:
     )
 
 
-def certification_get(*, user: Any, pk: Any) -> Certification:
-    return authz.get_visible_or_404(certification_list(user=user), pk=pk)
-
-
 def assignment_list(*, user: Any) -> QuerySet[Assignment]:
     """Open assignments the caller may see and manage: HR everything; managers those to their
     departments or to their people."""

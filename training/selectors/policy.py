@@ -8,7 +8,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts import authz
 from training.models import Policy, PolicyAcknowledgement
 
 
@@ -24,10 +23,6 @@ def policy_upcoming(*, now: datetime | None = None) -> Policy | None:
         .order_by("effective_at", "version")
         .first()
     )
-
-
-def policy_get_published(*, pk: Any) -> Policy:
-    return authz.get_visible_or_404(Policy.objects.published(), pk=pk)
 
 
 def policy_acknowledgement(*, user: Any, policy: Policy | None) -> PolicyAcknowledgement | None:

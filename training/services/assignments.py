@@ -115,22 +115,30 @@ def assignment_create(
 
 
 def assignment_cancel(*, actor: User, assignment: Assignment) -> Assignment:
+    """Cancel an open assignment. The row is locked first, as certification_revoke does: of two
+    people cancelling at once one cancels (one audit event), the other is told it already was."""
     authz.require(
         authz.can_follow_training(actor),
         "Only HR, org admins and department managers can cancel assignments.",
     )
     if assignment.assigned_by_id != actor.pk:
         _check_can_assign_to(actor, user=assignment.user, department=assignment.department)
-    if assignment.cancelled_at is not None:
-        raise Conflict("This assignment was already cancelled.")
     with transaction.atomic():
-        assignment.cancelled_at = timezone.now()
-        assignment.save(update_fields=["cancelled_at"])
+        locked = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("department")
+            .get(pk=assignment.pk)
+        )
+        if locked.cancelled_at is not None:
+            raise Conflict("This assignment was already cancelled.")
+        locked.cancelled_at = timezone.now()
+        locked.save(update_fields=["cancelled_at"])
         audit_record(
             actor=actor,
             action="assignment.cancelled",
-            target=assignment,
-            department=assignment.department,
+            target=locked,
+            department=locked.department,
             to_state="cancelled",
         )
-    return assignment
+    assignment.cancelled_at = locked.cancelled_at
+    return locked

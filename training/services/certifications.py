@@ -7,12 +7,11 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import authz
 from accounts.models import User
 from activity.audit import audit_record
 from core.errors import Conflict, InvalidInput
 from core.links import public_base_url
-from training import emails
+from training import emails, permissions
 from training.models import Attempt, Certification, Course, TrainingNotice
 
 
@@ -74,9 +73,7 @@ def certification_revoke(
     *, actor: User, certification: Certification, reason: str
 ) -> Certification:
     """HR (or an org admin) withdraws a certificate with a reason; the person is told."""
-    authz.require(
-        authz.can_revoke_certifications(actor), "Only HR and org admins can revoke certificates."
-    )
+    permissions.require_revoke(actor, certification)
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise InvalidInput("Give the reason for revoking (at least 5 characters).", field="reason")

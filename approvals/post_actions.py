@@ -1,0 +1,90 @@
+"""Which actions a person may take on a post now: one answer for the post page's buttons and
+the `actions` field of the post API, so the two cannot drift apart.
+
+The state machine says which actions the post's state allows; the permission rules say which of
+those this person may take. The services check again on every request (a crisis pause, a
+missing certificate or a race still refuses with its reason): this is what to offer, not a
+promise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from accounts import authz
+from accounts.roles import OrgRole
+from approvals.models import Post
+from approvals.permissions import DRAFT_ON, PUBLISH_ON, REVIEW_ON, is_author, reviewer_stages
+from approvals.state_machine import Action, allowed_actions
+
+ACCOUNT_PERMS = (DRAFT_ON, REVIEW_ON, PUBLISH_ON)
+
+# The actions people take, in the order pages and the API list them. The engine's own actions
+# (release, mark published, …) are nobody's to take; approving one stage is "approve" to people.
+PERSON_ACTIONS: tuple[str, ...] = (
+    Action.REVISE,
+    Action.SUBMIT,
+    Action.APPROVE,
+    Action.REQUEST_CHANGES,
+    Action.REJECT,
+    Action.SCHEDULE,
+    Action.UNSCHEDULE,
+    Action.PUBLISH_NOW,
+    Action.RETRY,
+    Action.WITHDRAW,
+)
+_AS_PEOPLE_SAY = {Action.APPROVE_STAGE: Action.APPROVE}
+DECISIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT})
+AUTHOR_ACTIONS = frozenset({Action.REVISE, Action.SUBMIT})
+PUBLISHER_ACTIONS = frozenset(
+    {Action.SCHEDULE, Action.UNSCHEDULE, Action.PUBLISH_NOW, Action.RETRY}
+)
+
+
+def _state_actions(state: str) -> set[str]:
+    return {_AS_PEOPLE_SAY.get(action, action) for action in allowed_actions(state)}  # type: ignore[call-overload]
+
+
+def post_actions(user: Any, post: Post, *, account_perms: Iterable[str] | None = None) -> list[str]:
+    """The actions (Action values) the person may take on the post now, in PERSON_ACTIONS order.
+
+    account_perms: the codenames the person holds on the post's account, when the caller read
+    them for a whole list (post_actions_by_post); else read here (two queries at most).
+    """
+    if not user.is_authenticated:
+        return []
+    perms = frozenset(
+        authz.object_perm_set(user, post.brand_account, ACCOUNT_PERMS)
+        if account_perms is None
+        else account_perms
+    )
+    author = is_author(user, post)
+    may: set[str] = set()
+    if author and DRAFT_ON in perms:
+        may |= AUTHOR_ACTIONS
+    # Separation of duties: the author never decides on their own post.
+    if reviewer_stages(user) and not author and REVIEW_ON in perms:
+        may |= DECISIONS
+    if PUBLISH_ON in perms:
+        may |= PUBLISHER_ACTIONS
+    # The author, or comms (reviewers who work on the account).
+    if author or (
+        authz.has_org_role(user, OrgRole.COMMS_REVIEWER)
+        and (REVIEW_ON in perms or PUBLISH_ON in perms)
+    ):
+        may.add(Action.WITHDRAW)
+    allowed = _state_actions(post.state) & may
+    return [action for action in PERSON_ACTIONS if action in allowed]
+
+
+def post_actions_by_post(user: Any, posts: Iterable[Post]) -> dict[int, list[str]]:
+    """{post id: post_actions} for a list, with the account permissions read in one go (two
+    queries whatever the number of posts; none for org admins)."""
+    posts = list(posts)
+    accounts = {post.brand_account_id: post.brand_account for post in posts}
+    held = authz.object_perm_sets(user, accounts.values(), ACCOUNT_PERMS)
+    return {
+        post.pk: post_actions(user, post, account_perms=held[post.brand_account_id])
+        for post in posts
+    }
