@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "training",
     "approvals",
     "publishing",
+    "inbox",
     "dashboards",
 ]
 

@@ -1,0 +1,255 @@
+"""Incoming conversations, their items, the poll state per account, routing rules and saved
+replies."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from channels_app.connectors.base import IncomingKind
+from channels_app.platforms import Platform
+
+
+class ConversationState(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    CLOSED = "closed", "Closed"
+
+
+class Outcome(models.TextChoices):
+    NO_RESPONSE = "no_response", "No response"
+    CUSTOMER_SERVICE = "customer_service", "Customer service"
+    PUBLIC_RESPONSE = "public_response", "Public response"
+
+
+class NoResponseReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    PRAISE = "praise", "Praise needing nothing"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    ALREADY_HANDLED = "already_handled", "Already handled"
+    OTHER = "other", "Other"
+
+
+class Conversation(models.Model):
+    """A thread on a platform (a post and its replies, a comment thread, a DM conversation)
+    as it reached one brand account: triaged into one outcome and answered by one owner."""
+
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount", on_delete=models.PROTECT, related_name="conversations"
+    )
+    # Copied from the account so the list filters by platform without a join.
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    thread_key = models.CharField(max_length=500)
+    subject = models.CharField(max_length=300, blank=True, help_text="The first item's text.")
+    author_handle = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    author_url = models.URLField(max_length=500, blank=True)
+    # One of our posts when the thread answers it.
+    post = models.ForeignKey(
+        "approvals.Post",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+    )
+    state = models.CharField(
+        max_length=16, choices=ConversationState.choices, default=ConversationState.NEW
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    no_response_reason = models.CharField(
+        max_length=20, choices=NoResponseReason.choices, blank=True
+    )
+    note = models.TextField(blank=True)
+    # What routing rules suggested when the conversation arrived; the triager confirms.
+    suggested_outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    suggested_department = models.ForeignKey(
+        "accounts.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    suggested_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conversations",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    # The one person answering (claimed). Changed only by compare-and-swap on `version`.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_conversations",
+    )
+    version = models.PositiveIntegerField(default=0)
+    is_private = models.BooleanField(default=False)
+    item_count = models.PositiveIntegerField(default=0)
+    first_item_at = models.DateTimeField()
+    last_item_at = models.DateTimeField()
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # SLA notices, each sent once (set by a conditional UPDATE).
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breach_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-last_item_at", "-id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("brand_account", "thread_key"), name="inbox_conversation_thread"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="") | ~models.Q(state="new"),
+                name="inbox_conversation_new_has_no_outcome",
+            ),
+        )
+        indexes = (
+            models.Index(fields=("state", "-last_item_at"), name="inbox_conv_state"),
+            models.Index(fields=("department", "-last_item_at"), name="inbox_conv_dept"),
+            models.Index(fields=("owner", "-last_item_at"), name="inbox_conv_owner"),
+            models.Index(fields=("-last_item_at", "-id"), name="inbox_conv_newest"),
+        )
+
+    def __str__(self) -> str:
+        return f"Conversation #{self.pk}"
+
+
+class InboxItem(models.Model):
+    """One incoming item as the platform sent it. Unique per account and platform id: storing
+    the same item twice (a second poll, two pollers racing) inserts nothing."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="items")
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount", on_delete=models.PROTECT, related_name="inbox_items"
+    )
+    platform_item_id = models.CharField(max_length=500)
+    kind = models.CharField(max_length=16, choices=IncomingKind.choices)
+    author_id = models.CharField(max_length=255, blank=True)
+    author_handle = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    author_url = models.URLField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    in_reply_to_platform_id = models.CharField(max_length=500, blank=True)
+    is_private = models.BooleanField(default=False)
+    raw_ref = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("brand_account", "platform_item_id"), name="inbox_item_unique"
+            ),
+        )
+        indexes = (models.Index(fields=("conversation", "created_at"), name="inbox_item_conv"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.platform_item_id}"
+
+
+class PollState(models.Model):
+    """Where the last poll of an account's incoming items stopped, and when to poll next."""
+
+    brand_account = models.OneToOneField(
+        "channels_app.BrandAccount", on_delete=models.CASCADE, related_name="poll_state"
+    )
+    cursor = models.TextField(blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Errors in a row (back-off).")
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    items_stored = models.PositiveBigIntegerField(default=0)
+    items_skipped = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Poll state of account #{self.brand_account_id}"
+
+
+class RoutingRule(models.Model):
+    """Org admins' routing: the first active rule (lowest priority number) that matches a new
+    conversation pre-fills the triager's choice."""
+
+    name = models.CharField(max_length=100)
+    priority = models.PositiveIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+    )
+    platform = models.CharField(max_length=16, choices=Platform.choices, blank=True)
+    keywords = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated; any one matches (no case)."
+    )
+    language = models.CharField(max_length=16, blank=True, help_text="e.g. en, fr")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("priority", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip().lower() for word in self.keywords.split(",") if word.strip()]
+
+
+class SavedReply(models.Model):
+    """A reply text comms approved once, for responders to start from."""
+
+    title = models.CharField(max_length=100)
+    text = models.TextField()
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_replies",
+        help_text="Empty: every department.",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("title", "id")
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,3 @@
+"""Celery tasks of the inbox."""
+
+from __future__ import annotations
