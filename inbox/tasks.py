@@ -1,3 +1,41 @@
-"""Celery tasks of the inbox."""
+"""Celery tasks of the inbox: load by id, call one service. Messages carry only ids."""
 
 from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from channels_app.models import BrandAccount
+from inbox import ingestion
+from inbox.services.notices import sla_notices_send
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="inbox.poll_accounts", ignore_result=True)
+def poll_accounts() -> int:
+    """Beat: queue one poll per account whose next poll is due. Returns how many."""
+    due = ingestion.due_account_ids(now=timezone.now())
+    for account_id in due:
+        poll_account.delay(account_id)
+    return len(due)
+
+
+@shared_task(name="inbox.poll_account", ignore_result=True, acks_late=True)
+def poll_account(account_id: int) -> int:
+    """Read one account's new incoming items. Returns how many were stored."""
+    account = BrandAccount.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        return 0
+    report = ingestion.account_poll(account=account)
+    if report.error:
+        logger.info("Poll of brand account %s: %s", account_id, report.error)
+    return report.stored
+
+
+@shared_task(name="inbox.sla_notices", ignore_result=True)
+def sla_notices() -> int:
+    """Beat: tell owners before a breach, managers and comms at it (once each)."""
+    return sla_notices_send(now=timezone.now())

@@ -474,6 +474,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
         "CertificationStatusEnum": "training.models.CertStatus",
+        "ConversationStateEnum": "inbox.models.ConversationState",
+        "ConversationOutcomeEnum": "inbox.models.Outcome",
     },
 }
 
@@ -540,6 +542,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "approvals.forget_old_media_uploads",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The inbox: queue a poll of every account whose next poll is due (each account has its
+    # own interval, below), and send SLA notices before and at breach.
+    "inbox-poll-accounts": {
+        "task": "inbox.poll_accounts",
+        "schedule": _env("float", "SOCIALHUB_INBOX_SWEEP_INTERVAL", default=30.0),
+    },
+    "inbox-sla-notices": {
+        "task": "inbox.sla_notices",
+        "schedule": _env("float", "SOCIALHUB_INBOX_SLA_SWEEP_INTERVAL", default=300.0),
+    },
 }
 
 # --- Outbound requests to platforms (docs/security.md, "Outbound requests") ---------------------
@@ -588,6 +600,37 @@ if _visibility_timeout is not None and _visibility_timeout <= max(
         f"scheduling horizon ({SOCIALHUB_PUBLISH_ETA_HORIZON:.0f} s), or the broker hands a "
         "running or waiting publish to a second worker."
     )
+
+# --- Inbox (docs/inbox.md) -----------------------------------------------------------------------
+# Seconds between two polls of an account's incoming items, per platform.
+SOCIALHUB_INBOX_POLL_INTERVALS: dict[str, float] = {
+    "internal": _env("float", "SOCIALHUB_INBOX_POLL_INTERNAL", default=60.0),
+    "mastodon": _env("float", "SOCIALHUB_INBOX_POLL_MASTODON", default=120.0),
+    "bluesky": _env("float", "SOCIALHUB_INBOX_POLL_BLUESKY", default=120.0),
+    "linkedin": _env("float", "SOCIALHUB_INBOX_POLL_LINKEDIN", default=300.0),
+    "x": _env("float", "SOCIALHUB_INBOX_POLL_X", default=300.0),
+    "facebook": _env("float", "SOCIALHUB_INBOX_POLL_FACEBOOK", default=300.0),
+}
+# After an error other than a rate limit: wait base * 2^(errors in a row - 1), at most max.
+SOCIALHUB_INBOX_BACKOFF_BASE: float = _env("float", "SOCIALHUB_INBOX_BACKOFF_BASE", default=60.0)
+SOCIALHUB_INBOX_BACKOFF_MAX: float = _env("float", "SOCIALHUB_INBOX_BACKOFF_MAX", default=3600.0)
+# Pages read in one poll at most (the rest waits for the next poll, from the stored cursor).
+SOCIALHUB_INBOX_MAX_PAGES: int = _env("int", "SOCIALHUB_INBOX_MAX_PAGES", default=50)
+# Service levels per outcome, in hours: (to the first response, to closing).
+SOCIALHUB_INBOX_SLA_HOURS: dict[str, tuple[float, float]] = {
+    "customer_service": (
+        _env("float", "SOCIALHUB_INBOX_SLA_CS_FIRST_RESPONSE", default=1.0),
+        _env("float", "SOCIALHUB_INBOX_SLA_CS_CLOSE", default=24.0),
+    ),
+    "public_response": (
+        _env("float", "SOCIALHUB_INBOX_SLA_PUBLIC_FIRST_RESPONSE", default=4.0),
+        _env("float", "SOCIALHUB_INBOX_SLA_PUBLIC_CLOSE", default=72.0),
+    ),
+}
+# The owner is warned when this share of the time to the first response has passed.
+SOCIALHUB_INBOX_SLA_WARN_RATIO: float = _env("float", "SOCIALHUB_INBOX_SLA_WARN_RATIO", default=0.75)
+# A new conversation waits at most this long for triage (hours).
+SOCIALHUB_INBOX_SLA_TRIAGE_HOURS: float = _env("float", "SOCIALHUB_INBOX_SLA_TRIAGE", default=1.0)
 
 # --- Logging: secrets never appear; warnings to the console. ------------------------------------
 LOGGING = {

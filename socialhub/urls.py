@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("approvals.api.urls")),
     path("", include("publishing.api.urls")),
     path("", include("training.api.urls")),
+    path("", include("inbox.api.urls")),
     path("", include("dashboards.reports.api_urls")),
 ]
 
