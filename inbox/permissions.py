@@ -29,7 +29,7 @@ def can_use_inbox(user: Any) -> bool:
     """Whether the inbox is offered at all (navigation, the list): triage, comms, or a member
     of a department (who sees what is assigned to it)."""
     return user.is_authenticated and (
-        sees_every_conversation(user) or bool(authz.department_roles(user))
+        sees_every_conversation(user) or authz.belongs_to_a_department(user)
     )
 
 

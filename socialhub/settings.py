@@ -628,7 +628,9 @@ SOCIALHUB_INBOX_SLA_HOURS: dict[str, tuple[float, float]] = {
     ),
 }
 # The owner is warned when this share of the time to the first response has passed.
-SOCIALHUB_INBOX_SLA_WARN_RATIO: float = _env("float", "SOCIALHUB_INBOX_SLA_WARN_RATIO", default=0.75)
+SOCIALHUB_INBOX_SLA_WARN_RATIO: float = _env(
+    "float", "SOCIALHUB_INBOX_SLA_WARN_RATIO", default=0.75
+)
 # A new conversation waits at most this long for triage (hours).
 SOCIALHUB_INBOX_SLA_TRIAGE_HOURS: float = _env("float", "SOCIALHUB_INBOX_SLA_TRIAGE", default=1.0)
 

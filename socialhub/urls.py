@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("publishing.urls")),
     path("", include("training.urls")),
+    path("", include("inbox.urls")),
     path("", include("dashboards.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
