@@ -68,7 +68,8 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
         "outcomes": Outcome.choices,
         "states": ConversationState.choices,
     }
-    template = "inbox/_list.html" if request.htmx else "inbox/inbox_list.html"
+    partial = bool(getattr(request, "htmx", False))  # django-htmx's middleware sets it
+    template = "inbox/_list.html" if partial else "inbox/inbox_list.html"
     return render(request, template, context, status=status)
 
 

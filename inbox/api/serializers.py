@@ -30,7 +30,7 @@ class ConversationSerializer(serializers.ModelSerializer):  # type: ignore[type-
     department = DepartmentSummarySerializer(read_only=True, allow_null=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
-    suggested_department = serializers.SlugRelatedField(
+    suggested_department: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
     sla_due_at = serializers.SerializerMethodField()
@@ -113,8 +113,8 @@ class ConversationDetailSerializer(ConversationSerializer):
     timeline = TimelineEventSerializer(many=True, read_only=True)
 
     class Meta(ConversationSerializer.Meta):
-        fields = (*ConversationSerializer.Meta.fields, "items", "timeline")
-        read_only_fields = fields
+        fields = (*ConversationSerializer.Meta.fields, "items", "timeline")  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
 
 
 class VersionSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ another request won), bad input 400 with the field. Nothing is written when refu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from channels_app.platforms import Platform
 from core.api import ScopedGenericViewSet
 from core.errors import NotAllowed
@@ -52,6 +53,12 @@ def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
     return dict(payload.validated_data)
 
 
+class _ActorMixin:
+    def _actor(self) -> User:
+        # Every inbox endpoint requires a signed-in person (the API's default permission).
+        return cast(User, self.request.user)  # type: ignore[attr-defined]
+
+
 @extend_schema_view(
     list=extend_schema(parameters=CONVERSATION_FILTERS, summary="Conversations you may see"),
     retrieve=extend_schema(
@@ -59,7 +66,9 @@ def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
         responses=s.ConversationDetailSerializer,
     ),
 )
-class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+class ConversationViewSet(
+    _ActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet
+):
     serializer_class = s.ConversationSerializer
     filterset_fields: tuple[str, ...] = ()
 
@@ -103,14 +112,14 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     def triage(self, request: Request, pk: str) -> Response:
         conversation = self._conversation()
         data = _parsed(s.TriageRequestSerializer, request.data)
-        triage.conversation_triage(actor=request.user, conversation=conversation, **data)
+        triage.conversation_triage(actor=self._actor(), conversation=conversation, **data)
         return self._answer(conversation)
 
     @extend_schema(request=None, responses=s.ConversationSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str) -> Response:
         conversation = self._conversation()
-        ownership.conversation_claim(actor=request.user, conversation=conversation)
+        ownership.conversation_claim(actor=self._actor(), conversation=conversation)
         return self._answer(conversation)
 
     @extend_schema(request=s.VersionSerializer, responses=s.ConversationSerializer)
@@ -119,7 +128,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         conversation = self._conversation()
         data = _parsed(s.VersionSerializer, request.data)
         ownership.conversation_release(
-            actor=request.user, conversation=conversation, version=data["version"]
+            actor=self._actor(), conversation=conversation, version=data["version"]
         )
         return self._answer(conversation)
 
@@ -128,7 +137,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     def close(self, request: Request, pk: str) -> Response:
         conversation = self._conversation()
         data = _parsed(s.VersionSerializer, request.data)
-        ownership.conversation_close(actor=request.user, conversation=conversation, **data)
+        ownership.conversation_close(actor=self._actor(), conversation=conversation, **data)
         return self._answer(conversation)
 
     @extend_schema(request=s.VersionSerializer, responses=s.ConversationSerializer)
@@ -136,11 +145,12 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     def reopen(self, request: Request, pk: str) -> Response:
         conversation = self._conversation()
         data = _parsed(s.VersionSerializer, request.data)
-        ownership.conversation_reopen(actor=request.user, conversation=conversation, **data)
+        ownership.conversation_reopen(actor=self._actor(), conversation=conversation, **data)
         return self._answer(conversation)
 
 
 class _ConfigurationViewSet(
+    _ActorMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -170,7 +180,7 @@ class RoutingRuleViewSet(_ConfigurationViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = _parsed(s.RoutingRuleSerializer, request.data)
-        rule = configuration.routing_rule_save(actor=request.user, values=values)
+        rule = configuration.routing_rule_save(actor=self._actor(), values=values)
         return Response(s.RoutingRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -178,12 +188,12 @@ class RoutingRuleViewSet(_ConfigurationViewSet):
         payload = s.RoutingRuleSerializer(rule, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         rule = configuration.routing_rule_save(
-            actor=request.user, rule=rule, values=dict(payload.validated_data)
+            actor=self._actor(), rule=rule, values=dict(payload.validated_data)
         )
         return Response(s.RoutingRuleSerializer(rule).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        configuration.routing_rule_delete(actor=request.user, rule=self.get_object())
+        configuration.routing_rule_delete(actor=self._actor(), rule=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -199,7 +209,7 @@ class SavedReplyViewSet(_ConfigurationViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = _parsed(s.SavedReplySerializer, request.data)
-        reply = configuration.saved_reply_save(actor=request.user, values=values)
+        reply = configuration.saved_reply_save(actor=self._actor(), values=values)
         return Response(s.SavedReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -207,10 +217,10 @@ class SavedReplyViewSet(_ConfigurationViewSet):
         payload = s.SavedReplySerializer(reply, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         reply = configuration.saved_reply_save(
-            actor=request.user, saved_reply=reply, values=dict(payload.validated_data)
+            actor=self._actor(), saved_reply=reply, values=dict(payload.validated_data)
         )
         return Response(s.SavedReplySerializer(reply).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        configuration.saved_reply_delete(actor=request.user, saved_reply=self.get_object())
+        configuration.saved_reply_delete(actor=self._actor(), saved_reply=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
