@@ -13,16 +13,21 @@ The inbox sits above this app and calls these services; nothing here knows about
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from activity.audit import audit_record
-from approvals import services
+from approvals import guidance, handover, permissions, services
 from approvals.models import Post
+from approvals.state_machine import Action, perform_transition, target_state
 from channels_app.connectors import ReplyTarget, connector_for
 from channels_app.models import BrandAccount
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotAllowed
+from training import requirements as training_requirements
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -152,3 +157,125 @@ def post_reply_target(post: Post) -> ReplyTarget | None:
         private=post.reply_private,
         recipient=post.reply_recipient,
     )
+
+
+# --- Pre-approved saved replies ------------------------------------------------------------
+
+
+def _normalised(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _in_support(actor: User) -> bool:
+    return actor.memberships.filter(department__slug=settings.SOCIALHUB_SUPPORT_DEPARTMENT).exists()
+
+
+def _require_preapproval(
+    locked: Post, actor: User, saved_reply_text: str
+) -> guidance.GuidanceResult:
+    """Every rule that lets this reply skip review (checked under the post's row lock); the
+    guidance result of its text when they all hold."""
+    account = locked.brand_account
+    if not permissions.is_author(actor, locked):
+        raise NotAllowed("Only the author can publish this reply.", code="not_author")
+    if not locked.is_reply:
+        raise NotAllowed(
+            "Only replies to incoming items can be published as pre-approved saved replies.",
+            code="not_a_reply",
+        )
+    target_state(locked.state, Action.PUBLISH_PREAPPROVED)
+    if not account.customer_service_replies_preapproved:
+        raise NotAllowed(
+            f"Replies on {account.display_name} are reviewed like every post: submit it for "
+            "review. (An org admin can pre-approve customer-service replies on the account.)",
+            code="not_preapproved",
+        )
+    if not account.is_active:
+        raise NotAllowed(
+            f"{account.display_name} is switched off. An org admin can switch it back on.",
+            code="account_inactive",
+        )
+    if not permissions.can_draft(actor, account):
+        raise NotAllowed(
+            f"You may not draft on {account.display_name}.", code="no_draft_permission"
+        )
+    if not _in_support(actor):
+        raise NotAllowed(
+            "Pre-approved saved replies are for members of the support department; submit "
+            "this reply for review.",
+            code="not_support",
+        )
+    missing = training_requirements.missing_requirements(actor, account)
+    if missing:
+        raise NotAllowed(
+            "Before you can publish: " + " ".join(item.message for item in missing),
+            code="requirements_missing",
+        )
+    pause = services.crisis_pause_covering(account)
+    if pause is not None:
+        raise NotAllowed(
+            f"Publishing is paused ({pause.reason}). Nothing is published until an org admin or "
+            "comms lifts the pause.",
+            code="crisis_pause",
+        )
+    if _normalised(locked.body) != _normalised(saved_reply_text):
+        raise NotAllowed(
+            "The reply differs from the saved reply comms approved: an edited reply goes to "
+            "review. Submit it instead.",
+            field="body",
+            code="not_the_saved_reply",
+        )
+    if services.current_images(locked):
+        raise NotAllowed(
+            "Saved replies are text only: a reply with images goes to review.",
+            field="body",
+            code="images",
+        )
+    result = guidance.check_for_account(body=locked.body, account=account, alt_texts=[])
+    if result.blocks_submit:
+        raise NotAllowed(
+            "Fix this before publishing: " + " ".join(f.message for f in result.hard),
+            field="body",
+            code="guidance",
+        )
+    if result.requires_legal:
+        raise NotAllowed(
+            "This reply touches a subject legal reviews: submit it for review.",
+            field="body",
+            code="legal_required",
+        )
+    return result
+
+
+def reply_post_publish_preapproved(*, actor: User, post: Post, saved_reply_text: str) -> Post:
+    """Publish the actor's draft reply without review, because it is a saved reply comms
+    approved once (``saved_reply_text``, the template's approved text: the post's body must be
+    exactly that) on an account whose customer-service replies org admins pre-approved, and the
+    actor is a certified member of the support department who may draft on the account.
+
+    Guidance's hard checks still run (and a subject legal reviews sends it to review instead);
+    the transition is audited as ``post.publish_preapproved``; the same engine publishes it.
+    Raises NotAllowed (403) for a broken rule, Conflict (409) when the post is not a draft.
+    """
+    if not isinstance(saved_reply_text, str) or not saved_reply_text.strip():
+        raise InvalidInput("Give the saved reply's approved text.", field="saved_reply_text")
+    with transaction.atomic():
+        locked = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("brand_account", "department", "author", "current_revision")
+            .get(pk=post.pk)
+        )
+        result = _require_preapproval(locked, actor, saved_reply_text)
+        perform_transition(
+            post=locked,
+            action=Action.PUBLISH_PREAPPROVED,
+            actor=actor,
+            data={
+                "saved_reply": True,
+                "reply_to_item_id": locked.reply_to_item_id,
+                "advice": [finding.rule for finding in result.soft],
+            },
+            fields={"approved_at": timezone.now(), "notice": ""},
+            on_commit=[partial(handover.hand_over_for_publishing, locked.pk)],
+        )
+    return locked

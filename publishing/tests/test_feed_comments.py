@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Department, User
+from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
 from activity.models import AuditEvent
 from approvals import replies, services
 from approvals.models import Post, PostState
@@ -290,3 +291,34 @@ def test_a_reply_post_answers_an_employees_question_through_the_engine(
 def test_a_bad_cursor_is_refused(account: BrandAccount) -> None:
     with pytest.raises(Exception, match="cursor is a comment id"):
         InternalConnector().fetch_incoming(_credentials(account), cursor="abc")
+
+
+def test_a_pre_approved_saved_reply_answers_through_the_same_engine(
+    manager: User, comms_department: Department
+) -> None:
+    support = DepartmentFactory.create(name="Support", slug="support")
+    agent = UserFactory.create(email="agent@example.test")
+    add_member(agent, support)
+    helpdesk = make_account(support, display_name="IT help", drafters=[support])
+    BrandAccount.objects.filter(pk=helpdesk.pk).update(customer_service_replies_preapproved=True)
+    helpdesk.refresh_from_db()
+    entry = _entry(helpdesk, "New laptops arrive on Monday.")
+    feed_comment_add(actor=agent, entry=entry, text="Do I keep my old one?")
+    (item,) = InternalConnector().fetch_incoming(_credentials(helpdesk), cursor=None).items
+    saved = "Yes: bring it to the help desk when the new one is set up."
+    post = replies.reply_post_create(
+        actor=agent,
+        brand_account=helpdesk,
+        text=saved,
+        reply_to_item_id=item.platform_item_id,
+        raw_ref=dict(item.raw_ref),
+    )
+
+    replies.reply_post_publish_preapproved(actor=agent, post=post, saved_reply_text=saved)
+    assert tasks.publish_post(post.pk) == "published"
+
+    post.refresh_from_db()
+    answer = FeedComment.objects.get(brand_account=helpdesk)
+    assert post.state == PostState.PUBLISHED
+    assert post.external_id == comment_item_id(answer)
+    assert answer.text == saved
