@@ -71,3 +71,8 @@ def can_grant_manage(user: Any) -> bool:
 
 def can_change_department(user: Any) -> bool:
     return authz.is_org_admin(user)
+
+
+def can_preapprove_replies(user: Any) -> bool:
+    """Whether support's saved replies skip review on an account: an org admin's decision."""
+    return authz.is_org_admin(user)

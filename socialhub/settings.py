@@ -559,6 +559,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 # plain http and loopback or private addresses: this switch allows them. Never in production.
 SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = _env_bool("SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS", False)
 
+# --- Replies (docs/replies.md) -------------------------------------------------------------------
+# The department whose certified members may publish pre-approved saved replies to customers, on
+# accounts where org admins allow it (its slug).
+SOCIALHUB_SUPPORT_DEPARTMENT: str = _env("str", "SOCIALHUB_SUPPORT_DEPARTMENT", default="support")
+
 # --- Publishing engine (docs/publishing.md) -----------------------------------------------------
 # The publish task's hard time limit (Celery kills the task's process after it); the soft limit
 # comes 20% earlier. A publish attempt counts as running for its lease: the hard limit plus a
