@@ -55,7 +55,7 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args: Any, saved_replies: list[Any] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["saved_reply"].choices = [
+        self.fields["saved_reply"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((str(r.pk), r.title) for r in saved_replies or []),
         ]
