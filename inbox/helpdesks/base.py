@@ -172,6 +172,12 @@ class SettingField:
     secret: bool
     required: bool = True
     help_text: str = ""
+    # How the value is checked when an org admin enters it (inbox.helpdesks.validation):
+    # "url" a public https server address, "email" an e-mail address, "text" as it is, and
+    # ``pattern`` (with its message) when given.
+    input: str = "text"
+    pattern: str = ""
+    pattern_message: str = ""
 
 
 def case_description(request: CaseRequest) -> str:

@@ -62,6 +62,7 @@ class DjangoHelpdeskConnector(HelpdeskConnector):
             "Helpdesk URL",
             secret=False,
             help_text="the server's address, e.g. https://help.example.com",
+            input="url",
         ),
         SettingField(
             "path",
@@ -69,13 +70,21 @@ class DjangoHelpdeskConnector(HelpdeskConnector):
             secret=False,
             required=False,
             help_text="where django-helpdesk's URLs are included, e.g. /helpdesk (empty: /)",
+            pattern=_PATH.pattern,
+            pattern_message="Give the path as /helpdesk: letters, digits, '.', '_', '~' or '-' "
+            "between slashes.",
         ),
         SettingField(
             "username", "API user", secret=False, help_text="a staff member of the helpdesk"
         ),
         SettingField("password", "Password", secret=True),
         SettingField(
-            "queue_id", "Queue id", secret=False, help_text="the number of the queue for cases"
+            "queue_id",
+            "Queue id",
+            secret=False,
+            help_text="the number of the queue for cases",
+            pattern=r"[0-9]{1,9}",
+            pattern_message="The queue id is the queue's number in django-helpdesk.",
         ),
     )
 

@@ -60,6 +60,7 @@ class SalesforceConnector(HelpdeskConnector):
             "Instance URL",
             secret=False,
             help_text="your org's My Domain address, e.g. https://acme.my.salesforce.com",
+            input="url",
         ),
         SettingField(
             "access_token",
@@ -74,6 +75,8 @@ class SalesforceConnector(HelpdeskConnector):
             required=False,
             help_text=f"the Case field for SocialHub's reference (default "
             f"{DEFAULT_EXTERNAL_ID_FIELD}): External ID and Unique",
+            pattern=_CUSTOM_FIELD.pattern,
+            pattern_message="Give the field's API name, e.g. SocialHub_External_Id__c.",
         ),
     )
 

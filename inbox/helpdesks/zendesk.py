@@ -54,8 +54,11 @@ class ZendeskConnector(HelpdeskConnector):
             "Zendesk URL",
             secret=False,
             help_text="your Zendesk's address, e.g. https://example.zendesk.com",
+            input="url",
         ),
-        SettingField("email", "Agent e-mail", secret=False, help_text="the API token's agent"),
+        SettingField(
+            "email", "Agent e-mail", secret=False, help_text="the API token's agent", input="email"
+        ),
         SettingField(
             "api_token",
             "API token",

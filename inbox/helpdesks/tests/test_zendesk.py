@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from inbox.helpdesks.base import (
@@ -175,9 +177,9 @@ def test_an_unknown_ticket_is_permanent(zendesk_api: FakeZendesk) -> None:
 
 
 def test_a_plain_http_address_is_refused_outside_local_peers(
-    zendesk_api: FakeZendesk, settings: object
+    zendesk_api: FakeZendesk, settings: Any
 ) -> None:
-    settings.SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = False  # type: ignore[attr-defined]
+    settings.SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = False
 
     with pytest.raises(PermanentError, match="Zendesk URL is refused"):
         ZendeskConnector().verify(zendesk_api.settings())
