@@ -299,18 +299,19 @@ class HelpdeskConnector(ABC):
         url: str,
         *,
         creates: bool = False,
+        what: str = "the case",
         **kwargs: Any,
     ) -> Any:
-        """One HTTP request through the transport. ``creates`` marks a request that creates a
-        case or note: a lost answer is then an unknown outcome, said in a helpdesk's words."""
+        """One HTTP request through the transport. ``creates`` marks a request that creates
+        something (``what``: the case, a note): a lost answer is then an unknown outcome."""
         try:
             return self.http.request(
                 method, url, sends=creates, secrets=self.secrets_in(settings), **kwargs
             )
         except OutcomeUnknownError as exc:
             raise OutcomeUnknownError(
-                f"{self.label} did not confirm the request in time; whether the case was "
-                "created is not known yet: it is looked up before anything is sent again.",
+                f"{self.label} did not confirm the request in time: whether {what} was "
+                "created is not known yet.",
                 platform=self.kind,
             ) from exc
 

@@ -50,7 +50,8 @@ LOOKUP_WINDOW = 1000  # newest tickets read by find_case
 # django-helpdesk's default statuses (HELPDESK_TICKET_STATUS_CHOICES).
 STATUS_NAMES = {1: "Open", 2: "Reopened", 3: "Resolved", 4: "Closed", 5: "Duplicate"}
 SOLVED_STATUSES = {3, 4, 5}
-_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)*")
+# Path segments: no "." or ".." (a server or proxy would resolve them elsewhere).
+_PATH = re.compile(r"(/(?!\.\.?(/|$))[A-Za-z0-9._~-]+)*")
 
 
 class DjangoHelpdeskConnector(HelpdeskConnector):
@@ -72,7 +73,7 @@ class DjangoHelpdeskConnector(HelpdeskConnector):
             help_text="where django-helpdesk's URLs are included, e.g. /helpdesk (empty: /)",
             pattern=_PATH.pattern,
             pattern_message="Give the path as /helpdesk: letters, digits, '.', '_', '~' or '-' "
-            "between slashes.",
+            "between slashes (no . or .. segments).",
         ),
         SettingField(
             "username", "API user", secret=False, help_text="a staff member of the helpdesk"
@@ -97,7 +98,7 @@ class DjangoHelpdeskConnector(HelpdeskConnector):
         if not _PATH.fullmatch(path):
             raise PermanentError(
                 "The path of the helpdesk is refused: give it as /helpdesk (letters, digits, "
-                "'.', '_', '~' or '-' between slashes).",
+                "'.', '_', '~' or '-' between slashes; no . or .. segments).",
                 platform=self.kind,
             )
         return self.base_url(settings) + path
@@ -263,6 +264,7 @@ class DjangoHelpdeskConnector(HelpdeskConnector):
             "POST",
             "/api/followups/",
             creates=True,
+            what="the note",
             json={"ticket": int(case_id), "comment": text, "public": False},
         )
         if response.status_code != 201:

@@ -263,6 +263,7 @@ class SalesforceConnector(HelpdeskConnector):
             "POST",
             f"{API}/sobjects/CaseComment/",
             creates=True,
+            what="the note",
             json={"ParentId": case_id, "CommentBody": text[:4000], "IsPublished": False},
         )
         if response.status_code != 201:

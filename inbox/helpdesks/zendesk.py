@@ -2,8 +2,9 @@
 ``{email}/token:{api_token}``).
 
 - A case is a ticket: ``POST /api/v2/tickets.json`` with ``subject``, the first ``comment``
-  (what the customer wrote), the ``requester`` (their name or handle; an e-mail address only
-  when they gave one), ``tags`` and our ``external_id``. The same request also carries an
+  (what the customer wrote, private: creating the case e-mails nobody), the ``requester``
+  (their name or handle; an e-mail address only when they gave one), ``tags`` and our
+  ``external_id``. The same request also carries an
   ``Idempotency-Key`` (our external id): Zendesk answers a resend within its window with the
   ticket the first request created.
 - ``find_case``: ``GET /api/v2/tickets.json?external_id=…`` (the oldest match, should there
@@ -164,7 +165,9 @@ class ZendeskConnector(HelpdeskConnector):
             json={
                 "ticket": {
                     "subject": shorten_subject(request.subject, SUBJECT_LENGTH),
-                    "comment": {"body": case_description(request)},
+                    # Private: creating the case notifies nobody; the agents choose how to
+                    # answer (on the social thread, through SocialHub).
+                    "comment": {"body": case_description(request), "public": False},
                     "requester": requester,
                     "external_id": request.external_id,
                     "tags": ["socialhub", f"socialhub_{request.platform}"],
@@ -212,6 +215,7 @@ class ZendeskConnector(HelpdeskConnector):
             "PUT",
             self._ticket_path(case_id),
             creates=True,
+            what="the note",
             json={"ticket": {"comment": {"body": text, "public": False}}},
         )
         if response.status_code != 200:

@@ -181,6 +181,23 @@ def test_a_secret_the_helpdesk_echoes_is_redacted(peer: DjangoHelpdeskPeer) -> N
     assert "Password [redacted] is not allowed here." in str(refused.value)
 
 
+def test_a_helpdesk_under_a_path(peer: DjangoHelpdeskPeer) -> None:
+    connector = DjangoHelpdeskConnector()
+    settings = peer.settings(path="/helpdesk")
+
+    connector.verify(settings)
+    ref = connector.create_case(settings, case_request())
+
+    assert ref.url == f"{peer.url}/helpdesk/tickets/{ref.case_id}/"
+    assert connector.find_case(settings, ref.external_id) == ref
+
+
+@pytest.mark.parametrize("path", ["/helpdesk/..", "/../admin", "/a/./b"])
+def test_dot_segments_in_the_path_are_refused(peer: DjangoHelpdeskPeer, path: str) -> None:
+    with pytest.raises(PermanentError, match=r"no \. or \.\. segments"):
+        DjangoHelpdeskConnector().verify(peer.settings(path=path))
+
+
 def test_a_path_with_a_query_is_refused_before_sending(peer: DjangoHelpdeskPeer) -> None:
     with pytest.raises(PermanentError, match="path of the helpdesk is refused"):
         DjangoHelpdeskConnector().verify(peer.settings(path="/helpdesk?x=1"))

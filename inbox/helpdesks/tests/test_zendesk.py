@@ -55,6 +55,7 @@ def test_create_find_status_and_note(zendesk_api: FakeZendesk) -> None:
     assert ref.url == f"{zendesk_api.url}/agent/tickets/{ticket['id']}"
     assert ticket["subject"] == request.subject
     assert ticket["requester"] == {"name": "A Fan"}
+    assert ticket["comments"][0]["public"] is False  # creating the case e-mails nobody
     assert ticket["tags"] == ["socialhub", "socialhub_mastodon"]
     assert "Anyone there?" in ticket["description"]
     assert connector.find_case(zendesk_api.settings(), request.external_id) == ref
