@@ -26,7 +26,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from django.db import models
@@ -180,23 +180,28 @@ class SettingField:
     pattern_message: str = ""
 
 
-def case_description(request: CaseRequest) -> str:
-    """The case's text: who wrote, where, and what they wrote, message by message, then our
-    reference. Only the customer's own words and public profile (see CaseRequest)."""
+def case_description(request: CaseRequest, *, limit: int | None = None) -> str:
+    """The case's text: who wrote, where, and what they wrote, message by message (times in
+    UTC), then our reference. Only the customer's own words and public profile (see
+    CaseRequest). Over ``limit`` characters the messages are cut, never the reference."""
     platform = Platform(request.platform).label if request.platform in Platform.values else ""
     who = request.customer_handle
     if request.customer_name and request.customer_name != request.customer_handle:
         who = f"{request.customer_name} ({request.customer_handle})"
     lines = [f"{who} wrote on {platform}:" if platform else f"{who} wrote:", ""]
     for message in request.messages:
-        lines.append(f"[{message.sent_at.strftime('%Y-%m-%d %H:%M UTC')}] {message.text}")
+        when = message.sent_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"[{when}] {message.text}")
         if message.url:
             lines.append(message.url)
         lines.append("")
-    if request.customer_url:
-        lines.append(f"Profile: {request.customer_url}")
-    lines.append(f"{REFERENCE_LABEL} {request.external_id}")
-    return "\n".join(lines)
+    body = "\n".join(lines)  # ends with a line break: the last line is empty
+    tail = [f"Profile: {request.customer_url}"] if request.customer_url else []
+    tail.append(f"{REFERENCE_LABEL} {request.external_id}")
+    ending = "\n".join(tail)
+    if limit is not None and len(body) + 1 + len(ending) > limit:
+        body = body[: max(0, limit - len(ending) - 3)] + "…\n"
+    return body + "\n" + ending
 
 
 def has_reference(text: str, external_id: str) -> bool:

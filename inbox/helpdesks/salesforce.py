@@ -196,7 +196,7 @@ class SalesforceConnector(HelpdeskConnector):
         field = self._field(settings)
         record: dict[str, str] = {
             "Subject": shorten_subject(request.subject, SUBJECT_LENGTH),
-            "Description": case_description(request)[:DESCRIPTION_LENGTH],
+            "Description": case_description(request, limit=DESCRIPTION_LENGTH),
             "SuppliedName": request.customer_display[:80],
             "Origin": ORIGIN,
             field: request.external_id,

@@ -4,7 +4,7 @@ helpdesk receives of it, the registry, and the checks of connection settings."""
 from __future__ import annotations
 
 import inspect
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -59,6 +59,25 @@ def test_the_description_is_the_customers_messages_and_our_reference() -> None:
     )
     assert has_reference(case_description(request), "socialhub-conversation-42")
     assert not has_reference(case_description(request), "socialhub-conversation-4")
+
+
+def test_times_are_in_utc_and_a_long_text_keeps_its_reference() -> None:
+    paris = timezone(timedelta(hours=1))
+    sent_at = datetime(2026, 3, 2, 10, 15, tzinfo=paris)
+    request = case_request(
+        external_id="socialhub-conversation-7",
+        messages=(CustomerMessage(text="x" * 5000, sent_at=sent_at),),
+    )
+
+    full = case_description(request)
+    cut = case_description(request, limit=300)
+
+    assert "\n\n[2026-03-02 09:15 UTC] xxx" in full
+    assert len(cut) == 300
+    assert cut.endswith(
+        "x…\n\nProfile: https://mastodon.example/@fan\n"
+        "SocialHub reference: socialhub-conversation-7"
+    )
 
 
 @pytest.mark.parametrize(
