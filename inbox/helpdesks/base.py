@@ -295,7 +295,7 @@ class HelpdeskConnector(ABC):
         """Append a note to the case for the agents (not sent to the customer by the helpdesk).
         Not idempotent on any helpdesk: the caller sends each note once."""
 
-    # --- helpers for implementations -------------------------------------------------------
+    # --- for the implementations ----------------------------------------------------------
 
     def request(
         self,

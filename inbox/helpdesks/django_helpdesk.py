@@ -89,7 +89,7 @@ class DjangoHelpdeskConnector(HelpdeskConnector):
         ),
     )
 
-    # --- helpers ---------------------------------------------------------------------------
+    # --- requests and answers -------------------------------------------------------------
 
     def _root(self, settings: HelpdeskSettings) -> str:
         path = (settings.get("path") or "").strip().rstrip("/")

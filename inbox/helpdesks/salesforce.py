@@ -80,7 +80,7 @@ class SalesforceConnector(HelpdeskConnector):
         ),
     )
 
-    # --- helpers ---------------------------------------------------------------------------
+    # --- requests and answers -------------------------------------------------------------
 
     def _field(self, settings: HelpdeskSettings) -> str:
         name = (settings.get("external_id_field") or "").strip() or DEFAULT_EXTERNAL_ID_FIELD

@@ -68,7 +68,7 @@ class ZendeskConnector(HelpdeskConnector):
         ),
     )
 
-    # --- helpers ---------------------------------------------------------------------------
+    # --- requests and answers -------------------------------------------------------------
 
     def _call(
         self,

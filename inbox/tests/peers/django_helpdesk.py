@@ -1,6 +1,6 @@
 """The django-helpdesk test peer: django-helpdesk from PyPI, served by its own Django project
 (``helpdesk/helpdesk_site``) from its own virtualenv (``helpdesk/.venv``, made by
-``helpdesk/install.sh``) on 127.0.0.1, for the whole test session.
+``helpdesk/install.sh``) on 127.0.0.1, once for the whole test run.
 """
 
 from __future__ import annotations
