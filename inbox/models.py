@@ -253,3 +253,92 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class HelpdeskConnection(models.Model):
+    """The organisation's helpdesk (one row at most: SocialHub serves one organisation), where
+    customer-service conversations become cases.
+
+    Settings are stored like brand-account credentials: the whole set as JSON in one Fernet
+    token (channels_app.encryption), write-only, read only by the connectors. Saved only once
+    the helpdesk has accepted them (``verified_at``, ``identity``); ``problem`` is set when a
+    later check finds it refusing them.
+    """
+
+    # Always 1: a second row cannot exist.
+    singleton = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    kind = models.CharField(max_length=20)  # an inbox.helpdesks.registry.HelpdeskKind value
+    url = models.URLField(max_length=500, blank=True)
+    # The settings that are not secret, as the page shows them again (e.g. the queue).
+    public_settings = models.JSONField(default=dict, blank=True)
+    # A Fernet token holding every setting (secrets too) as JSON. Never rendered or serialised.
+    settings_encrypted = models.TextField(editable=False)
+    identity = models.CharField(max_length=300, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(singleton=1), name="inbox_helpdesk_connection_single"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Helpdesk connection ({self.kind})"
+
+
+class CaseDelivery(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    CREATING = "creating", "Creating"
+    CREATED = "created", "Created"
+    FAILED = "failed", "Failed"
+
+
+class Case(models.Model):
+    """A customer-service conversation handed to the helpdesk: at most one per conversation.
+
+    ``external_id`` is ours, stable for the conversation and never per attempt: it travels with
+    every create request, so after a lost answer or a worker that died mid-request the case is
+    looked up by it before anything is sent again. ``state`` moves queued → creating → created
+    (or failed, re-queued by a retry) by compare-and-swap under a row lock.
+    """
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.PROTECT, related_name="case")
+    external_id = models.CharField(max_length=80, unique=True)
+    state = models.CharField(
+        max_length=16, choices=CaseDelivery.choices, default=CaseDelivery.QUEUED
+    )
+    # Set when a create request may have left (an unknown outcome, or a claim found in
+    # `creating`): the next attempt looks the case up before sending again.
+    maybe_sent = models.BooleanField(default=False)
+    helpdesk_kind = models.CharField(max_length=20, blank=True)
+    helpdesk_case_id = models.CharField(max_length=255, blank=True)
+    helpdesk_number = models.CharField(max_length=255, blank=True)
+    helpdesk_url = models.URLField(max_length=1000, blank=True)
+    status = models.CharField(max_length=16, blank=True)  # a helpdesks.base.CaseState value
+    helpdesk_status = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The customer's items already sent (with the case or as notes): each is sent once.
+    sent_item_ids = models.JSONField(default=list, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    status_checked_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("state", "claimed_at"), name="inbox_case_state"),)
+
+    def __str__(self) -> str:
+        return f"Case {self.helpdesk_number or self.external_id}"
