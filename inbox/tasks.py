@@ -10,6 +10,7 @@ from django.utils import timezone
 from channels_app.models import BrandAccount
 from inbox import ingestion
 from inbox.demo import seed_feed_questions
+from inbox.services import cases
 from inbox.services.notices import sla_notices_send
 from inbox.services.replies import responses_record
 
@@ -49,3 +50,21 @@ def sla_notices() -> int:
 def demo_feed_questions() -> int:
     """The demo's employee questions under the feed, once its entries are published."""
     return seed_feed_questions()
+
+
+@shared_task(name="inbox.case_deliver", ignore_result=True, acks_late=True)
+def case_deliver(case_id: int) -> str:
+    """Create one case in the helpdesk (claimed under a row lock; looked up before a resend)."""
+    return cases.case_deliver(case_id)
+
+
+@shared_task(name="inbox.cases_sweep", ignore_result=True)
+def cases_sweep() -> int:
+    """Beat: queue again the cases a dead worker or a lost message left behind."""
+    return cases.cases_sweep()
+
+
+@shared_task(name="inbox.cases_follow", ignore_result=True)
+def cases_follow() -> int:
+    """Beat: read the open cases' status back and append new customer messages as notes."""
+    return cases.cases_follow()

@@ -553,6 +553,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "inbox.sla_notices",
         "schedule": _env("float", "SOCIALHUB_INBOX_SLA_SWEEP_INTERVAL", default=300.0),
     },
+    # Helpdesk cases: queue again those a dead worker left behind, and read the status of the
+    # open ones back (new customer messages go to them as notes).
+    "inbox-cases-sweep": {
+        "task": "inbox.cases_sweep",
+        "schedule": _env("float", "SOCIALHUB_HELPDESK_SWEEP_INTERVAL", default=60.0),
+    },
+    "inbox-cases-follow": {
+        "task": "inbox.cases_follow",
+        "schedule": _env("float", "SOCIALHUB_HELPDESK_STATUS_INTERVAL", default=300.0),
+    },
 }
 
 # --- Outbound requests to platforms (docs/security.md, "Outbound requests") ---------------------
@@ -622,6 +632,17 @@ SOCIALHUB_INBOX_BACKOFF_BASE: float = _env("float", "SOCIALHUB_INBOX_BACKOFF_BAS
 SOCIALHUB_INBOX_BACKOFF_MAX: float = _env("float", "SOCIALHUB_INBOX_BACKOFF_MAX", default=3600.0)
 # Pages read in one poll at most (the rest waits for the next poll, from the stored cursor).
 SOCIALHUB_INBOX_MAX_PAGES: int = _env("int", "SOCIALHUB_INBOX_MAX_PAGES", default=50)
+# Helpdesk cases: attempts before a case is marked failed, the back-off between them (base *
+# 2^(attempt - 1), at most max), how long a case may stay "creating" before the sweep hands it
+# to another worker (which looks it up first), and whether a solved case closes its
+# conversation.
+SOCIALHUB_HELPDESK_MAX_ATTEMPTS: int = _env("int", "SOCIALHUB_HELPDESK_MAX_ATTEMPTS", default=6)
+SOCIALHUB_HELPDESK_RETRY_BASE: float = _env("float", "SOCIALHUB_HELPDESK_RETRY_BASE", default=30.0)
+SOCIALHUB_HELPDESK_RETRY_MAX: float = _env("float", "SOCIALHUB_HELPDESK_RETRY_MAX", default=1800.0)
+SOCIALHUB_HELPDESK_SWEEP_GRACE: float = _env(
+    "float", "SOCIALHUB_HELPDESK_SWEEP_GRACE", default=120.0
+)
+SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED: bool = _env_bool("SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED", True)
 # Service levels per outcome, in hours: (to the first response, to closing).
 SOCIALHUB_INBOX_SLA_HOURS: dict[str, tuple[float, float]] = {
     "customer_service": (

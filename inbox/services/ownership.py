@@ -131,3 +131,23 @@ def conversation_reopen(
             note=(note or "").strip(),
         )
     return conversation
+
+
+def close_solved(conversation: Conversation) -> Conversation:
+    """The helpdesk solved the conversation's case: it closes (nobody acting; audited), when
+    SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED says so. Called under the case's lock."""
+    swap(
+        conversation,
+        expected_version=conversation.version,
+        state=ConversationState.CLOSED,
+        closed_at=timezone.now(),
+    )
+    record(
+        conversation,
+        actor=None,
+        action="inbox.closed",
+        from_state=ConversationState.TRIAGED,
+        to_state=ConversationState.CLOSED,
+        note="The helpdesk solved its case.",
+    )
+    return conversation
