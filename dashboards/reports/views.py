@@ -14,7 +14,6 @@ from accounts import authz
 from core.errors import InvalidInput
 from dashboards.reports import activity, charts, exports, selectors
 from dashboards.reports.periods import Period, parse_period, viewer_zone
-from inbox.reports import inbox_report
 
 ALL_ACTIVITY = "Activity reports are for department managers, comms reviewers and org admins."
 
@@ -101,13 +100,9 @@ def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if period is None:
         return render(request, "dashboards/reports/department.html", context, status=400)
-    now = timezone.now()
-    report = activity.department_activity(department=department, period=period, now=now)
-    inbox = inbox_report(start=period.start, end=period.end, now=now, department_id=department.pk)
+    report = activity.department_activity(department=department, period=period, now=timezone.now())
     context.update(
         {
-            "inbox_rows": [("All", inbox.overall)] if inbox.overall.total else [],
-            "inbox_people": sorted(inbox.people.items()),
             "report": report,
             "period": period,
             "values": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
@@ -241,16 +236,8 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
             ("certified_share", "Certification coverage"),
         )
     ]
-    inbox = inbox_report(start=period.start, end=period.end, now=timezone.now())
     context.update(
         {
-            "inbox_rows": [
-                (row.department.name, inbox.departments[row.department.pk])
-                for row in rows
-                if row.department.pk in inbox.departments
-            ]
-            + ([("Not assigned", inbox.departments[None])] if None in inbox.departments else []),
-            "inbox_people": sorted(inbox.people.items()),
             "period": period,
             "rows": rows,
             "headers": headers,

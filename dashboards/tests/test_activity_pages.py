@@ -376,13 +376,11 @@ def _count(fetch: Callable[[], Any]) -> int:
 # report (9): totals, turnaround percentiles, revisions of decided posts, posts waiting now,
 # weeks, per account, per person (activity, then the people), coverage.
 DEPARTMENT_API = 5 + 9
-# The page also lists the other departments and shows the crisis banner and unread count, and
-# the inbox's figures (conversations by outcome, response times).
-DEPARTMENT_PAGE = DEPARTMENT_API + 3 + 2
+# The page also lists the other departments and shows the crisis banner and unread count.
+DEPARTMENT_PAGE = DEPARTMENT_API + 3
 # Session, user, roles; departments, figures, turnaround, revisions, waiting, members,
-# coverage; the inbox's figures (by outcome, response times); the crisis banner and the unread
-# notifications.
-OVERVIEW_PAGE = 2 + 1 + 7 + 2 + 2
+# coverage; the crisis banner and the unread notifications.
+OVERVIEW_PAGE = 2 + 1 + 7 + 2
 # Session, user, roles; waiting posts, departments, decisions per reviewer, missed (count,
 # list); the crisis banner and the unread notifications.
 QUEUE_PAGE = 2 + 1 + 5 + 2
