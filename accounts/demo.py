@@ -35,6 +35,7 @@ PEOPLE: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("manager.sales", "Max Manager", "sales", "manager", ()),
     ("sme.sales", "Sam Sales", "sales", "member", ()),
     ("sme.rnd", "Rita Research", "rnd", "member", ()),
+    ("support", "Sandy Support", "support", "member", ()),
 )
 
 

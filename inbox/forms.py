@@ -41,3 +41,21 @@ class TriageForm(forms.Form):
 class NoteForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000)
     version = forms.IntegerField(required=False, min_value=0)
+
+
+class ReplyForm(forms.Form):
+    """The owner's reply; `body` is the name the live guidance partial reads."""
+
+    body = forms.CharField(
+        required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}), label="Reply"
+    )
+    saved_reply = forms.ChoiceField(required=False, label="Start from a saved reply")
+    private = forms.BooleanField(required=False, label="Answer privately")
+    submit = forms.BooleanField(required=False, initial=True, label="Submit for review now")
+
+    def __init__(self, *args: Any, saved_replies: list[Any] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_reply"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((str(r.pk), r.title) for r in saved_replies or []),
+        ]

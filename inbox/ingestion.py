@@ -228,7 +228,7 @@ def store_items(
     threads: dict[str, list[IncomingItem]] = defaultdict(list)
     for item in sorted(fresh.values(), key=lambda i: i.created_at):
         threads[item.thread_key].append(item)
-    conversations = _conversations_for(account, threads, rules)
+    conversations, created = _conversations_for(account, threads, rules)
     InboxItem.objects.bulk_create(
         [
             InboxItem(
@@ -251,7 +251,10 @@ def store_items(
         ],
         ignore_conflicts=True,
     )
+    # New conversations were created with their counts; only those that existed grow.
     for key, thread in threads.items():
+        if key in created:
+            continue
         Conversation.objects.filter(pk=conversations[key]).update(
             item_count=F("item_count") + len(thread),
             first_item_at=Least(F("first_item_at"), thread[0].created_at),
@@ -264,9 +267,10 @@ def _conversations_for(
     account: BrandAccount,
     threads: dict[str, list[IncomingItem]],
     rules: Sequence[RoutingRule],
-) -> dict[str, int]:
-    """{thread key: conversation id}, creating the conversations that do not exist yet (with
-    their link to our post and the routing rules' suggestion)."""
+) -> tuple[dict[str, int], set[str]]:
+    """({thread key: conversation id}, the keys of those created now), creating the
+    conversations that do not exist yet with their items' count and times, their link to our
+    post and the routing rules' suggestion."""
     existing = dict(
         Conversation.objects.filter(brand_account=account, thread_key__in=threads).values_list(
             "thread_key", "pk"
@@ -299,8 +303,9 @@ def _conversations_for(
                     author_url=first.author_url[:500],
                     post_id=post_id,
                     is_private=any(i.is_private for i in thread),
+                    item_count=len(thread),
                     first_item_at=first.created_at,
-                    last_item_at=first.created_at,
+                    last_item_at=thread[-1].created_at,
                     suggested_outcome=rule.outcome if rule else "",
                     suggested_department_id=rule.department_id if rule else None,
                     suggested_assignee_id=rule.assignee_id if rule else None,
@@ -314,7 +319,7 @@ def _conversations_for(
                 "thread_key", "pk"
             )
         )
-    return existing
+    return existing, set(missing)
 
 
 def _our_posts(account: BrandAccount, threads: list[list[IncomingItem]]) -> dict[str, int]:

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from channels_app.models import BrandAccount
 from inbox import ingestion
+from inbox.demo import seed_feed_questions
 from inbox.services.notices import sla_notices_send
+from inbox.services.replies import responses_record
 
 logger = logging.getLogger(__name__)
 
@@ -38,4 +40,12 @@ def poll_account(account_id: int) -> int:
 @shared_task(name="inbox.sla_notices", ignore_result=True)
 def sla_notices() -> int:
     """Beat: tell owners before a breach, managers and comms at it (once each)."""
-    return sla_notices_send(now=timezone.now())
+    now = timezone.now()
+    responses_record(now=now)  # a published reply stops the first-response clock first
+    return sla_notices_send(now=now)
+
+
+@shared_task(name="inbox.demo_feed_questions", ignore_result=True)
+def demo_feed_questions() -> int:
+    """The demo's employee questions under the feed, once its entries are published."""
+    return seed_feed_questions()

@@ -14,4 +14,5 @@ urlpatterns = [
     path("inbox/<int:pk>/release/", views.conversation_release, name="release"),
     path("inbox/<int:pk>/close/", views.conversation_close, name="close"),
     path("inbox/<int:pk>/reopen/", views.conversation_reopen, name="reopen"),
+    path("inbox/<int:pk>/reply/", views.conversation_reply, name="reply"),
 ]

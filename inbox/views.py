@@ -19,9 +19,9 @@ from accounts.models import Membership
 from channels_app.platforms import Platform
 from core.errors import DomainError
 from inbox import permissions, selectors, sla
-from inbox.forms import NoteForm, TriageForm
+from inbox.forms import NoteForm, ReplyForm, TriageForm
 from inbox.models import Conversation, ConversationState, Outcome
-from inbox.services import ownership, triage
+from inbox.services import ownership, replies, triage
 
 PAGE_SIZE = 50
 
@@ -84,7 +84,10 @@ def _people(conversation: Conversation) -> list[tuple[int, str]]:
 
 
 def _detail_context(
-    request: HttpRequest, conversation: Conversation, form: TriageForm | None = None
+    request: HttpRequest,
+    conversation: Conversation,
+    form: TriageForm | None = None,
+    reply_form: ReplyForm | None = None,
 ) -> dict[str, Any]:
     user = request.user
     triager = permissions.is_triager(user)
@@ -100,8 +103,15 @@ def _detail_context(
             },
         )
     now = timezone.now()
+    is_owner = conversation.owner_id == user.pk
+    can_reply = is_owner and conversation.state == ConversationState.TRIAGED
+    saved = list(selectors.saved_reply_list(user=user).filter(is_active=True)) if can_reply else []
     return {
         "conversation": conversation,
+        "replies": replies.conversation_replies(conversation=conversation),
+        "can_reply": can_reply,
+        "reply_form": reply_form
+        or ReplyForm(saved_replies=saved, initial={"private": conversation.is_private}),
         "items": selectors.conversation_items(conversation=conversation),
         "timeline": selectors.conversation_timeline(conversation=conversation),
         "form": form,
@@ -240,3 +250,34 @@ def conversation_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "Reopened.",
     )
+
+
+@login_required
+@require_POST
+def conversation_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = permissions.access_conversation(request.user, pk)
+    saved = list(selectors.saved_reply_list(user=request.user).filter(is_active=True))
+    form = ReplyForm(request.POST, saved_replies=saved)
+
+    def again(status: int) -> HttpResponse:
+        context = _detail_context(request, conversation, reply_form=form)
+        return render(request, "inbox/conversation.html", context, status=status)
+
+    if not form.is_valid():
+        return again(400)
+    data = form.cleaned_data
+    chosen = next((r for r in saved if str(r.pk) == data["saved_reply"]), None)
+    try:
+        post = replies.conversation_reply(
+            actor=request.user,  # type: ignore[arg-type]
+            conversation=conversation,
+            text=data["body"],
+            private=data["private"],
+            submit=data["submit"],
+            saved_reply=chosen,
+        )
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in ("body", "saved_reply") else None, exc.message)
+        return again(exc.status_code)
+    messages.success(request, f"Reply saved as post #{post.pk} ({post.get_state_display()}).")
+    return redirect("inbox:conversation", pk=pk)

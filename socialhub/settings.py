@@ -475,6 +475,7 @@ SPECTACULAR_SETTINGS = {
         "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
         "CertificationStatusEnum": "training.models.CertStatus",
         "ConversationStateEnum": "inbox.models.ConversationState",
+        "PostStateEnum": "approvals.models.PostState",
         "ConversationOutcomeEnum": "inbox.models.Outcome",
     },
 }

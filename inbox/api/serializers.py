@@ -13,6 +13,7 @@ from accounts.api.serializers import UserSummarySerializer
 from accounts.models import Department
 from activity.models import AuditEvent
 from approvals.api.serializers import BrandAccountSummarySerializer, DepartmentSummarySerializer
+from approvals.models import Post
 from core.errors import MAX_ID
 from inbox import sla
 from inbox.models import (
@@ -191,3 +192,45 @@ class SavedReplySerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         model = SavedReply
         fields = ("id", "title", "text", "department", "is_active", "approved_by", "approved_at")
         read_only_fields = ("id", "approved_by", "approved_at")
+
+
+class ReplySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A post answering an item of the conversation (its own resource: /api/v1/posts/{id}/)."""
+
+    author = UserSummarySerializer(read_only=True)
+    text = serializers.CharField(source="body", read_only=True)
+
+    class Meta:
+        model = Post
+        fields = (
+            "id",
+            "state",
+            "author",
+            "text",
+            "reply_to_item_id",
+            "reply_private",
+            "published_at",
+            "external_url",
+        )
+        read_only_fields = fields
+
+
+class ReplyRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    item = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The item answered (an id from the conversation's items); the latest if empty.",
+    )
+    private = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Default: as the conversation."
+    )
+    submit = serializers.BooleanField(
+        required=False, default=False, help_text="Submit it for review at once."
+    )
+    saved_reply = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )

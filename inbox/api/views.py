@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from channels_app.platforms import Platform
 from core.api import ScopedGenericViewSet
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
 from core.openapi import ID_SCHEMA
 from inbox import permissions, selectors
 from inbox.api import serializers as s
@@ -28,7 +28,7 @@ from inbox.models import (
     RoutingRule,
     SavedReply,
 )
-from inbox.services import configuration, ownership, triage
+from inbox.services import configuration, ownership, replies, triage
 
 CONVERSATION_FILTERS = [
     OpenApiParameter("tab", OpenApiTypes.STR, enum=list(selectors.TABS)),
@@ -147,6 +147,38 @@ class ConversationViewSet(
         data = _parsed(s.VersionSerializer, request.data)
         ownership.conversation_reopen(actor=self._actor(), conversation=conversation, **data)
         return self._answer(conversation)
+
+    @extend_schema(methods=["GET"], request=None, responses=s.ReplySerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.ReplyRequestSerializer, responses={201: s.ReplySerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def replies(self, request: Request, pk: str) -> Response:
+        conversation = self._conversation()
+        if request.method == "GET":
+            posts = replies.conversation_replies(conversation=conversation)
+            return Response(s.ReplySerializer(posts, many=True).data)
+        data = _parsed(s.ReplyRequestSerializer, request.data)
+        saved = None
+        if data["saved_reply"] is not None:
+            saved = (
+                selectors.saved_reply_list(user=request.user)
+                .filter(pk=data["saved_reply"], is_active=True)
+                .first()
+            )
+            if saved is None:
+                raise InvalidInput("No such saved reply.", field="saved_reply")
+        post = replies.conversation_reply(
+            actor=self._actor(),
+            conversation=conversation,
+            text=data["text"],
+            item_id=data["item"],
+            private=data["private"],
+            submit=data["submit"],
+            saved_reply=saved,
+        )
+        fresh = replies.conversation_replies(conversation=conversation).get(pk=post.pk)
+        return Response(s.ReplySerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
 class _ConfigurationViewSet(

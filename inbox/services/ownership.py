@@ -131,14 +131,3 @@ def conversation_reopen(
             note=(note or "").strip(),
         )
     return conversation
-
-
-def conversation_mark_responded(*, conversation: Conversation, at: object = None) -> bool:
-    """The first response went out (a reply was published): stops the first-response clock,
-    once. A conditional UPDATE, so a second reply changes nothing."""
-    moment = at or timezone.now()
-    return bool(
-        Conversation.objects.filter(pk=conversation.pk, first_response_at__isnull=True).update(
-            first_response_at=moment
-        )
-    )

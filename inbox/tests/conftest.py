@@ -66,3 +66,7 @@ def queued() -> Any:
 
     take_queued_tasks()
     return take_queued_tasks
+
+
+# The rows data migrations create, made again after a transactional test emptied the tables.
+from approvals.tests.conftest import seeded_rows  # noqa: E402, F401

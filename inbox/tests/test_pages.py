@@ -126,3 +126,37 @@ def test_keyboard_shortcuts_come_from_a_file(triager: User, account: BrandAccoun
 
     assert "inbox/inbox.js" in page
     assert "<script>" not in page  # no inline script (Content-Security-Policy)
+
+
+def test_the_owner_replies_from_the_page(
+    triager: User, sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    from approvals.models import Post
+    from inbox.models import SavedReply
+    from inbox.services import ownership
+
+    conversation = make_conversation(account, "@acme where is my order?")
+    triage.conversation_triage(
+        actor=triager, conversation=conversation, outcome="public_response", department="sales"
+    )
+    ownership.conversation_claim(actor=sme, conversation=conversation)
+    SavedReply.objects.create(title="Thanks", text="Thank you, we are looking into it.")
+    page = _client(sme).get(f"/inbox/{conversation.pk}/")
+    assert b'id="reply-form"' in page.content
+    assert b"Thanks" in page.content
+
+    empty = _client(sme).post(f"/inbox/{conversation.pk}/reply/", {"body": ""})
+    assert empty.status_code == 400
+    answer = _client(sme).post(
+        f"/inbox/{conversation.pk}/reply/", {"body": "Our team will write to you today."}
+    )
+
+    assert answer.status_code == 302
+    post = Post.objects.get()
+    assert (post.author, post.body, post.state) == (
+        sme,
+        "Our team will write to you today.",
+        "draft",
+    )
+    assert b"Post #" in _client(sme).get(f"/inbox/{conversation.pk}/").content
+    assert b'id="reply-form"' not in _client(triager).get(f"/inbox/{conversation.pk}/").content
