@@ -117,7 +117,10 @@ def ingest(items: int, folder: Path) -> None:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=4) as pool:
             written = set(pool.map(write, range(items)))
-        print(f"mastodon-mock: {items:,} mentions written in {time.perf_counter() - started:.0f} s")
+        print(
+            f"mastodon-mock: {items:,} mentions written in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
 
         fetching = [0.0]
         real_fetch = ingestion._fetch

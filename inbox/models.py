@@ -124,6 +124,9 @@ class Conversation(models.Model):
             models.Index(fields=("department", "-last_item_at"), name="inbox_conv_dept"),
             models.Index(fields=("owner", "-last_item_at"), name="inbox_conv_owner"),
             models.Index(fields=("-last_item_at", "-id"), name="inbox_conv_newest"),
+            # Oldest first, and the service-level filters (open states by age).
+            models.Index(fields=("first_item_at", "id"), name="inbox_conv_oldest"),
+            models.Index(fields=("state", "first_item_at"), name="inbox_conv_state_age"),
         )
 
     def __str__(self) -> str:
