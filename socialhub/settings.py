@@ -477,6 +477,8 @@ SPECTACULAR_SETTINGS = {
         "ConversationStateEnum": "inbox.models.ConversationState",
         "PostStateEnum": "approvals.models.PostState",
         "ConversationOutcomeEnum": "inbox.models.Outcome",
+        "HelpdeskKindEnum": "inbox.helpdesks.registry.HelpdeskKind",
+        "CaseDeliveryEnum": "inbox.models.CaseDelivery",
     },
 }
 

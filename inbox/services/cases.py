@@ -65,13 +65,13 @@ def enqueue(case_id: int, *, countdown: float = 0) -> None:
 
 
 def can_hand_over(user: Any, conversation: Conversation) -> bool:
-    """Same people as the inbox's actions: its owner, the assigned person or department's
-    members, triagers and comms."""
-    return (
-        conversation.owner_id == user.pk
-        or permissions.is_responder(user, conversation)
-        or permissions.sees_every_conversation(user)
-    )
+    """Triagers and comms; the owner once someone owns it (one owner at a time); before that
+    the assigned person or a member of the assigned department."""
+    if permissions.sees_every_conversation(user):
+        return True
+    if conversation.owner_id is not None:
+        return bool(conversation.owner_id == user.pk)
+    return permissions.is_responder(user, conversation)
 
 
 def case_create(*, actor: User, conversation: Conversation) -> Case:

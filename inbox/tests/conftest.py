@@ -3,9 +3,11 @@ triager in communications; real platform peers for ingestion."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from accounts.models import Department, User
 from accounts.roles import OrgRole
@@ -19,6 +21,13 @@ from channels_app.tests.peers.fixtures import (  # noqa: F401  (fixtures, found 
     mastodon_peer,
     x_api,
 )
+from inbox.helpdesks import registry
+from inbox.helpdesks.zendesk import ZendeskConnector
+from inbox.models import Conversation, HelpdeskConnection
+from inbox.services.helpdesk import helpdesk_connection_save
+from inbox.services.triage import conversation_triage
+from inbox.tests.factories import make_conversation
+from inbox.tests.peers.helpdesk_standins import FakeZendesk
 
 
 @pytest.fixture
@@ -66,6 +75,35 @@ def queued() -> Any:
 
     take_queued_tasks()
     return take_queued_tasks
+
+
+# The helpdesk: the Zendesk stand-in, connected, and a customer-service conversation.
+
+
+@pytest.fixture
+def zendesk(httpserver: HTTPServer) -> Iterator[FakeZendesk]:
+    fake = FakeZendesk(httpserver).install()
+    # A short read timeout, so a lost answer is seen quickly.
+    registry._instances["zendesk"] = ZendeskConnector(read_timeout=0.3)
+    yield fake
+    registry._instances.pop("zendesk", None)
+    assert fake.problems == []
+
+
+@pytest.fixture
+def connected(org_admin: User, zendesk: FakeZendesk) -> HelpdeskConnection:
+    return helpdesk_connection_save(actor=org_admin, kind="zendesk", data=zendesk.settings())
+
+
+@pytest.fixture
+def conversation(
+    account: BrandAccount, triager: User, support: Department, settings: Any
+) -> Conversation:
+    settings.SOCIALHUB_HELPDESK_RETRY_BASE = 1.0
+    conversation = make_conversation(account, "@acme my order 1234 never arrived")
+    return conversation_triage(
+        actor=triager, conversation=conversation, outcome="customer_service", department=support
+    )
 
 
 # The rows data migrations create, made again after a transactional test emptied the tables.

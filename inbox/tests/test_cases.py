@@ -3,13 +3,11 @@ answer, a worker that died mid-request, a refusal), followed back (status, notes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
-from pytest_httpserver import HTTPServer
 
 from accounts.models import Department, User
 from accounts.tests.factories import UserFactory, add_member
@@ -18,7 +16,6 @@ from channels_app.models import BrandAccount
 from core.errors import Conflict, InvalidInput, NotAllowed
 from inbox.helpdesks import registry
 from inbox.helpdesks.validation import SettingsRefused
-from inbox.helpdesks.zendesk import ZendeskConnector
 from inbox.ingestion import store_items
 from inbox.models import Case, CaseDelivery, Conversation, ConversationState, HelpdeskConnection
 from inbox.services import cases
@@ -29,32 +26,6 @@ from inbox.tests.peers.helpdesk_standins import FakeZendesk
 
 # Transactional: the delivery task is queued on commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def zendesk(httpserver: HTTPServer) -> Iterator[FakeZendesk]:
-    fake = FakeZendesk(httpserver).install()
-    # A short read timeout, so a lost answer is seen quickly.
-    registry._instances["zendesk"] = ZendeskConnector(read_timeout=0.3)
-    yield fake
-    registry._instances.pop("zendesk", None)
-    assert fake.problems == []
-
-
-@pytest.fixture
-def connected(org_admin: User, zendesk: FakeZendesk) -> HelpdeskConnection:
-    return helpdesk_connection_save(actor=org_admin, kind="zendesk", data=zendesk.settings())
-
-
-@pytest.fixture
-def conversation(
-    account: BrandAccount, triager: User, support: Department, settings: Any
-) -> Conversation:
-    settings.SOCIALHUB_HELPDESK_RETRY_BASE = 1.0
-    conversation = make_conversation(account, "@acme my order 1234 never arrived")
-    return conversation_triage(
-        actor=triager, conversation=conversation, outcome="customer_service", department=support
-    )
 
 
 def test_the_settings_are_stored_encrypted_once_the_helpdesk_accepts_them(
