@@ -34,6 +34,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Posts", "post_list", _everyone),
     NavItem("Review queue", "review_queue", lambda u: authz.is_reviewer(u)),
     NavItem("Inbox", "inbox:list", can_use_inbox),
+    NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u)),
     NavItem("Calendar", "content_calendar", _everyone),
     NavItem("Internal feed", "internal_feed", _everyone),
     NavItem(

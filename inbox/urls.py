@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from inbox import views
+from inbox import case_views, views
 
 app_name = "inbox"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("inbox/<int:pk>/close/", views.conversation_close, name="close"),
     path("inbox/<int:pk>/reopen/", views.conversation_reopen, name="reopen"),
     path("inbox/<int:pk>/reply/", views.conversation_reply, name="reply"),
+    path("inbox/<int:pk>/case/", case_views.case_panel, name="case_panel"),
+    path("inbox/<int:pk>/case/create/", case_views.case_create, name="case_create"),
+    path("inbox/<int:pk>/case/retry/", case_views.case_retry, name="case_retry"),
+    path("inbox/helpdesk/", case_views.helpdesk_settings, name="helpdesk"),
 ]

@@ -19,6 +19,7 @@ from accounts.models import Membership
 from channels_app.platforms import Platform
 from core.errors import DomainError
 from inbox import permissions, selectors, sla
+from inbox.case_views import case_panel_context
 from inbox.forms import NoteForm, ReplyForm, TriageForm
 from inbox.models import Conversation, ConversationState, Outcome
 from inbox.services import ownership, replies, triage
@@ -125,6 +126,7 @@ def _detail_context(
         and permissions.can_reopen(user, conversation),
         "due_at": sla.due_at(conversation),
         "breached": sla.is_breached(conversation, now=now),
+        **case_panel_context(user, conversation),
     }
 
 

@@ -16,7 +16,7 @@ from channels_app import encryption
 from core.errors import Conflict, InvalidInput, NotAllowed
 from inbox.helpdesks.base import HelpdeskSettings
 from inbox.helpdesks.registry import setting_fields
-from inbox.helpdesks.validation import clean_settings, verify_settings
+from inbox.helpdesks.validation import SettingsRefused, clean_settings, verify_settings
 from inbox.models import HelpdeskConnection
 
 
@@ -85,3 +85,39 @@ def helpdesk_connection_save(
 
 def _is_secret(kind: str, name: str) -> bool:
     return any(f.name == name and f.secret for f in setting_fields(kind))
+
+
+def helpdesk_connection_check(*, actor: User) -> HelpdeskConnection:
+    """*Check connection*: ask the helpdesk again with the stored settings. Passing clears any
+    problem; refused records it (audited) and raises SettingsRefused (400); a helpdesk that
+    does not answer is Unavailable (503) and changes nothing."""
+    if not authz.is_org_admin(actor):
+        raise NotAllowed("Only org admins check the helpdesk connection.")
+    connection = helpdesk_connection()
+    if connection is None:
+        raise Conflict("No helpdesk is connected.", code="not_connected")
+    values = helpdesk_settings(connection)
+    try:
+        identity = verify_settings(connection.kind, values)
+    except SettingsRefused as exc:
+        with transaction.atomic():
+            HelpdeskConnection.objects.filter(pk=connection.pk).update(problem=exc.message)
+            audit_record(
+                actor=actor,
+                action="inbox.helpdesk_refused",
+                target=connection,
+                note=exc.message,
+            )
+        raise
+    with transaction.atomic():
+        connection.identity = (identity.name or identity.account_id)[:300]
+        connection.verified_at = timezone.now()
+        connection.problem = ""
+        connection.save(update_fields=["identity", "verified_at", "problem", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="inbox.helpdesk_checked",
+            target=connection,
+            note=f"The helpdesk accepted the settings for {connection.identity}.",
+        )
+    return connection
