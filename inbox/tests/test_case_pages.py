@@ -15,7 +15,7 @@ from inbox.tests.peers.helpdesk_standins import FakeZendesk
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 def _client(user: User) -> Client:
@@ -30,7 +30,7 @@ def test_the_panel_creates_a_case_and_shows_it(
     client = _client(agent)
     page = client.get(f"/inbox/{conversation.pk}/")
     assert "Create a helpdesk case" in page.content.decode()
-    answer = client.post(f"/inbox/{conversation.pk}/case/create/", **HTMX)
+    answer = client.post(f"/inbox/{conversation.pk}/case/create/", headers=HTMX)
     assert answer.status_code == 200
     assert "Handing it to the helpdesk" in answer.content.decode()
     case = Case.objects.get()
@@ -39,7 +39,7 @@ def test_the_panel_creates_a_case_and_shows_it(
     panel = client.get(f"/inbox/{conversation.pk}/case/").content.decode()
     assert case.helpdesk_number in panel
     assert "data-case-status" in panel
-    again = client.post(f"/inbox/{conversation.pk}/case/create/", **HTMX)
+    again = client.post(f"/inbox/{conversation.pk}/case/create/", headers=HTMX)
     assert again.status_code == 409
     assert Case.objects.count() == 1
 
@@ -53,7 +53,7 @@ def test_a_failed_case_shows_the_message_and_a_retry(
     panel = client.get(f"/inbox/{conversation.pk}/case/").content.decode()
     assert "No such group" in panel
     assert "Retry" in panel
-    assert client.post(f"/inbox/{conversation.pk}/case/retry/", **HTMX).status_code == 200
+    assert client.post(f"/inbox/{conversation.pk}/case/retry/", headers=HTMX).status_code == 200
     assert Case.objects.get().state == CaseDelivery.QUEUED
 
 
