@@ -119,6 +119,10 @@ class InboxFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     breaches = serializers.IntegerField(
         help_text="Conversations that missed a service level (triage, first response, closing)."
     )
+    cases_created = serializers.IntegerField(help_text="Helpdesk cases created.")
+    median_solve_seconds = serializers.FloatField(
+        allow_null=True, help_text="Median from handing a case over to the helpdesk solving it."
+    )
 
 
 class InboxPersonRowSerializer(serializers.Serializer):  # type: ignore[type-arg]

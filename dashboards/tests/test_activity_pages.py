@@ -375,9 +375,10 @@ def _count(fetch: Callable[[], Any]) -> int:
 
 # The department's API and CSV: session, user, roles, memberships, the department (5), then the
 # report (9): totals, turnaround percentiles, revisions of decided posts, posts waiting now,
-# weeks, per account, per person (activity, then the people), coverage; then the inbox (5):
-# totals, their median first response, per person (figures, medians, then the people).
-DEPARTMENT_API = 5 + 9 + 5
+# weeks, per account, per person (activity, then the people), coverage; then the inbox (6):
+# totals, their median first response, the median time to solve a helpdesk case, per person
+# (figures, medians, then the people).
+DEPARTMENT_API = 5 + 9 + 6
 # The page also lists the other departments and shows the crisis banner and unread count.
 DEPARTMENT_PAGE = DEPARTMENT_API + 3
 # Session, user, roles; departments, figures, turnaround, revisions, waiting, members,

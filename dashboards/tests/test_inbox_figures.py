@@ -220,6 +220,8 @@ def test_the_department_page_csv_and_api_show_the_figures(
         "responded": 3,
         "median_first_response_seconds": 7200.0,
         "breaches": 3,
+        "cases_created": 0,
+        "median_solve_seconds": None,
     }
     people = {row["email"]: row["figures"] for row in data.json()["inbox_people"]}
     assert people[sme.email]["median_first_response_seconds"] == 6300.0
