@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from inbox.models import Conversation, InboxItem, PollState, RoutingRule, SavedReply
+from inbox.models import Case, Conversation, InboxItem, PollState, RoutingRule, SavedReply
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -56,3 +56,12 @@ class RoutingRuleAdmin(ReadOnlyAdmin):
 @admin.register(SavedReply)
 class SavedReplyAdmin(ReadOnlyAdmin):
     list_display = ("title", "department", "is_active", "approved_by")
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ("external_id", "state", "helpdesk_number", "status", "attempts", "created_at")
+    list_filter = ("state", "status")
+    search_fields = ("external_id", "helpdesk_number")
+    # The sent item ids are bookkeeping, not for reading here.
+    exclude = ("sent_item_ids",)

@@ -227,12 +227,14 @@ def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | N
         _failed(case, f"Gave up after {case.attempts} attempts: {message}")
         return
     delay = retry_delay(case.attempts, retry_after)
+    now = timezone.now()
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
             state=CaseDelivery.QUEUED,
             maybe_sent=maybe_sent,
             last_error=message,
-            updated_at=timezone.now(),
+            next_attempt_at=now + timedelta(seconds=delay),
+            updated_at=now,
         )
         if updated:
             transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
@@ -276,22 +278,28 @@ def case_deliver(case_id: int) -> str:
 def cases_sweep(*, now: Any = None) -> int:
     """Put back cases left in *creating* past the grace period (a worker died mid-request):
     marked maybe-sent, so the next attempt looks the case up before sending. Also queues
-    again queued cases whose message was lost. Returns how many were queued."""
+    again queued cases whose message was lost (a grace period after they were queued, or
+    after their retry was due). Returns how many were queued."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SOCIALHUB_HELPDESK_SWEEP_GRACE)
+    lost = Q(state=CaseDelivery.QUEUED) & (
+        Q(next_attempt_at__isnull=True, updated_at__lt=stale) | Q(next_attempt_at__lt=stale)
+    )
     ids = list(
-        Case.objects.filter(
-            Q(state=CaseDelivery.CREATING, claimed_at__lt=stale)
-            | Q(state=CaseDelivery.QUEUED, updated_at__lt=stale)
-        ).values_list("pk", flat=True)[:500]
+        Case.objects.filter(Q(state=CaseDelivery.CREATING, claimed_at__lt=stale) | lost)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
     )
     queued = 0
     for case_id in ids:
+        # Conditional updates: a worker that claimed the case meanwhile keeps it.
         with transaction.atomic():
             Case.objects.filter(
                 pk=case_id, state=CaseDelivery.CREATING, claimed_at__lt=stale
             ).update(state=CaseDelivery.QUEUED, maybe_sent=True, updated_at=now)
-            Case.objects.filter(pk=case_id, state=CaseDelivery.QUEUED).update(updated_at=now)
+            Case.objects.filter(pk=case_id, state=CaseDelivery.QUEUED).update(
+                next_attempt_at=None, updated_at=now
+            )
         enqueue(case_id)
         queued += 1
     return queued

@@ -235,3 +235,23 @@ def test_solved_leaves_the_conversation_open_when_the_setting_says_so(
     cases.cases_follow()
     conversation.refresh_from_db()
     assert conversation.state == ConversationState.TRIAGED
+
+
+def test_the_sweep_leaves_a_retry_to_its_countdown(
+    connected: HelpdeskConnection,
+    conversation: Conversation,
+    agent: User,
+    zendesk: FakeZendesk,
+    settings: Any,
+    queued: Any,
+) -> None:
+    settings.SOCIALHUB_HELPDESK_RETRY_BASE = 600.0
+    case = cases.case_create(actor=agent, conversation=conversation)
+    zendesk.fail_next("POST", "/api/v2/tickets.json", 503, {"error": "down"})
+    assert cases.case_deliver(case.pk) == CaseDelivery.QUEUED
+    queued()
+    grace = timedelta(seconds=settings.SOCIALHUB_HELPDESK_SWEEP_GRACE + 1)
+    assert cases.cases_sweep(now=timezone.now() + grace) == 0  # the retry is not due yet
+    due = timezone.now() + timedelta(seconds=600) + grace
+    assert cases.cases_sweep(now=due) == 1  # its message was lost: queued again
+    assert [task.name for task in queued()] == ["inbox.case_deliver"]
