@@ -149,7 +149,7 @@ def _claim(case_id: int) -> tuple[Case, bool] | None:
     already have left before (then look it up first); None when there is nothing to do."""
     with transaction.atomic():
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("conversation__brand_account")
             .filter(pk=case_id)
             .first()
@@ -339,7 +339,11 @@ def _note_text(item: InboxItem) -> str:
 
 def _status_changed(case: Case, state: str, helpdesk_status: str, *, now: Any) -> None:
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("conversation").get(pk=case.pk)
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("conversation")
+            .get(pk=case.pk)
+        )
         changed = locked.status != state
         locked.status = state
         locked.helpdesk_status = helpdesk_status[:100]
