@@ -36,6 +36,17 @@ def _local_platform_peers_allowed(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_login_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Browser tests log in through the real form, all from 127.0.0.1: allauth's per-address
+    login limit (30 a minute) counts them across tests, so a suite run would hit it. Each
+    browser test starts with an empty count (the limits themselves are tested in accounts)."""
+    if request.node.get_closest_marker("browser") is not None:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a password; tests check behaviour, not key stretching.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -30,9 +30,11 @@ M = TypeVar("M", bound=models.Model)
 _ROLES_CACHE = "_socialhub_org_roles"
 _MEMBERSHIP_CACHE = "_socialhub_memberships"
 _MANAGES_CACHE = "_socialhub_manages_a_department"
+_BELONGS_CACHE = "_socialhub_belongs_to_a_department"
 # Not one of GROUP_NAMES (the only groups org_roles reads), so no group row can look like it:
 # marks, in the roles query, that the person manages at least one department.
 _MANAGER_MARK = "<manages a department>"
+_MEMBER_MARK = "<member of a department>"
 
 
 # --- Organisation-wide roles (Django groups) ---------------------------------------------------
@@ -54,19 +56,25 @@ def org_roles(user: AnyUser) -> frozenset[str]:
             .annotate(mark=models.Value(_MANAGER_MARK, output_field=models.CharField()))
             .values_list("mark")
         )
-        names = {name for (name,) in group_names.union(manages)}
+        member = (
+            user.memberships.order_by()
+            .annotate(mark=models.Value(_MEMBER_MARK, output_field=models.CharField()))
+            .values_list("mark")
+        )
+        names = {name for (name,) in group_names.union(manages, member)}
         roles = {by_name[name] for name in names if name in by_name}
         if user.is_superuser:
             roles.add(OrgRole.ORG_ADMIN)
         cached = frozenset(roles)
         setattr(user, _ROLES_CACHE, cached)
         setattr(user, _MANAGES_CACHE, _MANAGER_MARK in names)
+        setattr(user, _BELONGS_CACHE, _MEMBER_MARK in names)
     return cached
 
 
 def forget_cached_roles(user: AnyUser) -> None:
     """Drop what this module cached on a user object after their roles or memberships change."""
-    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE, _MANAGES_CACHE):
+    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE, _MANAGES_CACHE, _BELONGS_CACHE):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -129,6 +137,21 @@ def manages_a_department(user: AnyUser) -> bool:
             return bool(managed_department_ids(user))
         org_roles(user)
     return bool(getattr(user, _MANAGES_CACHE))
+
+
+def belongs_to_a_department(user: AnyUser) -> bool:
+    """Whether the person is a member of any department, without a query of its own (the
+    organisation-roles query reads it too), for the navigation."""
+    if not user.is_authenticated:
+        return False
+    memberships = getattr(user, _MEMBERSHIP_CACHE, None)
+    if memberships is not None:
+        return bool(memberships)
+    if not hasattr(user, _BELONGS_CACHE):
+        if hasattr(user, _ROLES_CACHE):  # cached by an older query shape: ask the memberships
+            return bool(department_roles(user))
+        org_roles(user)
+    return bool(getattr(user, _BELONGS_CACHE))
 
 
 # --- The 404-or-403 gate -----------------------------------------------------------------------

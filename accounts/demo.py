@@ -29,12 +29,13 @@ DEPARTMENTS = (
 # (local part, full name, department, membership role, organisation-wide roles)
 PEOPLE: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("admin", "Ada Admin", "communications", "manager", (OrgRole.ORG_ADMIN,)),
-    ("comms", "Colin Comms", "communications", "member", (OrgRole.COMMS_REVIEWER,)),
+    ("comms", "Colin Comms", "communications", "member", (OrgRole.COMMS_REVIEWER, OrgRole.TRIAGE)),
     ("legal", "Lena Legal", "communications", "member", (OrgRole.LEGAL_REVIEWER,)),
     ("hr", "Harriet HR", "hr", "manager", (OrgRole.HR,)),
     ("manager.sales", "Max Manager", "sales", "manager", ()),
     ("sme.sales", "Sam Sales", "sales", "member", ()),
     ("sme.rnd", "Rita Research", "rnd", "member", ()),
+    ("support", "Sandy Support", "support", "member", ()),
 )
 
 

@@ -10,6 +10,8 @@ class OrgRole(models.TextChoices):
     LEGAL_REVIEWER = "legal-reviewers", "Legal reviewer"
     HR = "hr", "HR"
     ORG_ADMIN = "org-admins", "Org admin"
+    # Sorts incoming conversations into outcomes and owners (the inbox).
+    TRIAGE = "triage", "Triage"
 
 
 # The group names as they appear in the admin; the role value is the stable key.
@@ -18,4 +20,5 @@ GROUP_NAMES: dict[str, str] = {
     OrgRole.LEGAL_REVIEWER: "Legal reviewers",
     OrgRole.HR: "HR",
     OrgRole.ORG_ADMIN: "Org admins",
+    OrgRole.TRIAGE: "Triage",
 }

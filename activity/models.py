@@ -90,6 +90,7 @@ class Notification(models.Model):
         PUBLISH_FAILED = "publish_failed", "Publishing failed"
         CRISIS = "crisis", "Crisis pause"
         CONNECTION = "connection", "Brand account connection"
+        INBOX = "inbox", "Inbox conversation"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -84,6 +84,14 @@ class Post(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Something the author must know and act on (a schedule missed during a crisis pause).
     notice = models.TextField(blank=True)
+    # A reply answers one incoming item (docs/replies.md): the platform's id of the item and
+    # what the connector needs to thread under it (the item's raw_ref, a JSON object of
+    # strings). Private replies go to the item's author (or the recipient) in private and are
+    # never shown in SocialHub's shared places. All empty for an ordinary post.
+    reply_to_item_id = models.CharField(max_length=255, blank=True, editable=False)
+    reply_to_raw_ref = models.JSONField(default=dict, blank=True, editable=False)
+    reply_private = models.BooleanField(default=False, editable=False)
+    reply_recipient = models.CharField(max_length=255, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -99,6 +107,10 @@ class Post(models.Model):
     def __str__(self) -> str:
         # No related objects here: audit labels and admin lists must not cost a query per row.
         return f"Post #{self.pk}"
+
+    @property
+    def is_reply(self) -> bool:
+        return bool(self.reply_to_item_id)
 
     @property
     def revision_number(self) -> int:

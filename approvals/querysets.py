@@ -22,12 +22,16 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
 
     def visible_to(self, user: Any) -> PostQuerySet:
         """The author; members of the post's department; reviewers and publishers of the account
-        once the post was submitted; org admins. Everyone else sees nothing (404)."""
+        once the post was submitted; org admins. Everyone else sees nothing (404).
+
+        A private reply (a direct message to a customer) is not the department's to read: of
+        the department only its managers see it, besides the author, reviewers and admins."""
         if not user.is_authenticated:
             return self.none()
         if authz.is_org_admin(user):
             return self.all()
         department_ids = list(authz.department_roles(user))
+        managed_ids = list(authz.managed_department_ids(user))
         accounts = authz.objects_with_any_perm(
             user,
             [BrandAccountPerm.REVIEW_ON, BrandAccountPerm.PUBLISH_ON],
@@ -35,7 +39,8 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
         ).values("pk")
         return self.filter(
             Q(author=user)
-            | Q(department_id__in=department_ids)
+            | Q(department_id__in=department_ids, reply_private=False)
+            | Q(department_id__in=managed_ids)
             | Q(brand_account_id__in=accounts, first_submitted_at__isnull=False)
         )
 

@@ -231,6 +231,7 @@ def calendar_posts(
     posts = (
         visible_posts(user=user)
         .filter(state__in=CALENDAR_STATES)
+        .filter(reply_private=False)  # a direct message is not a calendar item
         .annotate(calendar_at=Coalesce("published_at", "scheduled_at"))
         .filter(calendar_at__gte=start, calendar_at__lt=end)
     )

@@ -34,6 +34,9 @@ class Action(models.TextChoices):
     SCHEDULE = "schedule", "schedule"
     UNSCHEDULE = "unschedule", "unschedule"
     PUBLISH_NOW = "publish_now", "publish"
+    # A saved reply comms approved once, on an account whose customer-service replies org
+    # admins pre-approved (approvals.replies): no review stage, straight to the engine.
+    PUBLISH_PREAPPROVED = "publish_preapproved", "publish as a pre-approved reply"
     # The publishing engine's actions.
     RELEASE = "release", "release for publishing"
     HOLD_FOR_CRISIS = "hold_for_crisis", "hold back"
@@ -64,6 +67,7 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
     (S.APPROVED, A.REVISE): S.IN_REVIEW,
     (S.APPROVED, A.SCHEDULE): S.SCHEDULED,
     (S.APPROVED, A.PUBLISH_NOW): S.PUBLISHING,
+    (S.DRAFT, A.PUBLISH_PREAPPROVED): S.PUBLISHING,
     (S.SCHEDULED, A.UNSCHEDULE): S.APPROVED,
     (S.SCHEDULED, A.RELEASE): S.PUBLISHING,
     (S.SCHEDULED, A.HOLD_FOR_CRISIS): S.APPROVED,

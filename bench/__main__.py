@@ -10,6 +10,7 @@ BENCHMARKS = [
     "bench.dashboards",
     "bench.publish",
     "bench.concurrency",
+    "bench.inbox",
 ]
 
 if __name__ == "__main__":

@@ -81,13 +81,21 @@ class BrandAccountEditForm(forms.Form):
         help_text="Everyone in the organisation reads what this account publishes on the "
         "internal feed (otherwise only its department).",
     )
+    customer_service_replies_preapproved = forms.BooleanField(
+        label="Pre-approved customer-service replies",
+        required=False,
+        help_text="Certified members of the support department may publish saved replies to "
+        "customers on this account without a review (guidance and the audit still apply). "
+        "Only org admins can change this.",
+    )
 
     def __init__(
         self, *args: Any, can_change_department: bool, internal: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        if not can_change_department:
+        if not can_change_department:  # both are org admins' decisions
             self.fields["department"].disabled = True
+            self.fields["customer_service_replies_preapproved"].disabled = True
         if not internal:  # only internal feed accounts have an audience to choose
             del self.fields["org_wide_feed"]
 

@@ -30,6 +30,15 @@ class BrandAccount(models.Model):
         help_text="Internal feed accounts: everyone in the organisation reads what this account "
         "publishes (otherwise only its department).",
     )
+    # Org admins only: certified members of the support department may answer customers on
+    # this account with saved replies (texts comms approved once) without a review each time
+    # (approvals.replies.reply_post_publish_preapproved). Guidance and the audit still apply.
+    customer_service_replies_preapproved = models.BooleanField(
+        "Pre-approved customer-service replies",
+        default=False,
+        help_text="Certified members of the support department may publish saved replies to "
+        "customers on this account without a review. Org admins only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

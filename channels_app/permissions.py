@@ -102,3 +102,8 @@ def access_brand_account(
     )
     require_account_perm(user, account, perm)
     return account
+
+
+def can_preapprove_replies(user: Any) -> bool:
+    """Whether support's saved replies skip review on an account: an org admin's decision."""
+    return authz.is_org_admin(user)

@@ -162,6 +162,7 @@ def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "handle": account.handle,
         "department": account.department.slug,
         "org_wide_feed": account.org_wide_feed,
+        "customer_service_replies_preapproved": account.customer_service_replies_preapproved,
     }
     form = BrandAccountEditForm(
         request.POST or None,
@@ -179,6 +180,9 @@ def brandaccount_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 handle=data["handle"],
                 department=data["department"] if may_move else None,
                 org_wide_feed=data.get("org_wide_feed"),
+                customer_service_replies_preapproved=(
+                    data["customer_service_replies_preapproved"] if may_move else None
+                ),
             )
         except DomainError as exc:
             _form_error(form, exc)

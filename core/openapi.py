@@ -44,6 +44,8 @@ ASKS_A_PLATFORM = {
     ("post", "/api/v1/brand-accounts/"),
     ("patch", "/api/v1/brand-accounts/{id}/"),
     ("post", "/api/v1/brand-accounts/{id}/verify/"),
+    ("put", "/api/v1/inbox/helpdesk/"),
+    ("patch", "/api/v1/inbox/helpdesk/"),
 }
 UNAVAILABLE = ("503", "The platform could not be asked; nothing was changed, try again later.")
 

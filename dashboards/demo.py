@@ -11,14 +11,17 @@ from collections.abc import Callable
 from accounts.demo import seed_people
 from approvals.demo import seed_posts
 from channels_app.demo import seed_brand_accounts
+from inbox.demo import seed_inbox
 from training.demo import seed_training
 
-# The workflow's posts come last: they need the accounts, grants and certifications before them.
+# The workflow's posts come after the accounts, grants and certifications they need; the inbox
+# last (its replies are posts, its feed questions answer the feed's entries).
 DEMO_STEPS: list[Callable[[], None]] = [
     seed_people,
     seed_brand_accounts,
     seed_training,
     seed_posts,
+    seed_inbox,
 ]
 
 

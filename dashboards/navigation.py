@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from accounts import authz
+from inbox.permissions import can_use_inbox
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Brand accounts", "brandaccount_list", _everyone),
     NavItem("Posts", "post_list", _everyone),
     NavItem("Review queue", "review_queue", lambda u: authz.is_reviewer(u)),
+    NavItem("Inbox", "inbox:list", can_use_inbox),
+    NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u)),
     NavItem("Calendar", "content_calendar", _everyone),
     NavItem("Internal feed", "internal_feed", _everyone),
     NavItem(

@@ -9,6 +9,13 @@ Its "credentials" are the address of the destination: the brand account it publi
 Exactly once: the entry carries the post's idempotency key, which the database keeps unique, so
 a repeated publish returns the entry the first one made.
 
+Two-way: employees comment on entries or ask questions under them (`FeedComment`,
+publishing.feed_comments). `fetch_incoming` reads the comments under the account's entries as
+incoming items (the cursor is the last comment id read; the thread is the entry; a comment
+answers the entry, whose external id is the entry's id, or the comment it is under). A reply
+post publishes the brand's answer as a comment under the one it answers, once per post (its
+idempotency key, unique in the database). There are no private answers on the feed.
+
 Images: each payload image is copied into the default storage under ``feed/<entry>/`` and
 recorded as a `FeedImage` (alt text, order, size, type) in the same transaction as the entry; a
 repeated publish finds the entry and writes nothing. The feed pages show them through
@@ -29,19 +36,58 @@ from channels_app.connectors.base import (
     Connector,
     Credentials,
     Image,
+    IncomingItem,
+    IncomingKind,
+    IncomingPage,
     PermanentError,
     PostPayload,
     PublishResult,
+    ReplyTarget,
 )
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from channels_app.rules import RULES
-from publishing.models import FeedEntry, FeedImage
+from publishing.models import FeedComment, FeedEntry, FeedImage
 
 
 def entry_url(entry: FeedEntry) -> str:
     """The entry's page: absolute when SOCIALHUB_BASE_URL is set, else a site path."""
     return settings.SOCIALHUB_BASE_URL.rstrip("/") + reverse("feed_entry", args=[entry.pk])
+
+
+# A comment's platform id: distinct from an entry's (its bare id), which a comment answers.
+COMMENT_PREFIX = "comment-"
+
+
+def comment_item_id(comment: FeedComment) -> str:
+    return f"{COMMENT_PREFIX}{comment.pk}"
+
+
+def comment_url(comment: FeedComment) -> str:
+    return f"{entry_url(comment.entry)}#comment-{comment.pk}"
+
+
+def _comment_result(comment: FeedComment) -> PublishResult:
+    return PublishResult(external_id=comment_item_id(comment), url=comment_url(comment))
+
+
+def _incoming(comment: FeedComment) -> IncomingItem:
+    author = comment.author
+    return IncomingItem(
+        platform_item_id=comment_item_id(comment),
+        kind=IncomingKind.COMMENT,
+        thread_key=str(comment.entry_id),
+        text=comment.text,
+        created_at=comment.created_at,
+        in_reply_to_platform_id=(
+            f"{COMMENT_PREFIX}{comment.parent_id}" if comment.parent_id else str(comment.entry_id)
+        ),
+        author_id=str(author.pk) if author else "",
+        author_handle=author.email if author else "",
+        author_name=(author.full_name or author.email) if author else "",
+        url=comment_url(comment),
+        raw_ref={"comment": str(comment.pk), "entry": str(comment.entry_id)},
+    )
 
 
 def _store_images(entry: FeedEntry, images: tuple[Image, ...]) -> None:
@@ -68,6 +114,9 @@ def _store_images(entry: FeedEntry, images: tuple[Image, ...]) -> None:
 class InternalConnector(Connector):
     platform = Platform.INTERNAL
     label = "Internal feed"
+    reads_incoming = True
+    can_reply = True
+    can_reply_privately = False
 
     def _account(self, credentials: Credentials) -> BrandAccount:
         raw = str(credentials.get("brand_account", ""))
@@ -86,6 +135,9 @@ class InternalConnector(Connector):
 
     def publish(self, credentials: Credentials, payload: PostPayload) -> PublishResult:
         account = self._account(credentials)
+        target = self.check_reply(payload)
+        if target is not None:
+            return self._answer(account, target, payload)
         rules = RULES[Platform.INTERNAL]
         limit = rules.max_length
         if rules.length(payload.text) > limit:
@@ -134,7 +186,99 @@ class InternalConnector(Connector):
                     platform=self.platform,
                 )
 
+    # --- comments: the read side and the brand's answers -----------------------------------
+
+    def fetch_incoming(
+        self, credentials: Credentials, *, cursor: str | None, limit: int = 50
+    ) -> IncomingPage:
+        account = self._account(credentials)
+        comments = (
+            FeedComment.objects.filter(entry__brand_account=account, author__isnull=False)
+            .select_related("author", "entry")
+            .order_by("id")
+        )
+        if cursor is None:
+            # The first poll takes the newest page only: no history is imported.
+            newest = list(comments.order_by("-id")[:limit])
+            newest.reverse()
+            last = newest[-1].pk if newest else None
+            return IncomingPage(
+                items=tuple(_incoming(c) for c in newest),
+                cursor=str(last) if last is not None else None,
+            )
+        if not cursor.isascii() or not cursor.isdigit():
+            raise PermanentError(
+                f"The internal feed's cursor is a comment id, not {cursor[:40]!r}.",
+                platform=self.platform,
+            )
+        batch = list(comments.filter(pk__gt=int(cursor))[: limit + 1])
+        more = len(batch) > limit
+        batch = batch[:limit]
+        return IncomingPage(
+            items=tuple(_incoming(c) for c in batch),
+            cursor=str(batch[-1].pk) if batch else cursor,
+            more=more,
+        )
+
+    def _answered(self, account: BrandAccount, target: ReplyTarget) -> FeedComment:
+        """The comment a reply answers, under one of this account's entries."""
+        raw = target.platform_item_id
+        number = raw[len(COMMENT_PREFIX) :] if raw.startswith(COMMENT_PREFIX) else ""
+        comment = None
+        if number.isascii() and number.isdigit():
+            comment = (
+                FeedComment.objects.select_related("entry")
+                .filter(pk=int(number), entry__brand_account=account)
+                .first()
+            )
+        if comment is None:
+            raise PermanentError(
+                "The comment this reply answers is not under one of this account's entries.",
+                platform=self.platform,
+            )
+        return comment
+
+    def _answer(
+        self, account: BrandAccount, target: ReplyTarget, payload: PostPayload
+    ) -> PublishResult:
+        text = payload.text.strip()
+        if not text:
+            raise PermanentError("The reply is empty.", platform=self.platform)
+        if payload.images:
+            raise PermanentError(
+                "Answers to comments on the internal feed are text only.", platform=self.platform
+            )
+        rules = RULES[Platform.INTERNAL]
+        if rules.length(text) > rules.max_length:
+            raise PermanentError(
+                f"The internal feed takes at most {rules.max_length} characters.",
+                platform=self.platform,
+            )
+        answered = self._answered(account, target)
+        try:
+            with transaction.atomic():
+                answer, _ = FeedComment.objects.get_or_create(
+                    idempotency_key=payload.idempotency_key,
+                    defaults={
+                        "entry": answered.entry,
+                        "parent": answered,
+                        "brand_account": account,
+                        "text": text,
+                    },
+                )
+        except IntegrityError:  # a concurrent publish of the same post won: it is that one
+            answer = FeedComment.objects.get(idempotency_key=payload.idempotency_key)
+        answer.entry = answered.entry
+        return _comment_result(answer)
+
     def find_existing(self, credentials: Credentials, payload: PostPayload) -> PublishResult | None:
+        if payload.reply_to is not None:
+            answer = (
+                FeedComment.objects.select_related("entry")
+                .filter(idempotency_key=payload.idempotency_key)
+                .first()
+            )
+            return _comment_result(answer) if answer else None
         entry = FeedEntry.objects.filter(idempotency_key=payload.idempotency_key).first()
         return PublishResult(external_id=str(entry.pk), url=entry_url(entry)) if entry else None
 

@@ -6,6 +6,7 @@ database moved here without copying a row (see migrations/0001_initial.py).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -129,3 +130,55 @@ class FeedImage(models.Model):
 
     def __str__(self) -> str:
         return f"Image {self.order + 1} of feed entry #{self.entry_id}"
+
+
+class FeedComment(models.Model):
+    """A comment or question an employee left under a feed entry, or the brand's answer to one.
+
+    Employees write them on the feed pages (publishing.feed_comments); they reach the inbox as
+    the internal platform's incoming items (publishing.internal_feed). The brand's answer is a
+    reply post published by the engine: it has no author but the account it speaks as
+    (``brand_account``), its ``parent`` is the comment it answers, and it carries the post's
+    idempotency key, which the database keeps unique, so an answer appears once.
+    Seen by exactly the people who see the entry.
+    """
+
+    entry = models.ForeignKey(FeedEntry, on_delete=models.PROTECT, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set on the brand's answers: the account that answered.",
+    )
+    text = models.TextField()
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("entry", "id")
+        constraints = (
+            # Exactly one speaker: an employee, or the brand answering through the engine.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(author__isnull=False, brand_account__isnull=True)
+                    | models.Q(author__isnull=True, brand_account__isnull=False)
+                ),
+                name="publishing_feedcomment_one_speaker",
+            ),
+        )
+        indexes = (models.Index(fields=("entry", "id"), name="publishing_feedcomment_entry"),)
+
+    def __str__(self) -> str:
+        return f"Comment #{self.pk} on feed entry #{self.entry_id}"
+
+    @property
+    def is_answer(self) -> bool:
+        return self.brand_account_id is not None

@@ -11,6 +11,7 @@ from accounts.permissions import access_department
 from approvals import permissions
 from approvals.models import Post
 from core.errors import NotAllowed
+from publishing.feed_comments import feed_comments_of
 from publishing.models import FeedEntry, PublishAttempt
 
 # --- Attempts ---------------------------------------------------------------------------------
@@ -47,8 +48,9 @@ def feed_departments(*, user: Any) -> list[Any]:
 
 
 def feed_entries() -> QuerySet[FeedEntry]:
-    # Images in one more query for the whole page (ordered by the model's Meta: entry, order).
-    return (
+    # Images in one more query for the whole page (ordered by the model's Meta: entry, order),
+    # the comments and their authors in one more.
+    return feed_comments_of(
         FeedEntry.objects.select_related("brand_account", "department")
         .prefetch_related("images")
         .order_by("-published_at", "-id")

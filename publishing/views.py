@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import InvalidInput
 from core.files import private_file_response
-from publishing import permissions, selectors
+from publishing import feed_comments, permissions, selectors
 
 
 def _feed_page(request: HttpRequest, entries: Any) -> Any:
@@ -59,3 +61,33 @@ def feed_image(request: HttpRequest, pk: int, image_id: int) -> HttpResponse | F
     return private_file_response(
         image.file.name, image.content_type, f'"{image.checksum}"', request
     )
+
+
+@login_required
+@require_POST
+def feed_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment or question under an entry the person reads (404 for anyone else). htmx gets
+    the entry's comments back; a plain form post goes to the entry's page."""
+    entry = permissions.access_feed_entry(request.user, pk)
+    text = request.POST.get("text", "")
+    try:
+        comment = feed_comments.feed_comment_add(
+            actor=request.user,  # type: ignore[arg-type]  # login_required: a User
+            entry=entry,
+            text=text,
+            parent=request.POST.get("parent") or None,
+        )
+    except InvalidInput as error:
+        context = {
+            "entry": entry,  # nothing was written: its comments as loaded
+            "comment_error": error.message,
+            "comment_entry_id": entry.pk,
+            "comment_text": text,
+        }
+        htmx = bool(getattr(request, "htmx", False))
+        template = "publishing/_feed_comments.html" if htmx else "publishing/feed_entry.html"
+        return render(request, template, context, status=400)
+    if getattr(request, "htmx", False):
+        fresh = permissions.access_feed_entry(request.user, pk)
+        return render(request, "publishing/_feed_comments.html", {"entry": fresh})
+    return redirect(reverse("feed_entry", args=[entry.pk]) + f"#comment-{comment.pk}")

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "training",
     "approvals",
     "publishing",
+    "inbox",
     "dashboards",
 ]
 
@@ -473,6 +474,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BrandAccountPermissionEnum": "channels_app.models.BrandAccountPerm",
         "CertificationStatusEnum": "training.models.CertStatus",
+        "ConversationStateEnum": "inbox.models.ConversationState",
+        "PostStateEnum": "approvals.models.PostState",
+        "ConversationOutcomeEnum": "inbox.models.Outcome",
+        "HelpdeskKindEnum": "inbox.helpdesks.registry.HelpdeskKind",
+        "CaseDeliveryEnum": "inbox.models.CaseDelivery",
     },
 }
 
@@ -539,12 +545,37 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "approvals.forget_old_media_uploads",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The inbox: queue a poll of every account whose next poll is due (each account has its
+    # own interval, below), and send SLA notices before and at breach.
+    "inbox-poll-accounts": {
+        "task": "inbox.poll_accounts",
+        "schedule": _env("float", "SOCIALHUB_INBOX_SWEEP_INTERVAL", default=30.0),
+    },
+    "inbox-sla-notices": {
+        "task": "inbox.sla_notices",
+        "schedule": _env("float", "SOCIALHUB_INBOX_SLA_SWEEP_INTERVAL", default=300.0),
+    },
+    # Helpdesk cases: queue again those a dead worker left behind, and read the status of the
+    # open ones back (new customer messages go to them as notes).
+    "inbox-cases-sweep": {
+        "task": "inbox.cases_sweep",
+        "schedule": _env("float", "SOCIALHUB_HELPDESK_SWEEP_INTERVAL", default=60.0),
+    },
+    "inbox-cases-follow": {
+        "task": "inbox.cases_follow",
+        "schedule": _env("float", "SOCIALHUB_HELPDESK_STATUS_INTERVAL", default=300.0),
+    },
 }
 
 # --- Outbound requests to platforms (docs/security.md, "Outbound requests") ---------------------
 # Connectors talk to public https addresses only. Tests and local stand-ins for platforms need
 # plain http and loopback or private addresses: this switch allows them. Never in production.
 SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS = _env_bool("SOCIALHUB_ALLOW_PRIVATE_PLATFORM_HOSTS", False)
+
+# --- Replies (docs/replies.md) -------------------------------------------------------------------
+# The department whose certified members may publish pre-approved saved replies to customers, on
+# accounts where org admins allow it (its slug).
+SOCIALHUB_SUPPORT_DEPARTMENT: str = _env("str", "SOCIALHUB_SUPPORT_DEPARTMENT", default="support")
 
 # --- Publishing engine (docs/publishing.md) -----------------------------------------------------
 # The publish task's hard time limit (Celery kills the task's process after it); the soft limit
@@ -587,6 +618,50 @@ if _visibility_timeout is not None and _visibility_timeout <= max(
         f"scheduling horizon ({SOCIALHUB_PUBLISH_ETA_HORIZON:.0f} s), or the broker hands a "
         "running or waiting publish to a second worker."
     )
+
+# --- Inbox (docs/inbox.md) -----------------------------------------------------------------------
+# Seconds between two polls of an account's incoming items, per platform.
+SOCIALHUB_INBOX_POLL_INTERVALS: dict[str, float] = {
+    "internal": _env("float", "SOCIALHUB_INBOX_POLL_INTERNAL", default=60.0),
+    "mastodon": _env("float", "SOCIALHUB_INBOX_POLL_MASTODON", default=120.0),
+    "bluesky": _env("float", "SOCIALHUB_INBOX_POLL_BLUESKY", default=120.0),
+    "linkedin": _env("float", "SOCIALHUB_INBOX_POLL_LINKEDIN", default=300.0),
+    "x": _env("float", "SOCIALHUB_INBOX_POLL_X", default=300.0),
+    "facebook": _env("float", "SOCIALHUB_INBOX_POLL_FACEBOOK", default=300.0),
+}
+# After an error other than a rate limit: wait base * 2^(errors in a row - 1), at most max.
+SOCIALHUB_INBOX_BACKOFF_BASE: float = _env("float", "SOCIALHUB_INBOX_BACKOFF_BASE", default=60.0)
+SOCIALHUB_INBOX_BACKOFF_MAX: float = _env("float", "SOCIALHUB_INBOX_BACKOFF_MAX", default=3600.0)
+# Pages read in one poll at most (the rest waits for the next poll, from the stored cursor).
+SOCIALHUB_INBOX_MAX_PAGES: int = _env("int", "SOCIALHUB_INBOX_MAX_PAGES", default=50)
+# Helpdesk cases: attempts before a case is marked failed, the back-off between them (base *
+# 2^(attempt - 1), at most max), how long a case may stay "creating" before the sweep hands it
+# to another worker (which looks it up first), and whether a solved case closes its
+# conversation.
+SOCIALHUB_HELPDESK_MAX_ATTEMPTS: int = _env("int", "SOCIALHUB_HELPDESK_MAX_ATTEMPTS", default=6)
+SOCIALHUB_HELPDESK_RETRY_BASE: float = _env("float", "SOCIALHUB_HELPDESK_RETRY_BASE", default=30.0)
+SOCIALHUB_HELPDESK_RETRY_MAX: float = _env("float", "SOCIALHUB_HELPDESK_RETRY_MAX", default=1800.0)
+SOCIALHUB_HELPDESK_SWEEP_GRACE: float = _env(
+    "float", "SOCIALHUB_HELPDESK_SWEEP_GRACE", default=120.0
+)
+SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED: bool = _env_bool("SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED", True)
+# Service levels per outcome, in hours: (to the first response, to closing).
+SOCIALHUB_INBOX_SLA_HOURS: dict[str, tuple[float, float]] = {
+    "customer_service": (
+        _env("float", "SOCIALHUB_INBOX_SLA_CS_FIRST_RESPONSE", default=1.0),
+        _env("float", "SOCIALHUB_INBOX_SLA_CS_CLOSE", default=24.0),
+    ),
+    "public_response": (
+        _env("float", "SOCIALHUB_INBOX_SLA_PUBLIC_FIRST_RESPONSE", default=4.0),
+        _env("float", "SOCIALHUB_INBOX_SLA_PUBLIC_CLOSE", default=72.0),
+    ),
+}
+# The owner is warned when this share of the time to the first response has passed.
+SOCIALHUB_INBOX_SLA_WARN_RATIO: float = _env(
+    "float", "SOCIALHUB_INBOX_SLA_WARN_RATIO", default=0.75
+)
+# A new conversation waits at most this long for triage (hours).
+SOCIALHUB_INBOX_SLA_TRIAGE_HOURS: float = _env("float", "SOCIALHUB_INBOX_SLA_TRIAGE", default=1.0)
 
 # --- Logging: secrets never appear; warnings to the console. ------------------------------------
 LOGGING = {

@@ -43,7 +43,7 @@ def test_seed_demo_creates_the_organisation_and_is_idempotent() -> None:
     assert authz.is_org_admin(admin)
     assert admin.is_staff
     comms = User.objects.get(email=f"comms@{DEMO}")
-    assert authz.org_roles(comms) == {"comms-reviewers"}
+    assert authz.org_roles(comms) == {"comms-reviewers", "triage"}
     legal = User.objects.get(email=f"legal@{DEMO}")
     assert authz.org_roles(legal) == {"legal-reviewers"}
     assert authz.org_roles(User.objects.get(email=f"hr@{DEMO}")) == {"hr"}

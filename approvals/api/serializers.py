@@ -92,9 +92,24 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "created_at",
             "updated_at",
             "actions",
+            "reply_to_item_id",
+            "reply_to_raw_ref",
+            "reply_private",
+            "reply_recipient",
         )
         read_only_fields = fields
         extra_kwargs = {
+            "reply_to_item_id": {
+                "help_text": "For a reply: the platform's id of the item it answers; empty for "
+                "an ordinary post."
+            },
+            "reply_to_raw_ref": {
+                "help_text": "For a reply: what the platform needs to thread under the item."
+            },
+            "reply_private": {"help_text": "For a reply: sent privately to the item's author."},
+            "reply_recipient": {
+                "help_text": "For a private reply: who gets it, when not the item's author."
+            },
             "external_id": {"help_text": "The platform's id of the published post."},
             "next_attempt_at": {
                 "help_text": "When the publishing engine tries again (a retry, or a check on the "

@@ -91,6 +91,7 @@ class BrandAccountSerializer(serializers.ModelSerializer):  # type: ignore[type-
             "department",
             "is_active",
             "org_wide_feed",
+            "customer_service_replies_preapproved",
             "connection",
             "my_permissions",
             "created_at",
@@ -181,6 +182,11 @@ class BrandAccountUpdateSerializer(serializers.Serializer):  # type: ignore[type
         required=False,
         help_text="Internal feed accounts only: everyone in the organisation reads what it "
         "publishes.",
+    )
+    customer_service_replies_preapproved = serializers.BooleanField(
+        required=False,
+        help_text="Org admins only: certified members of the support department may publish "
+        "saved replies to customers on this account without a review.",
     )
     credentials = serializers.DictField(
         child=serializers.CharField(allow_blank=True),

@@ -141,6 +141,9 @@ class BrandAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
                 handle=data.get("handle"),
                 department=data.get("department"),
                 org_wide_feed=data.get("org_wide_feed"),
+                customer_service_replies_preapproved=data.get(
+                    "customer_service_replies_preapproved"
+                ),
             )
             if "is_active" in data and data["is_active"] != account.is_active:
                 account = services.brand_account_set_active(

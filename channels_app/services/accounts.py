@@ -114,9 +114,11 @@ def brand_account_update(
     handle: str | None = None,
     department: Department | None = None,
     org_wide_feed: bool | None = None,
+    customer_service_replies_preapproved: bool | None = None,
 ) -> BrandAccount:
     """Change the display name or handle (managers), or the owning department (org admins), or
-    whether an internal feed account speaks to the whole organisation (managers).
+    whether an internal feed account speaks to the whole organisation (managers), or whether
+    support may publish saved replies to customers without review (org admins).
 
     Fields left None stay as they are. The platform never changes: credentials, rules and
     published posts belong to it; register a new account instead.
@@ -142,6 +144,16 @@ def brand_account_update(
                 field="org_wide_feed",
             )
         changes["org_wide_feed"] = [account.org_wide_feed, org_wide_feed]
+    preapproved = customer_service_replies_preapproved
+    if preapproved is not None and preapproved != account.customer_service_replies_preapproved:
+        if actor is not None and not permissions.can_preapprove_replies(actor):
+            raise NotAllowed(
+                "Only org admins decide whether customer-service replies are pre-approved."
+            )
+        changes["customer_service_replies_preapproved"] = [
+            account.customer_service_replies_preapproved,
+            preapproved,
+        ]
     if not changes:
         return account
     try:
@@ -155,6 +167,8 @@ def brand_account_update(
                 account.department = department
             if "org_wide_feed" in changes:
                 account.org_wide_feed = bool(org_wide_feed)
+            if "customer_service_replies_preapproved" in changes:
+                account.customer_service_replies_preapproved = bool(preapproved)
             account.save()
             audit_record(
                 actor=actor,

@@ -109,6 +109,30 @@ class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     ready = serializers.IntegerField(help_text="Certified and current policy acknowledged.")
 
 
+class InboxFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    conversations = serializers.IntegerField(help_text="Conversations that began in the range.")
+    no_response = serializers.IntegerField()
+    customer_service = serializers.IntegerField()
+    public_response = serializers.IntegerField()
+    untriaged = serializers.IntegerField()
+    responded = serializers.IntegerField(help_text="Conversations the brand answered.")
+    median_first_response_seconds = serializers.FloatField(allow_null=True)
+    breaches = serializers.IntegerField(
+        help_text="Conversations that missed a service level (triage, first response, closing)."
+    )
+    cases_created = serializers.IntegerField(help_text="Helpdesk cases created.")
+    median_solve_seconds = serializers.FloatField(
+        allow_null=True, help_text="Median from handing a case over to the helpdesk solving it."
+    )
+
+
+class InboxPersonRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    figures = InboxFiguresSerializer()
+
+
 class PeriodSerializer(serializers.Serializer):  # type: ignore[type-arg]
     first_day = serializers.DateField(source="period.first_day")
     last_day = serializers.DateField(source="period.last_day")
@@ -133,6 +157,8 @@ class DepartmentActivitySerializer(serializers.Serializer):  # type: ignore[type
     accounts = AccountRowSerializer(many=True)
     people = PersonRowSerializer(many=True)
     coverage = CoverageRowSerializer(many=True)
+    inbox = InboxFiguresSerializer()
+    inbox_people = InboxPersonRowSerializer(many=True)
 
 
 class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -144,6 +170,7 @@ class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     certified_share = serializers.FloatField(
         allow_null=True, help_text="Certified member x draftable account pairs, as a share."
     )
+    inbox = InboxFiguresSerializer()
 
 
 class QueueRowSerializer(serializers.Serializer):  # type: ignore[type-arg]

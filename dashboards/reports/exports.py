@@ -20,6 +20,8 @@ from dashboards.reports.activity import (
     Figures,
     QueueHealth,
 )
+from dashboards.reports.inbox_figures import METRICS as INBOX_METRICS
+from dashboards.reports.inbox_figures import InboxFigures
 
 
 class _Echo:
@@ -62,6 +64,11 @@ def _figure_rows(section: str, subject: str, figures: Figures) -> Iterator[list[
         yield [section, subject, metric, getattr(figures, metric)]
 
 
+def _inbox_rows(section: str, subject: str, figures: InboxFigures) -> Iterator[list[Any]]:
+    for metric in INBOX_METRICS:
+        yield [section, subject, metric, getattr(figures, metric)]
+
+
 def department_rows(report: DepartmentActivity) -> Iterator[list[Any]]:
     period = report.period
     yield ["section", "subject", "metric", "value"]
@@ -89,6 +96,9 @@ def department_rows(report: DepartmentActivity) -> Iterator[list[Any]]:
         yield ["coverage", row.name, "certified", row.certified]
         yield ["coverage", row.name, "certified_share", row.certified_share]
         yield ["coverage", row.name, "ready_to_submit", row.ready]
+    yield from _inbox_rows("inbox", "", report.inbox)
+    for inbox_person in report.inbox_people:
+        yield from _inbox_rows("inbox_person", inbox_person.email, inbox_person.figures)
 
 
 def department_csv(report: DepartmentActivity) -> Iterator[str]:
@@ -110,6 +120,7 @@ OVERVIEW_COLUMNS = (
     "members",
     "certified_share",
     "last_activity",
+    *(f"inbox_{metric}" for metric in INBOX_METRICS),
 )
 
 
@@ -130,6 +141,7 @@ def overview_values(row: DepartmentRow) -> dict[str, Any]:
         "members": row.members,
         "certified_share": row.certified_share,
         "last_activity": figures.last_activity,
+        **{f"inbox_{metric}": getattr(row.inbox, metric) for metric in INBOX_METRICS},
     }
 
 

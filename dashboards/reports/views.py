@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from accounts import authz
 from accounts.permissions import access_department_activity
 from core.errors import InvalidInput
-from dashboards.reports import activity, charts, exports, selectors
+from dashboards.reports import activity, charts, exports, inbox_figures, selectors
 from dashboards.reports.periods import Period, parse_period, viewer_zone
 
 ALL_ACTIVITY = "Activity reports are for department managers, comms reviewers and org admins."
@@ -110,6 +110,7 @@ def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
             "weeks_chart": _weeks_chart(report),
             "coverage_chart": _coverage_chart(report),
             "states": activity.STATES,
+            "inbox_outcomes": inbox_figures.OUTCOME_COLUMNS,
             "other_departments": selectors.activity_departments(user=request.user).exclude(
                 pk=department.pk
             ),
@@ -235,6 +236,12 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
             ("revisions_per_post", "Revisions per post"),
             ("waiting_for_review", "Waiting now"),
             ("certified_share", "Certification coverage"),
+            ("inbox_conversations", "Conversations"),
+            ("inbox_no_response", "No response"),
+            ("inbox_customer_service", "Customer service"),
+            ("inbox_public_response", "Public response"),
+            ("inbox_median_first_response_seconds", "Median first response"),
+            ("inbox_breaches", "SLA breaches"),
         )
     ]
     context.update(
@@ -244,6 +251,7 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
             "headers": headers,
             "sort": ("-" if descending else "") + column,
             "state_keys": activity.STATE_KEYS,
+            "inbox_totals": inbox_figures.inbox_totals(period=period, now=timezone.now()),
             "values": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
         }
     )

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from approvals import services
 from approvals.models import Post, PostState
+from approvals.replies import post_reply_target
 from approvals.state_machine import Action, perform_transition
 from channels_app.connectors import PostPayload
 from channels_app.models import BrandAccount
@@ -145,7 +146,12 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | str | None:
         number=number,
         kind=kind,
         account=post.brand_account,
-        payload=PostPayload(text=post.body, idempotency_key=key, created_at=first_due),
+        payload=PostPayload(
+            text=post.body,
+            idempotency_key=key,
+            created_at=first_due,
+            reply_to=post_reply_target(post),  # threaded under the item a reply answers
+        ),
         sends_in_round=sends,
         revision_id=post.current_revision_id,
     )

@@ -14,3 +14,4 @@ from approvals.tests.conftest import (  # noqa: F401  (fixtures, found by name)
     seeded_rows,
     x_api,
 )
+from channels_app.tests.peers.fixtures import bluesky_peer  # noqa: F401  (a fixture)

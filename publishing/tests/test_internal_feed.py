@@ -144,9 +144,10 @@ def test_the_navigation_leads_to_the_feed(sme: User) -> None:
 # Both pages: 1 session, 2 user, 3 organisation roles (navigation), 4 the departments whose
 # feeds the person reads, 5 the entries' count (pages), 6 unread notifications and 7 crisis
 # pauses (header and banner), 8 the page of entries with their accounts and departments, 9 the
-# images of every entry on the page (one prefetch). The department's feed adds 10 the department
-# itself (404 when the person may not read it).
-@pytest.mark.parametrize(("url", "expected"), [("/feed/", 9), ("/feed/sales/", 10)])
+# images of every entry on the page (one prefetch), 10 their comments with who wrote them (one
+# prefetch). The department's feed adds 11 the department itself (404 when the person may not
+# read it).
+@pytest.mark.parametrize(("url", "expected"), [("/feed/", 10), ("/feed/sales/", 11)])
 def test_feed_pages_cost_the_same_queries_for_one_or_many(
     url: str,
     expected: int,

@@ -26,6 +26,11 @@ from dashboards.reports.activity.figures import (
     post_events,
     review_rounds,
 )
+from dashboards.reports.inbox_figures import (
+    InboxFigures,
+    InboxPersonRow,
+    department_inbox,
+)
 from dashboards.reports.periods import Period
 from training.requirements import annotate_requirement_coverage
 
@@ -92,6 +97,9 @@ class DepartmentActivity:
     accounts: list[AccountRow] = field(default_factory=list)
     people: list[PersonRow] = field(default_factory=list)
     coverage: list[CoverageRow] = field(default_factory=list)
+    # The inbox's conversations (dashboards/reports/inbox_figures.py).
+    inbox: InboxFigures = field(default_factory=InboxFigures)
+    inbox_people: list[InboxPersonRow] = field(default_factory=list)
 
 
 def _waiting_now(*, department: Department | None) -> dict[int, dict[str, Any]]:
@@ -247,7 +255,9 @@ def _people(period: Period, department: Department) -> list[PersonRow]:
 def department_activity(
     *, department: Department, period: Period, now: datetime
 ) -> DepartmentActivity:
-    """Everything the department page, its CSV and the API show (nine queries)."""
+    """Everything the department page, its CSV and the API show (nine queries for posts and
+    coverage, and the inbox's own: dashboards/reports/inbox_figures.py)."""
+    inbox, inbox_people = department_inbox(department=department, period=period, now=now)
     totals_row = post_events(period, department=department).aggregate(**_figure_aggregates())
     turnaround = _turnarounds(review_rounds(period, department=department), group=None)
     snapshot = _snapshots(period, department=department).get(department.pk, Snapshot())
@@ -262,4 +272,6 @@ def department_activity(
         accounts=_accounts(period, department),
         people=_people(period, department),
         coverage=_coverage(department, now),
+        inbox=inbox,
+        inbox_people=inbox_people,
     )

@@ -1,0 +1,387 @@
+"""Customer-service conversations handed to the helpdesk exactly once, and followed back.
+
+``case_create`` writes the Case (queued) with its audit event and queues the delivery task on
+commit. ``case_deliver`` (the task's body) claims the case by compare-and-swap (queued →
+creating) and, whenever a create request may already have left (an unknown outcome, a worker
+that died mid-request), looks the case up by its external id before sending again. The sweep
+puts back cases left in *creating* past a grace period. ``cases_follow`` reads the status of
+open cases, closes solved conversations when the setting says so, and appends the customer's
+new messages as notes, each once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from core.errors import Conflict, NotAllowed
+from inbox import permissions
+from inbox.helpdesks.base import (
+    CaseRef,
+    CaseRequest,
+    CaseState,
+    ConnectorError,
+    CustomerMessage,
+    OutcomeUnknownError,
+    PermanentError,
+    RetryableError,
+)
+from inbox.helpdesks.registry import connector_for
+from inbox.models import (
+    Case,
+    CaseDelivery,
+    Conversation,
+    ConversationState,
+    InboxItem,
+    Outcome,
+)
+from inbox.services.common import record
+from inbox.services.helpdesk import helpdesk_connection, helpdesk_settings
+from inbox.services.ownership import close_solved
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "inbox.case_deliver"
+
+
+def external_id_for(conversation: Conversation) -> str:
+    return f"socialhub-conversation-{conversation.pk}"
+
+
+def enqueue(case_id: int, *, countdown: float = 0) -> None:
+    """Queue the delivery; a broker that refuses is logged, and the sweep queues it again."""
+    try:
+        current_app.tasks[DELIVER_TASK].apply_async(args=(case_id,), countdown=countdown)
+    except Exception as exc:  # the broker is down or unreachable
+        logger.warning("Could not queue case %s (%s).", case_id, type(exc).__name__)
+
+
+def can_hand_over(user: Any, conversation: Conversation) -> bool:
+    """Triagers and comms; the owner once someone owns it (one owner at a time); before that
+    the assigned person or a member of the assigned department."""
+    if permissions.sees_every_conversation(user):
+        return True
+    if conversation.owner_id is not None:
+        return bool(conversation.owner_id == user.pk)
+    return permissions.is_responder(user, conversation)
+
+
+def case_create(*, actor: User, conversation: Conversation) -> Case:
+    """Hand a customer-service conversation to the helpdesk (404 is the caller's access
+    check; 403 here for the wrong role; 409 for another outcome or an existing case)."""
+    if not can_hand_over(actor, conversation):
+        raise NotAllowed("Only the people answering this conversation can open a case.")
+    if conversation.outcome != Outcome.CUSTOMER_SERVICE:
+        raise Conflict("Only customer-service conversations become helpdesk cases.")
+    if helpdesk_connection() is None:
+        raise Conflict("No helpdesk is connected: an org admin sets it up first.")
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if Case.objects.filter(conversation=locked).exists():
+            raise Conflict("This conversation already has a case.", code="case_exists")
+        case = Case.objects.create(
+            conversation=locked,
+            external_id=external_id_for(locked),
+            requested_by=actor,
+        )
+        record(locked, actor=actor, action="inbox.case_requested", to_state=CaseDelivery.QUEUED)
+        transaction.on_commit(lambda: enqueue(case.pk))
+    return case
+
+
+def case_retry(*, actor: User, case: Case) -> Case:
+    if not can_hand_over(actor, case.conversation):
+        raise NotAllowed("Only the people answering this conversation can retry its case.")
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.FAILED).update(
+            state=CaseDelivery.QUEUED, attempts=0, updated_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict("Only a failed case can be retried.", code="case_not_failed")
+        record(
+            case.conversation,
+            actor=actor,
+            action="inbox.case_retried",
+            from_state=CaseDelivery.FAILED,
+            to_state=CaseDelivery.QUEUED,
+        )
+        transaction.on_commit(lambda: enqueue(case.pk))
+    case.refresh_from_db()
+    return case
+
+
+def _customer_items(case: Case) -> list[InboxItem]:
+    """The customer's own items (not those our brand account wrote), oldest first."""
+    conversation = case.conversation
+    return list(
+        InboxItem.objects.filter(conversation=conversation)
+        .exclude(author_handle__iexact=conversation.brand_account.handle)
+        .order_by("created_at", "id")
+    )
+
+
+def case_request(case: Case, items: list[InboxItem]) -> CaseRequest:
+    """Only what the customer wrote and their public handle: nothing written in SocialHub."""
+    conversation = case.conversation
+    return CaseRequest(
+        external_id=case.external_id,
+        subject=conversation.subject or "Customer service conversation",
+        platform=conversation.platform,
+        customer_handle=conversation.author_handle or "unknown",
+        customer_name=conversation.author_name,
+        customer_url=conversation.author_url,
+        messages=tuple(
+            CustomerMessage(text=item.text, sent_at=item.created_at, url=item.url) for item in items
+        ),
+    )
+
+
+def _claim(case_id: int) -> tuple[Case, bool] | None:
+    """queued → creating under the row lock. Returns the case and whether a create request may
+    already have left before (then look it up first); None when there is nothing to do."""
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("conversation__brand_account")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None or case.state != CaseDelivery.QUEUED:
+            return None
+        maybe_sent = case.maybe_sent
+        # From here on a create request may leave: should this worker die, the next one
+        # looks the case up before sending.
+        Case.objects.filter(pk=case.pk, state=CaseDelivery.QUEUED).update(
+            state=CaseDelivery.CREATING,
+            maybe_sent=True,
+            attempts=F("attempts") + 1,
+            claimed_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        case.refresh_from_db()
+    return case, maybe_sent
+
+
+def retry_delay(attempts: int, retry_after: float | None = None) -> float:
+    base = settings.SOCIALHUB_HELPDESK_RETRY_BASE * 2 ** max(0, attempts - 1)
+    delay = min(base, settings.SOCIALHUB_HELPDESK_RETRY_MAX)
+    return max(delay, retry_after or 0)
+
+
+def _created(case: Case, ref: CaseRef, kind: str, item_ids: list[int]) -> None:
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
+            state=CaseDelivery.CREATED,
+            maybe_sent=False,
+            helpdesk_kind=kind,
+            helpdesk_case_id=ref.case_id,
+            helpdesk_number=ref.number,
+            helpdesk_url=ref.url,
+            status=CaseState.OPEN,
+            last_error="",
+            sent_item_ids=item_ids,
+            delivered_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if updated:
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_created",
+                from_state=CaseDelivery.CREATING,
+                to_state=CaseDelivery.CREATED,
+                note=f"Case {ref.number} in the helpdesk.",
+                data={"case_id": ref.case_id, "number": ref.number, "url": ref.url},
+            )
+
+
+def _failed(case: Case, message: str) -> None:
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
+            state=CaseDelivery.FAILED,
+            maybe_sent=False,
+            last_error=message,
+            updated_at=timezone.now(),
+        )
+        if updated:
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_failed",
+                from_state=CaseDelivery.CREATING,
+                to_state=CaseDelivery.FAILED,
+                note=message,
+            )
+
+
+def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | None) -> None:
+    if case.attempts >= settings.SOCIALHUB_HELPDESK_MAX_ATTEMPTS:
+        _failed(case, f"Gave up after {case.attempts} attempts: {message}")
+        return
+    delay = retry_delay(case.attempts, retry_after)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
+            state=CaseDelivery.QUEUED,
+            maybe_sent=maybe_sent,
+            last_error=message,
+            next_attempt_at=now + timedelta(seconds=delay),
+            updated_at=now,
+        )
+        if updated:
+            transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
+
+
+def case_deliver(case_id: int) -> str:
+    """Create the case in the helpdesk, exactly once. Returns the state it left the case in."""
+    claimed = _claim(case_id)
+    if claimed is None:
+        return "skipped"
+    case, maybe_sent = claimed
+    connection = helpdesk_connection()
+    if connection is None:
+        _failed(case, "No helpdesk is connected.")
+        return CaseDelivery.FAILED
+    connector = connector_for(connection.kind)
+    items = _customer_items(case)
+    item_ids = [item.pk for item in items]
+    try:
+        values = helpdesk_settings(connection)
+        if maybe_sent:
+            found = connector.find_case(values, case.external_id)
+            if found is not None:
+                _created(case, found, connection.kind, item_ids)
+                return CaseDelivery.CREATED
+        ref = connector.create_case(values, case_request(case, items))
+    except OutcomeUnknownError as exc:
+        _again(case, exc.message, maybe_sent=True, retry_after=None)
+        return CaseDelivery.QUEUED
+    except RetryableError as exc:
+        # Not created (the helpdesk said so), unless a look-up above was what failed.
+        _again(case, exc.message, maybe_sent=maybe_sent, retry_after=exc.retry_after)
+        return CaseDelivery.QUEUED
+    except (PermanentError, ConnectorError, Conflict, ValueError) as exc:
+        _failed(case, getattr(exc, "message", str(exc)))
+        return CaseDelivery.FAILED
+    _created(case, ref, connection.kind, item_ids)
+    return CaseDelivery.CREATED
+
+
+def cases_sweep(*, now: Any = None) -> int:
+    """Put back cases left in *creating* past the grace period (a worker died mid-request):
+    marked maybe-sent, so the next attempt looks the case up before sending. Also queues
+    again queued cases whose message was lost (a grace period after they were queued, or
+    after their retry was due). Returns how many were queued."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SOCIALHUB_HELPDESK_SWEEP_GRACE)
+    lost = Q(state=CaseDelivery.QUEUED) & (
+        Q(next_attempt_at__isnull=True, updated_at__lt=stale) | Q(next_attempt_at__lt=stale)
+    )
+    ids = list(
+        Case.objects.filter(Q(state=CaseDelivery.CREATING, claimed_at__lt=stale) | lost)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    queued = 0
+    for case_id in ids:
+        # Conditional updates: a worker that claimed the case meanwhile keeps it.
+        with transaction.atomic():
+            Case.objects.filter(
+                pk=case_id, state=CaseDelivery.CREATING, claimed_at__lt=stale
+            ).update(state=CaseDelivery.QUEUED, maybe_sent=True, updated_at=now)
+            Case.objects.filter(pk=case_id, state=CaseDelivery.QUEUED).update(
+                next_attempt_at=None, updated_at=now
+            )
+        enqueue(case_id)
+        queued += 1
+    return queued
+
+
+def case_follow(case: Case, *, now: Any = None) -> None:
+    """Read the case's status back; new customer messages go to it as notes, each once; a
+    solved case closes its conversation when SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED says so."""
+    connection = helpdesk_connection()
+    if connection is None or case.state != CaseDelivery.CREATED:
+        return
+    now = now or timezone.now()
+    connector = connector_for(case.helpdesk_kind or connection.kind)
+    values = helpdesk_settings(connection)
+    sent = set(case.sent_item_ids)
+    for item in _customer_items(case):
+        if item.pk in sent:
+            continue
+        # Remembered before sending: a note is never sent twice (a lost answer loses a note
+        # rather than doubling it; the helpdesk has no idempotent notes).
+        sent.add(item.pk)
+        Case.objects.filter(pk=case.pk).update(sent_item_ids=sorted(sent))
+        try:
+            connector.add_note(values, case.helpdesk_case_id, _note_text(item))
+        except ConnectorError as exc:
+            logger.info("Note for case %s not added: %s", case.pk, exc.message)
+    case.sent_item_ids = sorted(sent)
+    status = connector.case_status(values, case.helpdesk_case_id)
+    _status_changed(case, status.state, status.helpdesk_status, now=now)
+
+
+def _note_text(item: InboxItem) -> str:
+    when = item.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    text = f"{item.author_handle} wrote [{when}]: {item.text}"
+    return f"{text}\n{item.url}" if item.url else text
+
+
+def _status_changed(case: Case, state: str, helpdesk_status: str, *, now: Any) -> None:
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("conversation")
+            .get(pk=case.pk)
+        )
+        changed = locked.status != state
+        locked.status = state
+        locked.helpdesk_status = helpdesk_status[:100]
+        locked.status_checked_at = now
+        if changed and state == CaseState.SOLVED:
+            locked.solved_at = now
+        locked.save(update_fields=["status", "helpdesk_status", "status_checked_at", "solved_at"])
+        if not changed:
+            return
+        record(
+            locked.conversation,
+            actor=None,
+            action="inbox.case_status",
+            from_state=case.status,
+            to_state=state,
+            note=f"The helpdesk says: {helpdesk_status}.",
+        )
+        if (
+            state == CaseState.SOLVED
+            and settings.SOCIALHUB_HELPDESK_CLOSE_WHEN_SOLVED
+            and locked.conversation.state == ConversationState.TRIAGED
+        ):
+            close_solved(locked.conversation)
+    case.status = state
+
+
+def cases_follow(*, now: Any = None) -> int:
+    """Beat: follow every created case that is not solved yet. Returns how many were read."""
+    count = 0
+    for case in (
+        Case.objects.filter(state=CaseDelivery.CREATED)
+        .exclude(status=CaseState.SOLVED)
+        .select_related("conversation__brand_account")
+    ):
+        try:
+            case_follow(case, now=now)
+        except (ConnectorError, Conflict) as exc:
+            logger.info("Status of case %s not read: %s", case.pk, getattr(exc, "message", exc))
+            continue
+        count += 1
+    return count

@@ -1,0 +1,38 @@
+"""The demo inbox: feed questions read through the internal connector, one conversation in each
+outcome, a public response claimed by its SME; a second run changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from approvals.models import Post
+from dashboards.demo import seed_demo
+from inbox import tasks
+from inbox.models import Conversation, InboxItem
+from publishing import tasks as publishing_tasks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_has_an_inbox_in_every_state(seeded_rows: None, queued: Any) -> None:
+    seed_demo()
+    assert "inbox.demo_feed_questions" in [task.name for task in queued()]
+    for post in Post.objects.filter(state="publishing"):  # what the worker does
+        publishing_tasks.publish_post(post.pk)
+    assert tasks.demo_feed_questions() == 1
+    snapshot = (Conversation.objects.count(), InboxItem.objects.count())
+
+    seed_demo()
+    tasks.demo_feed_questions()
+
+    assert (Conversation.objects.count(), InboxItem.objects.count()) == snapshot
+    outcomes = set(Conversation.objects.values_list("outcome", flat=True))
+    assert outcomes >= {"", "no_response", "customer_service", "public_response"}
+    feed = Conversation.objects.get(platform="internal")  # the feed's questions, one entry
+    assert (feed.item_count, feed.outcome) == (2, "public_response")
+    answered = Conversation.objects.get(thread_key="demo-3")
+    assert answered.owner is not None
+    assert answered.owner.email == "sme.sales@demo.socialhub.test"
+    assert Conversation.objects.get(thread_key="demo-4").suggested_outcome == "public_response"
