@@ -52,17 +52,20 @@ def test_each_external_platform_says_what_it_can_read_and_answer(
     assert connector.can_reply_privately is private_replies
 
 
-def test_the_internal_feed_is_read_by_the_inbox_itself_not_by_its_connector() -> None:
+def test_the_internal_feed_reads_comments_and_answers_publicly_only() -> None:
+    # Its read side and answers are tested against the feed in publishing/tests.
     internal = connector_for(Platform.INTERNAL)
 
-    assert not internal.reads_incoming
-    with pytest.raises(PermanentError, match="do not read incoming items"):
-        internal.fetch_incoming({}, cursor=None)
-    reply = PostPayload(
-        text="hi", idempotency_key="k", reply_to=ReplyTarget(platform_item_id="entry-1")
+    assert internal.reads_incoming
+    assert internal.can_reply
+    assert not internal.can_reply_privately
+    private = PostPayload(
+        text="hi",
+        idempotency_key="k",
+        reply_to=ReplyTarget(platform_item_id="comment-1", private=True),
     )
-    with pytest.raises(PermanentError, match="cannot publish replies"):
-        internal.check_reply(reply)
+    with pytest.raises(PermanentError, match="no private replies"):
+        internal.check_reply(private)
 
 
 def test_a_payload_without_a_reply_target_is_a_post_as_before() -> None:
