@@ -28,6 +28,19 @@ def _celery_on_an_in_memory_broker() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _data_migration_rows(request: pytest.FixtureRequest) -> None:
+    """Every test with a database starts with the rows the data migrations made (role groups,
+    guidance word lists), even after a transactional test in the same process emptied the
+    tables: which tests share a process depends on how the suite is spread over workers."""
+    if "django_db_setup" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")  # database access, as the test will have it
+    from approvals.tests.data_rows import restore_data_migration_rows
+
+    restore_data_migration_rows()
+
+
+@pytest.fixture(autouse=True)
 def _local_platform_peers_allowed(settings: Any) -> None:
     """The connector, credentials and publishing tests talk to real peers on 127.0.0.1 over
     plain http, which production refuses (channels_app/tests/test_outbound_requests.py turns

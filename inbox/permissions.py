@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import authz
 from accounts.roles import OrgRole
-from inbox.models import Conversation, ConversationState, Outcome
+from inbox.models import Conversation, ConversationState, Outcome, RoutingRule, SavedReply
 
 
 def is_triager(user: Any) -> bool:
@@ -87,3 +87,33 @@ def can_manage_routing(user: Any) -> bool:
 
 def can_manage_saved_replies(user: Any) -> bool:
     return authz.is_org_admin(user) or authz.has_org_role(user, OrgRole.COMMS_REVIEWER)
+
+
+# --- Routing rules and saved replies ----------------------------------------------------------
+
+
+def access_routing_rule(user: Any, pk: Any) -> RoutingRule:
+    """A routing rule for those who read them (org admins, triagers, comms), else 404."""
+    rules = RoutingRule.objects.select_related("brand_account", "department", "assignee")
+    if not (can_manage_routing(user) or sees_every_conversation(user)):
+        rules = rules.none()
+    return authz.get_visible_or_404(rules, pk=pk)
+
+
+def visible_saved_replies(user: Any) -> QuerySet[SavedReply]:
+    """Saved replies a responder may use: every department's and their departments' own;
+    org admins and comms see all of them (to keep them up to date)."""
+    replies = SavedReply.objects.select_related("department", "approved_by")
+    if can_manage_saved_replies(user):
+        return replies
+    if not can_use_inbox(user):
+        return replies.none()
+    return replies.filter(
+        Q(department__isnull=True) | Q(department_id__in=list(authz.department_roles(user))),
+        is_active=True,
+    )
+
+
+def access_saved_reply(user: Any, pk: Any) -> SavedReply:
+    """A saved reply the person may see (visible_saved_replies), else 404."""
+    return authz.get_visible_or_404(visible_saved_replies(user), pk=pk)

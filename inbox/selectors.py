@@ -23,10 +23,10 @@ from inbox.models import (
     SavedReply,
 )
 from inbox.permissions import (
-    can_manage_saved_replies,
     can_use_inbox,
     sees_every_conversation,
     visible_conversations,
+    visible_saved_replies,
 )
 
 FILTERS = ("tab", "account", "platform", "outcome", "owner", "state", "breached", "q", "ordering")
@@ -134,15 +134,5 @@ def routing_rule_list() -> QuerySet[RoutingRule]:
 
 
 def saved_reply_list(*, user: Any) -> QuerySet[SavedReply]:
-    """Saved replies a responder may use: every department's and their departments' own;
-    org admins and comms see all of them (to keep them up to date)."""
-    replies = SavedReply.objects.select_related("department", "approved_by")
-
-    if can_manage_saved_replies(user):
-        return replies
-    if not can_use_inbox(user):
-        return replies.none()
-    return replies.filter(
-        Q(department__isnull=True) | Q(department_id__in=list(authz.department_roles(user))),
-        is_active=True,
-    )
+    """Saved replies a responder may use (inbox.permissions.visible_saved_replies)."""
+    return visible_saved_replies(user)

@@ -3,7 +3,6 @@ department holds the reviewers) reviews and publishes."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 
 from accounts.models import Department, User
 from approvals.models import Post
+from approvals.tests.data_rows import restore_data_migration_rows
 from approvals.tests.factories import make_account, make_post
 from channels_app.models import BrandAccount
 from core.tests.celery_broker import QueuedTask, take_queued_tasks
@@ -41,22 +41,8 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def seeded_rows(transactional_db: None) -> None:
-    """The rows data migrations create (role groups, guidance word lists), made again.
-
-    Django empties every table after each transactional test, so one that runs after another
-    finds no data-migration rows. (Serialized rollback would restore them, but not for tests
-    driven by Playwright's sync API, whose context sees a database connection without the
-    serialized copy — and then also skips recreating content types on flush.)
-    """
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
-    from accounts.roles import GROUP_NAMES
-
-    for name in GROUP_NAMES.values():
-        Group.objects.get_or_create(name=name)
-    seed = importlib.import_module("approvals.migrations.0003_default_guidance_terms")
-    seed.seed(apps, None)
+    """The data-migration rows (approvals/tests/data_rows.py), for a transactional test."""
+    restore_data_migration_rows()
 
 
 @pytest.fixture(autouse=True)

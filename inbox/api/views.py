@@ -89,6 +89,9 @@ class ConversationViewSet(
             else super().get_serializer_class()
         )
 
+    def access_object(self, key: Any) -> Conversation:
+        return permissions.access_conversation(self.request.user, key)
+
     def _conversation(self, *, lock: bool = False) -> Conversation:
         return permissions.access_conversation(self.request.user, self.kwargs["pk"], lock=lock)
 
@@ -210,6 +213,9 @@ class RoutingRuleViewSet(_ConfigurationViewSet):
             return selectors.routing_rule_list()
         return RoutingRule.objects.none()
 
+    def access_object(self, key: Any) -> RoutingRule:
+        return permissions.access_routing_rule(self.request.user, key)
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = _parsed(s.RoutingRuleSerializer, request.data)
         rule = configuration.routing_rule_save(actor=self._actor(), values=values)
@@ -238,6 +244,9 @@ class SavedReplyViewSet(_ConfigurationViewSet):
 
     def visible_queryset(self) -> QuerySet[SavedReply]:
         return selectors.saved_reply_list(user=self.request.user)
+
+    def access_object(self, key: Any) -> SavedReply:
+        return permissions.access_saved_reply(self.request.user, key)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = _parsed(s.SavedReplySerializer, request.data)
