@@ -34,6 +34,14 @@ class ConversationSerializer(serializers.ModelSerializer):  # type: ignore[type-
     suggested_department: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
+    # Blank until triage (or a routing rule's suggestion): the schema's enums include "".
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    no_response_reason = serializers.ChoiceField(
+        choices=NoResponseReason.choices, allow_blank=True, read_only=True
+    )
+    suggested_outcome = serializers.ChoiceField(
+        choices=Outcome.choices, allow_blank=True, read_only=True
+    )
     sla_due_at = serializers.SerializerMethodField()
     breached = serializers.SerializerMethodField()
 
@@ -154,8 +162,18 @@ class TriageRequestSerializer(VersionSerializer):
     )
 
 
+class _DepartmentSlugField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A department's slug, or null for none. DRF reads "" as null for related fields; the
+    schema promises a non-empty slug, so "" is refused rather than silently taken as none."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "":
+            raise serializers.ValidationError("Give a department's slug, or null for none.")
+        return super().run_validation(data)
+
+
 class RoutingRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    department = serializers.SlugRelatedField(
+    department = _DepartmentSlugField(
         slug_field="slug",
         queryset=Department.objects.all(),
         required=False,
@@ -183,7 +201,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 
 
 class SavedReplySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    department = serializers.SlugRelatedField(
+    department = _DepartmentSlugField(
         slug_field="slug", queryset=Department.objects.all(), required=False, allow_null=True
     )
     approved_by = UserSummarySerializer(read_only=True, allow_null=True)
