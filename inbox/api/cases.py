@@ -140,6 +140,15 @@ class HelpdeskView(_Base):
         if not authz.is_org_admin(self.request.user):
             raise Http404
 
+    def get_object(self) -> HelpdeskConnection:
+        # DRF's OPTIONS metadata asks for the object before describing PUT: the one connection,
+        # for org admins only; 404 otherwise (the metadata then leaves the actions out).
+        self._admin_or_404()
+        connection = helpdesk.helpdesk_connection()
+        if connection is None:
+            raise Http404
+        return connection
+
     @extend_schema(
         operation_id="v1_inbox_helpdesk_retrieve",
         responses=HelpdeskConnectionSerializer,
