@@ -14,6 +14,7 @@ from accounts.models import Department
 from activity.models import AuditEvent
 from approvals.api.serializers import BrandAccountSummarySerializer, DepartmentSummarySerializer
 from approvals.models import Post
+from core.api import StrictBooleanField
 from core.errors import MAX_ID
 from inbox import sla
 from inbox.models import (
@@ -173,6 +174,7 @@ class _DepartmentSlugField(serializers.SlugRelatedField):  # type: ignore[type-a
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    is_active = StrictBooleanField(required=False)
     department = _DepartmentSlugField(
         slug_field="slug",
         queryset=Department.objects.all(),
@@ -201,6 +203,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 
 
 class SavedReplySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    is_active = StrictBooleanField(required=False)
     department = _DepartmentSlugField(
         slug_field="slug", queryset=Department.objects.all(), required=False, allow_null=True
     )

@@ -133,3 +133,17 @@ def test_configuration_lists_cost_the_same_queries(
         assert len(client.get(REPLIES).json()["results"]) == 6
 
     assert len(six) == len(one)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/inbox/saved-replies/", "/api/v1/inbox/routing-rules/"])
+@pytest.mark.parametrize("field", [{"is_active": 0}, {"department": ""}])
+def test_loose_values_are_refused_not_guessed(
+    api_as: Any, org_admin: Any, url: str, field: dict[str, Any]
+) -> None:
+    """0 is not false and "" is not "no department": the schema says so, and so does the API."""
+    body = {"title": "Hours", "text": "We open at nine.", "name": "Hours", "outcome": "no_response"}
+    response = api_as(org_admin).post(url, {**body, **field}, format="json")
+    assert response.status_code == 400, response.content
+    assert next(iter(field)) in response.content.decode()
+    assert not SavedReply.objects.exists()
+    assert not RoutingRule.objects.exists()
