@@ -165,10 +165,11 @@ class TriageRequestSerializer(VersionSerializer):
 
 class _DepartmentSlugField(serializers.SlugRelatedField):  # type: ignore[type-arg]
     """A department's slug, or null for none. DRF reads "" as null for related fields; the
-    schema promises a non-empty slug, so "" is refused rather than silently taken as none."""
+    schema promises a non-empty slug (a string), so "" is refused rather than silently taken as
+    none, and a number is refused rather than looked up as a slug."""
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
-        if data == "":
+        if data == "" or not (data is None or data is serializers.empty or isinstance(data, str)):
             raise serializers.ValidationError("Give a department's slug, or null for none.")
         return super().run_validation(data)
 

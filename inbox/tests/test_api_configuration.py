@@ -136,7 +136,7 @@ def test_configuration_lists_cost_the_same_queries(
 
 
 @pytest.mark.parametrize("url", ["/api/v1/inbox/saved-replies/", "/api/v1/inbox/routing-rules/"])
-@pytest.mark.parametrize("field", [{"is_active": 0}, {"department": ""}])
+@pytest.mark.parametrize("field", [{"is_active": 0}, {"department": ""}, {"department": 7}])
 def test_loose_values_are_refused_not_guessed(
     api_as: Any, org_admin: Any, url: str, field: dict[str, Any]
 ) -> None:
