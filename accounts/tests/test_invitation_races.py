@@ -4,8 +4,6 @@ serialises whole transactions, so the race cannot happen there."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -13,7 +11,7 @@ from accounts import services
 from accounts.models import Department, Invitation, User
 from accounts.tests.factories import UserFactory, add_member
 from activity.models import AuditEvent
-from core.errors import Conflict
+from core.tests.races import run_at_once
 
 THREADS = 4
 
@@ -42,27 +40,12 @@ def test_one_invitation_revoked_by_several_managers_at_once_is_revoked_once(
         managers.append(other)
     # Every manager opened the page while the invitation was still open (the rows they hold).
     seen = [Invitation.objects.select_related("department").get(pk=invitation.pk) for _ in managers]
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
 
-    def revoke(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.invitation_revoke(actor=managers[index], invitation=seen[index])
-            outcomes.append("revoked")
-        except Conflict:
-            outcomes.append("conflict")
-        except Exception as exc:  # anything else fails the test below
-            outcomes.append(f"error: {exc!r}")
-        finally:
-            connection.close()
+    def revoke(index: int) -> str:
+        services.invitation_revoke(actor=managers[index], invitation=seen[index])
+        return "revoked"
 
-    threads = [threading.Thread(target=revoke, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    outcomes = run_at_once(THREADS, revoke)
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["revoked"], outcomes
     assert Invitation.objects.get().revoked_at is not None
     assert AuditEvent.objects.filter(action="invitation.revoked").count() == 1

@@ -4,18 +4,16 @@ written."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.roles import OrgRole
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
 from activity.models import AuditEvent
 from approvals.tests.factories import make_account
-from core.errors import Conflict
+from core.tests.races import run_at_once
 from inbox.models import Conversation
 from inbox.permissions import access_conversation
 from inbox.services import ownership, triage
@@ -31,32 +29,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(work: Callable[[int], Any]) -> list[Any]:
-    start = threading.Barrier(THREADS)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            result = work(index)
-        except Conflict:
-            result = "conflict"
-        except Exception as exc:  # any other error fails the test below
-            result = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _setting() -> tuple[Conversation, list[Any], list[Any]]:
@@ -91,7 +63,7 @@ def test_two_triagers_at_once_one_wins() -> None:
         )
         return "won"
 
-    results = _race(work)
+    results = run_at_once(THREADS, work)
 
     assert sorted(results) == ["conflict"] * (THREADS - 1) + ["won"], results
     conversation.refresh_from_db()
@@ -110,7 +82,7 @@ def test_two_claimers_at_once_one_owns_it() -> None:
         ownership.conversation_claim(actor=members[index], conversation=fresh)
         return members[index].pk
 
-    results = _race(work)
+    results = run_at_once(THREADS, work)
 
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1, results

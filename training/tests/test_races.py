@@ -3,7 +3,6 @@ serialises whole transactions, so the race cannot happen there."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from activity.models import AuditEvent
-from core.errors import Conflict
+from core.tests.races import run_at_once
 from training import services
 from training.models import Assignment, Attempt, Certification
 from training.tests.factories import make_course, right_answers
@@ -29,26 +28,13 @@ def test_one_attempt_submitted_twice_at_once_is_scored_once(sme: User) -> None:
     course = make_course()
     attempt = services.attempt_start(actor=sme, course=course)
     answers = right_answers(course)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def submit() -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.attempt_submit(actor=sme, attempt=attempt, answers=answers)
-            outcomes.append("scored")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
+    def submit(_index: int) -> str:
+        services.attempt_submit(actor=sme, attempt=attempt, answers=answers)
+        return "scored"
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(outcomes) == ["conflict", "scored"]
+    outcomes = run_at_once(2, submit)
+    assert sorted(outcomes) == ["conflict", "scored"], outcomes
     assert Attempt.objects.get().passed is True
     assert Certification.objects.filter(user=sme).count() == 1
 
@@ -68,27 +54,12 @@ def test_one_assignment_cancelled_by_several_people_at_once_is_cancelled_once(
     people = [hr_user, manager]
     # Both opened the assignments page while it was still open (the rows they hold).
     seen = [Assignment.objects.get(pk=assignment.pk) for _ in people]
-    barrier = threading.Barrier(len(people))
-    outcomes: list[str] = []
 
-    def cancel(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.assignment_cancel(actor=people[index], assignment=seen[index])
-            outcomes.append("cancelled")
-        except Conflict:
-            outcomes.append("conflict")
-        except Exception as exc:  # anything else fails the test below
-            outcomes.append(f"error: {exc!r}")
-        finally:
-            connection.close()
+    def cancel(index: int) -> str:
+        services.assignment_cancel(actor=people[index], assignment=seen[index])
+        return "cancelled"
 
-    threads = [threading.Thread(target=cancel, args=(i,)) for i in range(len(people))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    outcomes = run_at_once(len(people), cancel)
     assert sorted(outcomes) == ["cancelled", "conflict"], outcomes
     assert Assignment.objects.get().cancelled_at is not None
     assert AuditEvent.objects.filter(action="assignment.cancelled").count() == 1
