@@ -10,7 +10,6 @@ import pytest
 
 from accounts.models import Department, User
 from approvals.models import Post
-from approvals.tests.data_rows import restore_data_migration_rows
 from approvals.tests.factories import make_account, make_post
 from channels_app.models import BrandAccount
 from core.tests.celery_broker import QueuedTask, take_queued_tasks
@@ -37,12 +36,6 @@ def fast_password_hashing(settings: Any) -> None:
     """The cast's passwords are hashed once per test: a fast hasher keeps the suite quick (the
     production hashers are not what these tests are about)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def seeded_rows(transactional_db: None) -> None:
-    """The data-migration rows (approvals/tests/data_rows.py), for a transactional test."""
-    restore_data_migration_rows()
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_attach_describe_submit_review_approve_publish(
-    page: Page, live_server: Any, seeded_rows: None
+    page: Page, live_server: Any, transactional_db: None
 ) -> None:
     base = live_server.url
     sales = DepartmentFactory.create(name="Sales", slug="sales")

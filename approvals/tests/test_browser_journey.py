@@ -64,7 +64,7 @@ def _log_out(page: Page) -> None:
 
 
 def test_draft_review_revise_approve_schedule_then_crisis(
-    page: Page, live_server: Any, seeded_rows: None
+    page: Page, live_server: Any, transactional_db: None
 ) -> None:
     base = live_server.url
     sales = DepartmentFactory.create(name="Sales", slug="sales")

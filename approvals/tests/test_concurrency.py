@@ -30,7 +30,7 @@ pytestmark = [
 
 
 def test_twenty_reviewers_deciding_at_once_make_one_decision_and_one_transition(
-    seeded_rows: None,
+    transactional_db: None,
 ) -> None:
     sales = DepartmentFactory.create(name="Sales", slug="sales")
     comms = DepartmentFactory.create(name="Communications", slug="communications")

@@ -104,7 +104,3 @@ def conversation(
     return conversation_triage(
         actor=triager, conversation=conversation, outcome="customer_service", department=support
     )
-
-
-# The rows data migrations create, made again after a transactional test emptied the tables.
-from approvals.tests.conftest import seeded_rows  # noqa: E402, F401

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_case_is_created_shown_solved_and_the_conversation_closes(
-    page: Page, live_server: Any, seeded_rows: None, httpserver: HTTPServer
+    page: Page, live_server: Any, transactional_db: None, httpserver: HTTPServer
 ) -> None:
     base = live_server.url
     zendesk = FakeZendesk(httpserver).install()

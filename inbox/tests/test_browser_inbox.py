@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_feed_question_is_triaged_claimed_answered_and_closed(
-    page: Page, live_server: Any, seeded_rows: None
+    page: Page, live_server: Any, transactional_db: None
 ) -> None:
     base = live_server.url
     sales = DepartmentFactory.create(name="Sales", slug="sales")

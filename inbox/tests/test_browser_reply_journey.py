@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_mention_is_triaged_answered_under_review_published_as_a_reply_and_closed(
-    page: Page, live_server: Any, seeded_rows: None, mastodon_peer: MastodonPeer
+    page: Page, live_server: Any, transactional_db: None, mastodon_peer: MastodonPeer
 ) -> None:
     base = live_server.url
     sales = DepartmentFactory.create(name="Sales", slug="sales")

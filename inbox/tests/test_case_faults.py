@@ -86,7 +86,7 @@ def zendesk_server(httpserver: HTTPServer) -> SlowZendesk:
 
 def test_200_conversations_while_a_worker_is_killed_make_200_tickets_none_twice(
     helpdesk_cluster: Cluster,
-    seeded_rows: None,
+    transactional_db: None,
     settings: Any,
     zendesk_server: SlowZendesk,
     org_admin: User,

@@ -16,7 +16,7 @@ from publishing import tasks as publishing_tasks
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_demo_has_an_inbox_in_every_state(seeded_rows: None, queued: Any) -> None:
+def test_the_demo_has_an_inbox_in_every_state(transactional_db: None, queued: Any) -> None:
     seed_demo()
     assert "inbox.demo_feed_questions" in [task.name for task in queued()]
     for post in Post.objects.filter(state="publishing"):  # what the worker does

@@ -11,7 +11,6 @@ from approvals.tests.conftest import (  # noqa: F401  (fixtures, found by name)
     mastodon_peer,
     media_root,
     queued,
-    seeded_rows,
     x_api,
 )
 from channels_app.tests.peers.fixtures import bluesky_peer  # noqa: F401  (a fixture)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_publish_now_reaches_the_department_feed(
-    page: Page, live_server: Any, seeded_rows: None
+    page: Page, live_server: Any, transactional_db: None
 ) -> None:
     base = live_server.url
     sales = DepartmentFactory.create(name="Sales", slug="sales")

@@ -237,7 +237,7 @@ def cluster(requirements: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture
-def engine(cluster: Cluster, settings: Any, seeded_rows: None) -> Cluster:
+def engine(cluster: Cluster, settings: Any, transactional_db: None) -> Cluster:
     """The test process agrees with the workers on the engine's settings."""
     settings.SOCIALHUB_PUBLISH_SWEEP_GRACE = float(ENGINE_ENV["SOCIALHUB_PUBLISH_SWEEP_GRACE"])
     return cluster

@@ -71,7 +71,7 @@ def _race(work: Callable[[int], Any]) -> list[Any]:
     return results
 
 
-def test_workers_claiming_one_post_at_once_get_one_claim(seeded_rows: None) -> None:
+def test_workers_claiming_one_post_at_once_get_one_claim(transactional_db: None) -> None:
     post = _ready_post()
 
     claims = _race(lambda _i: _claim(post.pk, now=timezone.now()))
@@ -81,7 +81,7 @@ def test_workers_claiming_one_post_at_once_get_one_claim(seeded_rows: None) -> N
     assert PublishAttempt.objects.filter(post=post).count() == 1
 
 
-def test_workers_publishing_one_post_at_once_publish_it_once(seeded_rows: None) -> None:
+def test_workers_publishing_one_post_at_once_publish_it_once(transactional_db: None) -> None:
     post = _ready_post()
 
     outcomes = _race(lambda _i: publishing.post_publish(post_id=post.pk))
@@ -93,7 +93,7 @@ def test_workers_publishing_one_post_at_once_publish_it_once(seeded_rows: None) 
     assert list(PublishAttempt.objects.values_list("outcome", flat=True)) == ["published"]
 
 
-def test_the_sweep_and_the_scheduled_task_racing_release_it_once(seeded_rows: None) -> None:
+def test_the_sweep_and_the_scheduled_task_racing_release_it_once(transactional_db: None) -> None:
     post = _ready_post(publish_now=False)
     Post.objects.filter(pk=post.pk).update(
         state=PostState.SCHEDULED, scheduled_at=timezone.now() - timedelta(minutes=5)
