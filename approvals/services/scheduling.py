@@ -36,6 +36,16 @@ def _hand_over(post_id: int) -> Any:
     return lambda: handover.hand_over_for_publishing(post_id)
 
 
+def _lock_for_sending(post: Post, action: str) -> Post:
+    """The post locked, once the action is allowed in its state and its account may send now
+    (active, no crisis pause): the checks every path towards the platform shares."""
+    locked = _lock(post)
+    _require_state(locked, action)
+    _require_active_account(locked.brand_account)
+    _require_no_crisis_pause(locked.brand_account)
+    return locked
+
+
 def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> Post:
     """Schedule an approved post. The time must carry its zone; it is stored in UTC."""
     _require_publish_permission(actor, post.brand_account)
@@ -51,10 +61,7 @@ def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> 
         raise InvalidInput("Pick a time within the next year.", field="scheduled_at")
     when = scheduled_at.astimezone(UTC)
     with transaction.atomic():
-        locked = _lock(post)
-        _require_state(locked, Action.SCHEDULE)
-        _require_active_account(locked.brand_account)
-        _require_no_crisis_pause(locked.brand_account)
+        locked = _lock_for_sending(post, Action.SCHEDULE)
         perform_transition(
             post=locked,
             action=Action.SCHEDULE,
@@ -90,10 +97,7 @@ def post_publish_now(*, post: Post, actor: User) -> Post:
     """Hand an approved post to the publishing engine at once."""
     _require_publish_permission(actor, post.brand_account)
     with transaction.atomic():
-        locked = _lock(post)
-        _require_state(locked, Action.PUBLISH_NOW)
-        _require_active_account(locked.brand_account)
-        _require_no_crisis_pause(locked.brand_account)
+        locked = _lock_for_sending(post, Action.PUBLISH_NOW)
         perform_transition(
             post=locked,
             action=Action.PUBLISH_NOW,
@@ -108,10 +112,7 @@ def post_retry(*, post: Post, actor: User) -> Post:
     """Send a failed post again (docs/design.md §3: failed → publishing, publish permission)."""
     _require_publish_permission(actor, post.brand_account)
     with transaction.atomic():
-        locked = _lock(post)
-        _require_state(locked, Action.RETRY)
-        _require_active_account(locked.brand_account)
-        _require_no_crisis_pause(locked.brand_account)
+        locked = _lock_for_sending(post, Action.RETRY)
         perform_transition(
             post=locked,
             action=Action.RETRY,
