@@ -181,6 +181,22 @@ def test_others_get_404_on_the_helpdesk(
     assert not HelpdeskConnection.objects.exists()
 
 
+def test_options_on_the_helpdesk_describe_writing_only_to_org_admins_with_a_connection(
+    api_as: Any, org_admin: User, triager: User, zendesk: FakeZendesk
+) -> None:
+    """DRF's OPTIONS answer asks the view for its object before describing PUT: the one
+    connection for org admins, a 404 (so no description) for others and before any is saved."""
+    assert "actions" not in api_as(triager).options(HELPDESK).json()
+    assert "actions" not in api_as(org_admin).options(HELPDESK).json()
+    api_as(org_admin).put(
+        HELPDESK, {"kind": "zendesk", "settings": zendesk.settings()}, format="json"
+    )
+    answer = api_as(org_admin).options(HELPDESK)
+    assert answer.status_code == 200
+    assert "PUT" in answer.json()["actions"]
+    assert "actions" not in api_as(triager).options(HELPDESK).json()
+
+
 @pytest.mark.parametrize(
     "body",
     [
