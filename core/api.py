@@ -95,4 +95,3 @@ class StrictBooleanField(serializers.BooleanField):
         if isinstance(data, bool):
             return data
         self.fail("invalid", input=data)
-        raise AssertionError("unreachable")  # fail() raises

@@ -169,7 +169,8 @@ class _DepartmentSlugField(serializers.SlugRelatedField):  # type: ignore[type-a
     none, and a number is refused rather than looked up as a slug."""
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
-        if data == "" or not (data is None or data is serializers.empty or isinstance(data, str)):
+        given = data is not None and data is not serializers.empty
+        if given and not (isinstance(data, str) and data):
             raise serializers.ValidationError("Give a department's slug, or null for none.")
         return super().run_validation(data)
 
