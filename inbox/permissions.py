@@ -92,12 +92,17 @@ def can_manage_saved_replies(user: Any) -> bool:
 # --- Routing rules and saved replies ----------------------------------------------------------
 
 
-def access_routing_rule(user: Any, pk: Any) -> RoutingRule:
-    """A routing rule for those who read them (org admins, triagers, comms), else 404."""
+def visible_routing_rules(user: Any) -> QuerySet[RoutingRule]:
+    """Every routing rule for those who read them (org admins, triagers, comms); none else."""
     rules = RoutingRule.objects.select_related("brand_account", "department", "assignee")
-    if not (can_manage_routing(user) or sees_every_conversation(user)):
-        rules = rules.none()
-    return authz.get_visible_or_404(rules, pk=pk)
+    if can_manage_routing(user) or sees_every_conversation(user):
+        return rules
+    return rules.none()
+
+
+def access_routing_rule(user: Any, pk: Any) -> RoutingRule:
+    """A routing rule the person may read (visible_routing_rules), else 404."""
+    return authz.get_visible_or_404(visible_routing_rules(user), pk=pk)
 
 
 def visible_saved_replies(user: Any) -> QuerySet[SavedReply]:

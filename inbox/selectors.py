@@ -26,6 +26,7 @@ from inbox.permissions import (
     can_use_inbox,
     sees_every_conversation,
     visible_conversations,
+    visible_routing_rules,
     visible_saved_replies,
 )
 
@@ -129,8 +130,9 @@ def conversation_timeline(*, conversation: Conversation) -> QuerySet[AuditEvent]
     return audit_events_for(target=conversation).select_related("actor")
 
 
-def routing_rule_list() -> QuerySet[RoutingRule]:
-    return RoutingRule.objects.select_related("brand_account", "department", "assignee")
+def routing_rule_list(*, user: Any) -> QuerySet[RoutingRule]:
+    """Routing rules the person may read (inbox.permissions.visible_routing_rules)."""
+    return visible_routing_rules(user)
 
 
 def saved_reply_list(*, user: Any) -> QuerySet[SavedReply]:

@@ -208,10 +208,7 @@ class RoutingRuleViewSet(_ConfigurationViewSet):
     serializer_class = s.RoutingRuleSerializer
 
     def visible_queryset(self) -> QuerySet[RoutingRule]:
-        user = self.request.user
-        if permissions.can_manage_routing(user) or permissions.sees_every_conversation(user):
-            return selectors.routing_rule_list()
-        return RoutingRule.objects.none()
+        return selectors.routing_rule_list(user=self.request.user)
 
     def access_object(self, key: Any) -> RoutingRule:
         return permissions.access_routing_rule(self.request.user, key)
