@@ -127,7 +127,7 @@ def test_a_lost_answer_is_looked_up_not_sent_again(
     zendesk: FakeZendesk,
 ) -> None:
     case = cases.case_create(actor=agent, conversation=conversation)
-    zendesk.hang_after_recording("POST", "/api/v2/tickets.json", 1.0)
+    zendesk.hang_after_recording("POST", "/api/v2/tickets.json", 3.0)
     assert cases.case_deliver(case.pk) == CaseDelivery.QUEUED
     case.refresh_from_db()
     assert case.maybe_sent
