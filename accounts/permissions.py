@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from accounts import authz
-from accounts.models import ApiToken, Department, Invitation, Membership
+from accounts.models import ApiToken, Department, Invitation, Membership, User
 from core.errors import NotFound
 
 DepartmentPerm = Literal["view", "manage"]
@@ -106,3 +106,25 @@ def access_invitation(
 def access_api_token(user: Any, pk: Any, *, lock: bool = False) -> ApiToken:
     """One of the person's own API tokens: nobody sees another's."""
     return authz.get_visible_or_404(ApiToken.objects.filter(user_id=user.pk or 0), lock=lock, pk=pk)
+
+
+# --- People and their organisation roles (the people page, the people API) --------------------
+
+PEOPLE_MESSAGE = "Only org admins manage people's organisation roles."
+
+
+def can_manage_people(user: Any) -> bool:
+    """The people page and API: org admins give and take organisation roles."""
+    return authz.is_org_admin(user)
+
+
+def require_people_manager(user: Any) -> None:
+    """403 for the list of people (its address is no secret) unless the person is an org admin."""
+    authz.require(can_manage_people(user), PEOPLE_MESSAGE)
+
+
+def access_person(user: Any, pk: Any, *, lock: bool = False) -> User:
+    """One person, for the people page and API: only org admins reach anyone (404 for
+    everybody else, the same answer as for a missing id)."""
+    people = User.objects.all() if can_manage_people(user) else User.objects.none()
+    return authz.get_visible_or_404(people, lock=lock, pk=pk)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -16,7 +17,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,7 +27,7 @@ from django.utils.text import slugify
 from accounts import authz, mfa, selectors
 from accounts.models import ApiToken, Department, Invitation, Membership, User, validate_timezone
 from accounts.permissions import access_api_token, access_invitation
-from accounts.roles import GROUP_NAMES
+from accounts.roles import GROUP_NAMES, OrgRole
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 
@@ -182,28 +183,105 @@ def membership_add_existing(
 # --- Organisation-wide roles -------------------------------------------------------------------
 
 
-def org_role_set(*, actor: User | None, user: User, role: str, held: bool) -> None:
-    """Give or take an organisation-wide role (a Django group). Org admins only."""
-    if actor is not None:
-        authz.require(authz.is_org_admin(actor), "Only org admins can change organisation roles.")
-    if role not in GROUP_NAMES:
-        raise InvalidInput(f"Unknown role {role!r}.", field="role")
-    # get_or_create: the groups come from a data migration, but a flushed database (a
-    # transactional test, a restored dump) must not break role changes.
-    group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])
-    with transaction.atomic():
-        if held:
-            user.groups.add(group)
-        else:
-            user.groups.remove(group)
-        audit_record(
-            actor=actor,
-            action="org_role.granted" if held else "org_role.revoked",
-            target=user,
-            to_state=role if held else "",
-            from_state="" if held else role,
+def org_role_set(*, actor: User | None, user: User, role: str, held: bool) -> frozenset[str]:
+    """Give or take one organisation-wide role: org_roles_change with one role."""
+    if held:
+        return org_roles_change(actor=actor, user=user, add=[role])
+    return org_roles_change(actor=actor, user=user, remove=[role])
+
+
+def org_roles_set(*, actor: User | None, user: User, roles: Iterable[str]) -> frozenset[str]:
+    """Make the person's organisation-wide roles exactly `roles` (the people page, the API, the
+    admin site). Returns the roles they hold afterwards."""
+    wanted = set(roles)
+    return org_roles_change(actor=actor, user=user, add=wanted, remove=set(OrgRole.values) - wanted)
+
+
+def org_roles_change(
+    *,
+    actor: User | None,
+    user: User,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+) -> frozenset[str]:
+    """The one place where organisation-role groups gain or lose members. Org admins only
+    (actor None: the system, for the demo seed); one audit event per role added or removed, in
+    the same transaction; no change, no event.
+
+    Refused: an unknown role (400, `org_roles`), a role given to a deactivated person (409
+    `inactive_user`), taking the org-admin role from the last active org admin (409
+    `last_org_admin`). Every change locks the org-admin group's row first, then the person's:
+    changes run one at a time, so two admins taking the role from each other at once cannot
+    both pass the last-admin check, and an admin who just lost the role changes nothing more.
+    """
+    add, remove = set(add), set(remove)
+    unknown = sorted((add | remove) - set(OrgRole.values))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown role {unknown[0]!r}; use one of: {', '.join(OrgRole.values)}.",
+            field="org_roles",
         )
+    if add & remove:
+        raise InvalidInput("A role cannot be both given and taken.", field="org_roles")
+    if actor is not None:
+        authz.require(authz.is_org_admin(actor), ORG_ROLES_MESSAGE)
+    # get_or_create: the groups come from data migrations, but a flushed database (a
+    # transactional test, a restored dump) must not break role changes.
+    groups = {
+        role: Group.objects.get_or_create(name=GROUP_NAMES[role])[0] for role in OrgRole.values
+    }
+    with transaction.atomic():
+        admins = Group.objects.select_for_update().get(pk=groups[OrgRole.ORG_ADMIN].pk)
+        if actor is not None and not _is_active_org_admin(actor.pk, admins):
+            raise NotAllowed(ORG_ROLES_MESSAGE)  # the role was taken while this request waited
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        by_name = {name: role for role, name in GROUP_NAMES.items()}
+        held = {
+            by_name[name]
+            for name in locked.groups.filter(name__in=by_name).values_list("name", flat=True)
+        }
+        added = sorted(add - held)
+        removed = sorted(remove & held)
+        if added and not locked.is_active:
+            raise Conflict(
+                f"{locked} is deactivated: reactivate the account before giving it roles.",
+                code="inactive_user",
+            )
+        if OrgRole.ORG_ADMIN in removed and _is_last_active_org_admin(locked, admins):
+            raise Conflict(
+                f"{locked} is the last active org admin. Make someone else an org admin first.",
+                code="last_org_admin",
+            )
+        if added:
+            locked.groups.add(*(groups[role] for role in added))
+        if removed:
+            locked.groups.remove(*(groups[role] for role in removed))
+        for role in added:
+            audit_record(actor=actor, action="org_role.granted", target=locked, to_state=role)
+        for role in removed:
+            audit_record(actor=actor, action="org_role.revoked", target=locked, from_state=role)
     authz.forget_cached_roles(user)
+    return frozenset((held | set(added)) - set(removed))
+
+
+ORG_ROLES_MESSAGE = "Only org admins can change organisation roles."
+
+
+def _active_org_admins(admins: Group) -> QuerySet[User]:
+    """Active people who are org admins: the group's members and superusers (authz counts both)."""
+    return User.objects.filter(is_active=True).filter(Q(groups=admins) | Q(is_superuser=True))
+
+
+def _is_active_org_admin(user_id: int, admins: Group) -> bool:
+    return _active_org_admins(admins).filter(pk=user_id).exists()
+
+
+def _is_last_active_org_admin(user: User, admins: Group) -> bool:
+    """Whether taking the role from this person leaves the organisation without an active org
+    admin (a superuser stays one without the group; a deactivated person is none already)."""
+    if not user.is_active or user.is_superuser:
+        return False
+    return not _active_org_admins(admins).exclude(pk=user.pk).exists()
 
 
 # --- Invitations -------------------------------------------------------------------------------
