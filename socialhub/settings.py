@@ -479,6 +479,7 @@ SPECTACULAR_SETTINGS = {
         "ConversationOutcomeEnum": "inbox.models.Outcome",
         "HelpdeskKindEnum": "inbox.helpdesks.registry.HelpdeskKind",
         "CaseDeliveryEnum": "inbox.models.CaseDelivery",
+        "OrgRoleEnum": "accounts.roles.OrgRole",
     },
 }
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Department, Invitation, Membership, User
+from accounts.roles import OrgRole
+from accounts.selectors import person_roles
 
 
 class TokenRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -108,3 +111,45 @@ class MeSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
     def to_representation(self, instance: Any) -> Any:
         return super().to_representation(instance)
+
+
+# --- People and their organisation roles -------------------------------------------------------
+
+
+class PersonDepartmentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    slug = serializers.CharField(source="department.slug")
+    name = serializers.CharField(source="department.name")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A person as org admins see them on the people page: departments and organisation roles.
+    Reads what accounts.selectors.people_with_roles prefetched (no query per person)."""
+
+    departments = PersonDepartmentSerializer(many=True, source="listed_memberships")
+    org_roles = serializers.SerializerMethodField(help_text="The person's organisation-wide roles.")
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "full_name", "is_active", "departments", "org_roles")
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=OrgRole.choices))
+    )
+    def get_org_roles(self, person: User) -> list[str]:
+        return person_roles(person)
+
+
+class PersonRolesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The person's organisation roles, all of them: roles left out are taken away."""
+
+    org_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=OrgRole.choices),
+        allow_empty=True,
+        max_length=len(OrgRole.values) * 2,
+        help_text=(
+            "Every organisation role the person should hold (a role given twice counts once); "
+            "roles left out are taken away. Org admins only."
+        ),
+    )

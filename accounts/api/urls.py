@@ -10,6 +10,12 @@ invitations = views.InvitationViewSet.as_view({"get": "list"})
 invitation = views.InvitationViewSet.as_view({"delete": "destroy"})
 
 urlpatterns = [
+    path("people/", views.PersonViewSet.as_view({"get": "list"}), name="api_person_list"),
+    path(
+        "people/<int:pk>/",
+        views.PersonViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="api_person_detail",
+    ),
     path("auth/token/", views.auth_token, name="api_auth_token"),
     path("auth/tokens/", views.api_token_list, name="api_token_list"),
     path("auth/tokens/<int:pk>/", views.api_token_detail, name="api_token_detail"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import (
     api_view,
@@ -20,8 +21,14 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import authz, selectors, services
 from accounts.api import serializers as s
-from accounts.models import Department, Invitation, Membership
-from accounts.permissions import access_department, access_invitation, access_membership
+from accounts.models import Department, Invitation, Membership, User
+from accounts.permissions import (
+    access_department,
+    access_invitation,
+    access_membership,
+    access_person,
+)
+from accounts.roles import OrgRole
 from core.api import ScopedGenericViewSet
 from core.links import public_base_url
 
@@ -187,3 +194,60 @@ class InvitationViewSet(_DepartmentChildMixin, mixins.ListModelMixin, ScopedGene
         )
         services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+PEOPLE_FILTERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Text in the name or e-mail address."),
+    OpenApiParameter("department", OpenApiTypes.STR, description="A department's slug."),
+    OpenApiParameter("role", OpenApiTypes.STR, enum=OrgRole.values),
+    OpenApiParameter("active", OpenApiTypes.BOOL, description="Active or deactivated accounts."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=PEOPLE_FILTERS,
+        summary="Everybody, with their departments and organisation roles (org admins)",
+    ),
+    retrieve=extend_schema(summary="One person and their organisation roles (org admins)"),
+    partial_update=extend_schema(
+        request=s.PersonRolesSerializer,
+        responses=s.PersonSerializer,
+        summary="Set a person's organisation roles (org admins)",
+        description=(
+            "`org_roles` lists every role the person should hold; roles left out are taken "
+            "away, and a body without `org_roles` changes nothing. 409 `last_org_admin` when "
+            "the change would leave no active org admin, 409 `inactive_user` when giving a "
+            "role to a deactivated account."
+        ),
+    ),
+)
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """People and their organisation roles: org admins only (the list answers 403 to anybody
+    else, one person 404). Changes go through accounts.services.org_roles_set, like the people
+    page and the admin site."""
+
+    serializer_class = s.PersonSerializer
+    filterset_fields: tuple[str, ...] = ()
+
+    def visible_queryset(self) -> QuerySet[User]:
+        params = self.request.query_params
+        return selectors.person_list(
+            user=self.request.user, filters={k: params.get(k) for k in selectors.PEOPLE_FILTERS}
+        )
+
+    def access_object(self, key: Any) -> User:
+        person = access_person(self.request.user, key)
+        return selectors.people_with_roles(User.objects.filter(pk=person.pk)).get()
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = access_person(request.user, kwargs["pk"])
+        payload = s.PersonRolesSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        if "org_roles" in payload.validated_data:
+            services.org_roles_set(
+                actor=request.user,  # type: ignore[arg-type]
+                user=person,
+                roles=payload.validated_data["org_roles"],
+            )
+        return Response(s.PersonSerializer(self.access_object(person.pk)).data)
