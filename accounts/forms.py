@@ -7,6 +7,7 @@ import zoneinfo
 from django import forms
 
 from accounts.models import Membership
+from accounts.roles import OrgRole
 
 
 class InvitationForm(forms.Form):
@@ -37,3 +38,9 @@ def _timezone_choices() -> list[tuple[str, str]]:
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label="Name", max_length=150, required=False)
     timezone = forms.ChoiceField(label="Time zone", choices=_timezone_choices, required=False)
+
+
+class PersonRolesForm(forms.Form):
+    """A person's organisation roles, all of them: boxes left unticked are roles taken away."""
+
+    org_roles = forms.MultipleChoiceField(choices=OrgRole.choices, required=False)

@@ -23,6 +23,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/roles/", views.person_roles, name="person_roles"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("me/", views.profile, name="profile"),
     path("me/api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),

@@ -10,15 +10,31 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import authz, selectors, services
-from accounts.forms import AcceptInvitationForm, InvitationForm, ProfileForm, RoleForm
-from accounts.models import Membership
-from accounts.permissions import access_department, access_invitation, access_membership
-from core.errors import DomainError
+from accounts.forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    PersonRolesForm,
+    ProfileForm,
+    RoleForm,
+)
+from accounts.models import Department, Membership, User
+from accounts.permissions import (
+    access_department,
+    access_invitation,
+    access_membership,
+    access_person,
+    require_people_manager,
+)
+from accounts.roles import OrgRole
+from core.errors import DomainError, InvalidInput
 from core.links import public_base_url
 
 
@@ -224,3 +240,87 @@ def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
     count = services.api_tokens_revoke_all(actor=request.user)  # type: ignore[arg-type]
     messages.success(request, f"{count} API token(s) revoked.")
     return redirect("mfa_index")
+
+
+# --- People and their organisation roles (org admins) ------------------------------------------
+
+PEOPLE_PAGE_SIZE = 50
+
+
+def _people_back(request: HttpRequest, raw: str) -> str:
+    """Where a role change returns to: the people page with the filters and page it was made
+    from, never another site or page."""
+    if raw.startswith("/people/") and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return reverse("people")
+
+
+def _person_row(person: User, *, back: str, error: str = "", saved: bool = False) -> dict[str, Any]:
+    return {
+        "person": person,
+        "held": selectors.person_roles(person),
+        "roles": OrgRole.choices,
+        "back": back,
+        "error": error,
+        "saved": saved,
+    }
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    """Everybody with their departments and organisation roles; org admins tick and save a
+    person's roles per row (403 for anyone else, as for the organisation overview)."""
+    require_people_manager(request.user)
+    filters = {name: request.GET.get(name, "").strip() for name in selectors.PEOPLE_FILTERS}
+    errors: dict[str, str] = {}
+    try:
+        listed = selectors.person_list(user=request.user, filters=filters)
+    except InvalidInput as exc:
+        errors[exc.field or ""] = exc.message
+        listed = selectors.people_with_roles(User.objects.none())
+    page = Paginator(listed, PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    back = request.get_full_path()
+    context = {
+        "page": page,
+        "rows": [_person_row(person, back=back) for person in page.object_list],
+        "filters": filters,
+        "errors": errors,
+        "departments": Department.objects.order_by("name").only("slug", "name"),
+        "roles": OrgRole.choices,
+    }
+    return render(request, "accounts/people.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def person_roles(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save one person's organisation roles. htmx gets the row back (with the refusal in it,
+    status 400 or 409); a plain form post goes back to the page it came from."""
+    person = access_person(request.user, pk)
+    back = _people_back(request, request.POST.get("next", ""))
+    form = PersonRolesForm(request.POST)
+    error, status = "", 200
+    if not form.is_valid():
+        problems = form.errors.get("org_roles") or ["Choose valid roles."]
+        error, status = " ".join(str(message) for message in problems), 400
+    else:
+        try:
+            services.org_roles_set(
+                actor=request.user,  # type: ignore[arg-type]
+                user=person,
+                roles=form.cleaned_data["org_roles"],
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+    if request.headers.get("HX-Request"):
+        fresh = selectors.people_with_roles(User.objects.filter(pk=person.pk)).get()
+        context = _person_row(fresh, back=back, error=error, saved=not error)
+        return render(request, "accounts/_person_row.html", context, status=status)
+    if error:
+        messages.error(request, f"{person}: {error}")
+    else:
+        messages.success(request, f"The roles of {person} were saved.")
+    return redirect(back)

@@ -43,6 +43,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Training", "training_home", _everyone),
     NavItem("Certifications", "certification_matrix", lambda u: authz.sees_all_departments(u)),
     NavItem("Activity", "reports_home", lambda u: authz.may_open_activity_reports(u)),
+    NavItem("People", "people", lambda u: authz.is_org_admin(u)),
     NavItem("Admin", "admin:index", lambda u: u.is_staff),
 ]
 

@@ -249,6 +249,13 @@ CASES: dict[str, Case] = {
         lambda w: {"department_slug": "sales"},
         lambda w: {"department_slug": MISSING_SLUG},
     ),
+    # people: only org admins reach a person (the outsider manages R&D, and is no org admin)
+    "person_roles": Case(
+        ("post",), lambda w: {"pk": w.membership.user_id}, lambda w: {"pk": MISSING}
+    ),
+    "api_person_detail": Case(
+        ("get", "patch"), lambda w: {"pk": w.membership.user_id}, lambda w: {"pk": MISSING}
+    ),
     "api_invitation_detail": Case(
         ("delete",),
         lambda w: {"department_slug": "rnd", "pk": w.invitation.pk},
