@@ -3,12 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from knox.models import AuthToken as KnoxAuthToken
 
 from accounts import services
 from accounts.models import ApiToken, Department, Invitation, Membership, User
+from accounts.roles import GROUP_NAMES, OrgRole
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -32,11 +38,27 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal", {"fields": ("full_name", "timezone")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "organisation_roles")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = (MembershipInline,)
+    # Group membership is never edited here: organisation roles change on the people page (the
+    # service that audits each change and keeps an active org admin), department groups with
+    # the memberships on the department page.
+    readonly_fields = ("organisation_roles",)
+
+    @admin.display(description="Organisation roles")
+    def organisation_roles(self, obj: User) -> str:
+        if obj.pk is None:
+            return "—"
+        by_name = {name: role for role, name in GROUP_NAMES.items()}
+        held = {by_name[g.name] for g in obj.groups.all() if g.name in by_name}
+        labels = ", ".join(str(label) for value, label in OrgRole.choices if value in held)
+        link = reverse("people") + "?" + urlencode({"q": obj.email})
+        return format_html(
+            '{} (<a href="{}">change them on the people page</a>)', labels or "none", link
+        )
 
 
 @admin.register(Department)
@@ -121,3 +143,24 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Organisation-role and department groups keep their names and cannot be deleted here:
+    the code finds roles and departments by them, and deleting one would take the role or the
+    department's grants from everybody at once, without an audit event."""
+
+    def _is_managed(self, obj: Any) -> bool:
+        return obj is not None and (
+            obj.name in GROUP_NAMES.values() or Department.objects.filter(group=obj).exists()
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("name",) if self._is_managed(obj) else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._is_managed(obj) and super().has_delete_permission(request, obj)
