@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Department, User
-from accounts.tests.factories import UserFactory, add_member
+from accounts.roles import OrgRole
+from accounts.tests.factories import UserFactory, add_member, give_org_role
 from activity.models import AuditEvent
 from channels_app.models import BrandAccount
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -50,6 +51,34 @@ def test_wrong_settings_are_refused_and_nothing_is_stored(
     with pytest.raises(NotAllowed):
         helpdesk_connection_save(actor=agent, kind="zendesk", data=zendesk.settings())
     assert not HelpdeskConnection.objects.exists()
+
+
+def test_a_save_carrying_stored_values_forward_never_undoes_a_save_made_meanwhile(
+    connected: HelpdeskConnection, org_admin: User, zendesk: FakeZendesk, monkeypatch: Any
+) -> None:
+    from inbox.services import helpdesk
+
+    other = UserFactory.create(email="admin2@example.test")
+    other = give_org_role(other, OrgRole.ORG_ADMIN)
+    verify = helpdesk.verify_settings
+    calls: list[str] = []
+
+    def another_admin_saves_while_the_helpdesk_answers(kind: str, values: Any) -> Any:
+        calls.append(kind)
+        if len(calls) == 1:
+            helpdesk_connection_save(actor=other, kind="zendesk", data=zendesk.settings())
+        return verify(kind, values)
+
+    monkeypatch.setattr(helpdesk, "verify_settings", another_admin_saves_while_the_helpdesk_answers)
+    with pytest.raises(Conflict) as refused:
+        # The secret left empty: the stored one would be carried forward.
+        helpdesk_connection_save(
+            actor=org_admin, kind="zendesk", data={"url": zendesk.url, "email": zendesk.agent_email}
+        )
+    assert refused.value.code == "changed_meanwhile"
+    assert HelpdeskConnection.objects.count() == 1
+    last = AuditEvent.objects.filter(action="inbox.helpdesk_connected").latest("pk")
+    assert last.actor == other
 
 
 def test_a_case_is_created_once_with_only_what_the_customer_wrote(
