@@ -237,6 +237,15 @@ def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | N
             updated_at=now,
         )
         if updated:
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_retried",
+                from_state=CaseDelivery.CREATING,
+                to_state=CaseDelivery.QUEUED,
+                note=f"Tried again in {delay:.0f} s (attempt {case.attempts}): {message}",
+                data={"automatic": "back-off", "attempt": case.attempts, "delay_seconds": delay},
+            )
             transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
 
 
@@ -285,22 +294,45 @@ def cases_sweep(*, now: Any = None) -> int:
     lost = Q(state=CaseDelivery.QUEUED) & (
         Q(next_attempt_at__isnull=True, updated_at__lt=stale) | Q(next_attempt_at__lt=stale)
     )
-    ids = list(
-        Case.objects.filter(Q(state=CaseDelivery.CREATING, claimed_at__lt=stale) | lost)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
+    stuck = Q(state=CaseDelivery.CREATING, claimed_at__lt=stale)
+    found = list(
+        Case.objects.filter(stuck | lost)
+        .select_related("conversation__department")
+        .order_by("pk")[:500]
     )
     queued = 0
-    for case_id in ids:
+    for case in found:
         # Conditional updates: a worker that claimed the case meanwhile keeps it.
         with transaction.atomic():
-            Case.objects.filter(
-                pk=case_id, state=CaseDelivery.CREATING, claimed_at__lt=stale
-            ).update(state=CaseDelivery.QUEUED, maybe_sent=True, updated_at=now)
-            Case.objects.filter(pk=case_id, state=CaseDelivery.QUEUED).update(
-                next_attempt_at=None, updated_at=now
+            was = CaseDelivery.CREATING
+            updated = (
+                Case.objects.filter(pk=case.pk)
+                .filter(stuck)
+                .update(state=CaseDelivery.QUEUED, maybe_sent=True, updated_at=now)
             )
-        enqueue(case_id)
+            if not updated:
+                was = CaseDelivery.QUEUED
+                updated = (
+                    Case.objects.filter(pk=case.pk)
+                    .filter(lost)
+                    .update(next_attempt_at=None, updated_at=now)
+                )
+            if not updated:
+                continue
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_retried",
+                from_state=was,
+                to_state=CaseDelivery.QUEUED,
+                note=(
+                    "Left half-done by a worker that stopped: looked up before any resend."
+                    if was == CaseDelivery.CREATING
+                    else "Its delivery message was lost: queued again."
+                ),
+                data={"automatic": "sweep"},
+            )
+        enqueue(case.pk)
         queued += 1
     return queued
 

@@ -145,6 +145,9 @@ def test_a_5xx_then_success_makes_one_case(
     assert case.last_error
     assert case.attempts == 1
     assert [task.name for task in queued()] == ["inbox.case_deliver"]
+    retried = AuditEvent.objects.get(action="inbox.case_retried")
+    assert (retried.actor, retried.from_state, retried.to_state) == (None, "creating", "queued")
+    assert retried.data["automatic"] == "back-off"
     assert cases.case_deliver(case.pk) == CaseDelivery.CREATED
     assert len(zendesk.with_external_id(case.external_id)) == 1
 
@@ -184,6 +187,12 @@ def test_a_worker_that_died_mid_request_is_swept_and_looked_up(
     later = timezone.now() + timedelta(seconds=settings.SOCIALHUB_HELPDESK_SWEEP_GRACE + 1)
     assert cases.cases_sweep(now=later) == 1
     assert [task.name for task in queued()] == ["inbox.case_deliver"]
+    swept = AuditEvent.objects.get(action="inbox.case_retried")
+    assert (swept.from_state, swept.to_state, swept.data) == (
+        "creating",
+        "queued",
+        {"automatic": "sweep"},
+    )
     assert cases.case_deliver(case.pk) == CaseDelivery.CREATED
     assert len(zendesk.with_external_id(case.external_id)) == 1
 
@@ -284,3 +293,7 @@ def test_the_sweep_leaves_a_retry_to_its_countdown(
     due = timezone.now() + timedelta(seconds=600) + grace
     assert cases.cases_sweep(now=due) == 1  # its message was lost: queued again
     assert [task.name for task in queued()] == ["inbox.case_deliver"]
+    assert [
+        (event.from_state, event.data["automatic"])
+        for event in AuditEvent.objects.filter(action="inbox.case_retried").order_by("pk")
+    ] == [("creating", "back-off"), ("queued", "sweep")]
