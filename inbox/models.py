@@ -4,6 +4,7 @@ replies."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from channels_app.connectors.base import IncomingKind
@@ -131,6 +132,14 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation #{self.pk}"
+
+    @property
+    def case_or_none(self) -> Case | None:
+        """Its helpdesk case, if any (no query when the list joined it: select_related)."""
+        try:
+            return self.case  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
 
 
 class InboxItem(models.Model):

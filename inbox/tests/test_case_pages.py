@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Department, User
 from accounts.tests.factories import UserFactory, add_member
 from inbox.models import Case, CaseDelivery, Conversation, HelpdeskConnection
 from inbox.services import cases
+from inbox.services.triage import conversation_triage
+from inbox.tests.factories import make_conversation
 from inbox.tests.peers.helpdesk_standins import FakeZendesk
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +107,50 @@ def test_a_helpdesk_that_does_not_answer_is_a_message(
     assert answer.status_code == 503
     assert "try again" in answer.content.decode()
     assert not HelpdeskConnection.objects.exists()
+
+
+def _with_case(account: Any, triager: User, support: Department, n: int, **case: Any) -> Case:
+    conversation = conversation_triage(
+        actor=triager,
+        conversation=make_conversation(account, f"@acme parcel {n} is missing"),
+        outcome="customer_service",
+        department=support,
+    )
+    return Case.objects.create(conversation=conversation, external_id=f"socialhub-test-{n}", **case)
+
+
+def test_the_inbox_list_shows_each_case_in_a_badge_at_a_constant_query_count(
+    triager: User, account: Any, support: Department, api_as: Any
+) -> None:
+    client = _client(triager)
+    created = {"state": CaseDelivery.CREATED, "status": "pending", "helpdesk_number": "#41"}
+    _with_case(account, triager, support, 0, **created)
+    client.get("/inbox/?tab=all")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/inbox/?tab=all")
+    _with_case(account, triager, support, 1, state=CaseDelivery.FAILED, last_error="refused")
+    _with_case(account, triager, support, 2)  # queued
+    for n in range(3, 6):
+        _with_case(account, triager, support, n, **created)
+    make_conversation(account, "@acme no case for this one")
+    with CaptureQueriesContext(connection) as seven:
+        page = client.get("/inbox/?tab=all").content.decode()
+
+    assert page.count("data-inbox-row") == 7
+    assert len(seven) == len(one)
+    assert page.count('data-case-badge="pending"') == 4
+    assert page.count('data-case-badge="handing-over"') == 1
+    assert "Case #41 · Pending" in page
+    assert page.count('data-case-badge="failed"') == 1
+
+    # The API's list carries the same badge, also without a query per row.
+    api = api_as(triager)
+    api.get("/api/v1/inbox/conversations/")
+    rows = api.get("/api/v1/inbox/conversations/?ordering=oldest").json()["results"]
+    assert rows[0]["case"] == {
+        "state": "created",
+        "status": "pending",
+        "helpdesk_number": "#41",
+        "helpdesk_url": "",
+    }
+    assert rows[-1]["case"] is None
