@@ -10,7 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Department, User
-from accounts.tests.factories import UserFactory, add_member
+from accounts.roles import OrgRole
+from accounts.tests.factories import UserFactory, add_member, give_org_role
 from inbox.models import Case, CaseDelivery, Conversation, HelpdeskConnection
 from inbox.services import cases
 from inbox.services.triage import conversation_triage
@@ -59,6 +60,23 @@ def test_a_failed_case_shows_the_message_and_a_retry(
     assert "Retry" in panel
     assert client.post(f"/inbox/{conversation.pk}/case/retry/", headers=HTMX).status_code == 200
     assert Case.objects.get().state == CaseDelivery.QUEUED
+
+
+def test_without_a_helpdesk_the_panel_says_how_one_is_connected(
+    agent: User, triager: User, conversation: Conversation
+) -> None:
+    panel = _client(agent).get(f"/inbox/{conversation.pk}/").content.decode()
+    assert "data-no-helpdesk" in panel
+    assert "An org admin connects the organisation's helpdesk" in panel
+    assert 'href="/inbox/helpdesk/"' not in panel  # not theirs to open
+    assert "Create a helpdesk case" not in panel
+
+    give_org_role(triager, OrgRole.ORG_ADMIN)
+    panel = _client(triager).get(f"/inbox/{conversation.pk}/case/").content.decode()
+    assert "Helpdesk settings</a>" in panel
+    assert 'href="/inbox/helpdesk/"' in panel
+    assert "Create a helpdesk case" not in panel
+    assert not HelpdeskConnection.objects.exists()
 
 
 def test_outsiders_get_404_from_the_panel(
