@@ -24,11 +24,15 @@ def case_panel_context(user: Any, conversation: Conversation) -> dict[str, Any]:
     """What the panel shows; the conversation page includes it with the same context."""
     case = Case.objects.filter(conversation=conversation).first()
     may_act = cases.can_hand_over(user, conversation)
+    # Without a helpdesk the panel says how one is connected instead of offering a case.
+    connected = case is not None or helpdesk.helpdesk_connection() is not None
     return {
         "conversation": conversation,
         "case": case,
         "case_offered": conversation.outcome == Outcome.CUSTOMER_SERVICE,
-        "can_create_case": case is None and may_act,
+        "helpdesk_connected": connected,
+        "may_connect_helpdesk": not connected and authz.is_org_admin(user),
+        "can_create_case": case is None and connected and may_act,
         "can_retry_case": case is not None and case.state == CaseDelivery.FAILED and may_act,
         "case_pending": case is not None
         and case.state in (CaseDelivery.QUEUED, CaseDelivery.CREATING),

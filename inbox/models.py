@@ -4,6 +4,7 @@ replies."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from channels_app.connectors.base import IncomingKind
@@ -131,6 +132,14 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation #{self.pk}"
+
+    @property
+    def case_or_none(self) -> Case | None:
+        """Its helpdesk case, if any (no query when the list joined it: select_related)."""
+        try:
+            return self.case  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
 
 
 class InboxItem(models.Model):
@@ -327,8 +336,20 @@ class Case(models.Model):
     helpdesk_status = models.CharField(max_length=100, blank=True)
     last_error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    # The customer's items already sent (with the case or as notes): each is sent once.
+    # The customer's items already sent (with the case or as notes), or given up on after a
+    # refusal: each is sent once at most.
     sent_item_ids = models.JSONField(default=list, blank=True)
+    # The item whose note is being sent now, and since when (set under the row lock before the
+    # request leaves): while it is set nobody else sends this case's notes; found set past the
+    # grace period (a worker that died mid-request), the note may exist, so it is not resent.
+    note_sending_item_id = models.BigIntegerField(null=True, blank=True)
+    note_sending_at = models.DateTimeField(null=True, blank=True)
+    # The next note's failed tries (a 5xx or 429) and when it is tried again (back-off).
+    note_attempts = models.PositiveIntegerField(default=0)
+    notes_retry_at = models.DateTimeField(null=True, blank=True)
+    # The helpdesk's message when it refused a note (shown on the case panel).
+    note_error = models.TextField(blank=True)
+    note_error_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -67,8 +67,9 @@ def conversation_list(
     "none"), state, breached (true/false), q (text in the subject or author), ordering
     (newest, oldest)."""
     filters = {k: str(v).strip() for k, v in (filters or {}).items() if v not in (None, "")}
+    # The case too, for its badge in the list (a join: one case per conversation at most).
     conversations = visible_conversations(user).select_related(
-        "brand_account", "department", "assignee", "owner"
+        "brand_account", "department", "assignee", "owner", "case"
     )
     tab = filters.get("tab")
     if tab:

@@ -68,3 +68,9 @@ def cases_sweep() -> int:
 def cases_follow() -> int:
     """Beat: read the open cases' status back and append new customer messages as notes."""
     return cases.cases_follow()
+
+
+@shared_task(name="inbox.case_notes_send", ignore_result=True)
+def case_notes_send(case_id: int) -> int:
+    """Append one case's new customer messages as notes (a retry at its back-off time)."""
+    return cases.case_notes_send(case_id)

@@ -120,9 +120,28 @@ class InboxFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     breaches = serializers.IntegerField(
         help_text="Conversations that missed a service level (triage, first response, closing)."
     )
-    cases_created = serializers.IntegerField(help_text="Helpdesk cases created.")
+    cases_created = serializers.IntegerField(
+        help_text="Helpdesk cases created: the same figure as cases.created (kept for earlier "
+        "readers; read cases)."
+    )
     median_solve_seconds = serializers.FloatField(
-        allow_null=True, help_text="Median from handing a case over to the helpdesk solving it."
+        allow_null=True,
+        help_text="The same figure as cases.median_solve_seconds (kept for earlier readers; "
+        "read cases).",
+    )
+
+
+class CaseFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    handed_over = serializers.IntegerField(help_text="Cases asked of the helpdesk in the range.")
+    created = serializers.IntegerField(help_text="Cases the helpdesk created in the range.")
+    failed = serializers.IntegerField(
+        help_text="Cases that failed in the range and are still failed (not retried)."
+    )
+    solved = serializers.IntegerField(help_text="Cases the helpdesk solved in the range.")
+    median_solve_seconds = serializers.FloatField(
+        allow_null=True,
+        help_text="Median from handing a case over to the helpdesk solving it, over the cases "
+        "solved in the range.",
     )
 
 
@@ -159,6 +178,7 @@ class DepartmentActivitySerializer(serializers.Serializer):  # type: ignore[type
     coverage = CoverageRowSerializer(many=True)
     inbox = InboxFiguresSerializer()
     inbox_people = InboxPersonRowSerializer(many=True)
+    cases = CaseFiguresSerializer(help_text="Helpdesk cases of the department's conversations.")
 
 
 class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -171,6 +191,7 @@ class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
         allow_null=True, help_text="Certified member x draftable account pairs, as a share."
     )
     inbox = InboxFiguresSerializer()
+    cases = CaseFiguresSerializer(help_text="Helpdesk cases of the department's conversations.")
 
 
 class QueueRowSerializer(serializers.Serializer):  # type: ignore[type-arg]

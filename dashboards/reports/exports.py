@@ -20,6 +20,7 @@ from dashboards.reports.activity import (
     Figures,
     QueueHealth,
 )
+from dashboards.reports.case_figures import METRICS as CASE_METRICS
 from dashboards.reports.inbox_figures import METRICS as INBOX_METRICS
 from dashboards.reports.inbox_figures import InboxFigures
 
@@ -99,6 +100,8 @@ def department_rows(report: DepartmentActivity) -> Iterator[list[Any]]:
     yield from _inbox_rows("inbox", "", report.inbox)
     for inbox_person in report.inbox_people:
         yield from _inbox_rows("inbox_person", inbox_person.email, inbox_person.figures)
+    for metric in CASE_METRICS:
+        yield ["cases", "", metric, getattr(report.cases, metric)]
 
 
 def department_csv(report: DepartmentActivity) -> Iterator[str]:
@@ -121,6 +124,7 @@ OVERVIEW_COLUMNS = (
     "certified_share",
     "last_activity",
     *(f"inbox_{metric}" for metric in INBOX_METRICS),
+    *(f"cases_{metric}" for metric in CASE_METRICS),
 )
 
 
@@ -142,6 +146,7 @@ def overview_values(row: DepartmentRow) -> dict[str, Any]:
         "certified_share": row.certified_share,
         "last_activity": figures.last_activity,
         **{f"inbox_{metric}": getattr(row.inbox, metric) for metric in INBOX_METRICS},
+        **{f"cases_{metric}": getattr(row.cases, metric) for metric in CASE_METRICS},
     }
 
 

@@ -39,17 +39,16 @@ class InboxFigures:
     responded: int = 0
     breaches: int = 0
     median_first_response_seconds: float | None = None
-    # Helpdesk cases created for the conversations, and the median from handing one over to
-    # the helpdesk solving it (the department's totals only).
+    # Kept for the report API's earlier readers: copies of the helpdesk case figures (created,
+    # median time to solve), which live in dashboards/reports/case_figures.py and are filled in
+    # by the reports that carry both (dashboards/reports/activity/).
     cases_created: int = 0
     median_solve_seconds: float | None = None
 
     @classmethod
-    def from_row(
-        cls, row: dict[str, Any], median: float | None = None, solve: float | None = None
-    ) -> InboxFigures:
+    def from_row(cls, row: dict[str, Any], median: float | None = None) -> InboxFigures:
         fields = {name: row[name] for name in cls.__dataclass_fields__ if name in row}
-        return cls(**fields, median_first_response_seconds=median, median_solve_seconds=solve)
+        return cls(**fields, median_first_response_seconds=median)
 
     def outcomes(self) -> list[tuple[str, str, int]]:
         return [(key, label, getattr(self, key)) for key, label in OUTCOME_COLUMNS]
@@ -121,8 +120,6 @@ def _aggregates(now: datetime) -> dict[str, Any]:
         "untriaged": Count("pk", filter=Q(outcome="")),
         "responded": Count("pk", filter=Q(first_response_at__isnull=False)),
         "breaches": Count("pk", filter=breached_q(now)),
-        # One case per conversation at most: the join adds no rows.
-        "cases_created": Count("case", filter=Q(case__state="created")),
     }
     return counts
 
@@ -136,13 +133,6 @@ def _medians(rows: QuerySet[Any], group: str | None) -> dict[Any, float | None]:
     return {key: value["median"] for key, value in found.items()}
 
 
-def _median_solve(rows: QuerySet[Any]) -> float | None:
-    solved = rows.filter(case__solved_at__isnull=False).annotate(
-        solve=SecondsBetween(F("case__solved_at"), F("case__created_at"))
-    )
-    return duration_percentiles(solved, value="solve").get(None, {}).get("median")
-
-
 def _with_person(rows: QuerySet[Any]) -> QuerySet[Any]:
     return rows.annotate(person_id=Coalesce("owner_id", "assignee_id"))
 
@@ -150,11 +140,11 @@ def _with_person(rows: QuerySet[Any]) -> QuerySet[Any]:
 def department_inbox(
     *, department: Department, period: Period, now: datetime
 ) -> tuple[InboxFigures, list[InboxPersonRow]]:
-    """The department's totals (with its helpdesk cases) and one row per member or person
-    who answered its conversations in the range (five queries)."""
+    """The department's totals and one row per member or person who answered its
+    conversations in the range (five queries)."""
     rows = conversations_in(period, department=department)
     totals = InboxFigures.from_row(
-        rows.aggregate(**_aggregates(now)), _medians(rows, None).get(None), _median_solve(rows)
+        rows.aggregate(**_aggregates(now)), _medians(rows, None).get(None)
     )
     people_rows = _with_person(rows)
     medians = _medians(people_rows, "person_id")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from accounts import authz
 from accounts.permissions import access_department_activity
 from core.errors import InvalidInput
-from dashboards.reports import activity, charts, exports, inbox_figures, selectors
+from dashboards.reports import activity, case_figures, charts, exports, inbox_figures, selectors
 from dashboards.reports.periods import Period, parse_period, viewer_zone
 
 ALL_ACTIVITY = "Activity reports are for department managers, comms reviewers and org admins."
@@ -242,6 +242,10 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
             ("inbox_public_response", "Public response"),
             ("inbox_median_first_response_seconds", "Median first response"),
             ("inbox_breaches", "SLA breaches"),
+            ("cases_created", "Cases created"),
+            ("cases_solved", "Cases solved"),
+            ("cases_failed", "Cases failed"),
+            ("cases_median_solve_seconds", "Median time to solve"),
         )
     ]
     context.update(
@@ -252,6 +256,7 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
             "sort": ("-" if descending else "") + column,
             "state_keys": activity.STATE_KEYS,
             "inbox_totals": inbox_figures.inbox_totals(period=period, now=timezone.now()),
+            "case_totals": case_figures.case_totals(period=period),
             "values": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
         }
     )

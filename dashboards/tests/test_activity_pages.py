@@ -272,8 +272,9 @@ def test_csv_has_every_figure(manager: User, known: KnownActivity) -> None:
     assert ["coverage", "Sales on Mastodon", "certified", "1"] in rows
     # Every figure of every section: 5 header rows, 11 totals, 3 turnaround, 3 now and
     # revisions, 3 weeks x 7 states, 2 accounts and 3 people x 11, 2 coverage rows x 4; the
-    # inbox's 8 figures for the department and for each of the 3 people.
-    assert len(rows) == 1 + 5 + 11 + 3 + 3 + 21 + 5 * 11 + 2 * 4 + 8 + 3 * 8
+    # inbox's 8 figures for the department and for each of the 3 people; its 5 helpdesk case
+    # figures.
+    assert len(rows) == 1 + 5 + 11 + 3 + 3 + 21 + 5 * 11 + 2 * 4 + 8 + 3 * 8 + 5
 
 
 def test_api_json_and_csv(manager: User, known: KnownActivity) -> None:
@@ -375,16 +376,17 @@ def _count(fetch: Callable[[], Any]) -> int:
 
 # The department's API and CSV: session, user, roles, memberships, the department (5), then the
 # report (9): totals, turnaround percentiles, revisions of decided posts, posts waiting now,
-# weeks, per account, per person (activity, then the people), coverage; then the inbox (6):
-# totals, their median first response, the median time to solve a helpdesk case, per person
-# (figures, medians, then the people).
-DEPARTMENT_API = 5 + 9 + 6
+# weeks, per account, per person (activity, then the people), coverage; then the inbox (5):
+# totals, their median first response, per person (figures, medians, then the people); then
+# the helpdesk cases (3): totals, their median time to solve, per person.
+DEPARTMENT_API = 5 + 9 + 5 + 3
 # The page also lists the other departments and shows the crisis banner and unread count.
 DEPARTMENT_PAGE = DEPARTMENT_API + 3
 # Session, user, roles; departments, figures, turnaround, revisions, waiting, members,
 # coverage; the inbox per department (figures, medians) and in all (figures, median); the
-# crisis banner and the unread notifications.
-OVERVIEW_PAGE = 2 + 1 + 7 + 4 + 2
+# helpdesk cases likewise (counts, medians; per department and in all); the crisis banner and
+# the unread notifications.
+OVERVIEW_PAGE = 2 + 1 + 7 + 4 + 4 + 2
 # Session, user, roles; waiting posts, departments, decisions per reviewer, missed (count,
 # list); the crisis banner and the unread notifications.
 QUEUE_PAGE = 2 + 1 + 5 + 2

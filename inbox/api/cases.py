@@ -40,6 +40,8 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "delivered_at",
             "status_checked_at",
             "solved_at",
+            "note_error",
+            "note_error_at",
         )
         read_only_fields = fields
 

@@ -18,6 +18,7 @@ from core.api import StrictBooleanField
 from core.errors import MAX_ID
 from inbox import sla
 from inbox.models import (
+    Case,
     Conversation,
     InboxItem,
     NoResponseReason,
@@ -25,6 +26,15 @@ from inbox.models import (
     RoutingRule,
     SavedReply,
 )
+
+
+class CaseSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """The case's badge in the list (the whole case: `conversations/{id}/case/`)."""
+
+    class Meta:
+        model = Case
+        fields = ("state", "status", "helpdesk_number", "helpdesk_url")
+        read_only_fields = fields
 
 
 class ConversationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -45,6 +55,7 @@ class ConversationSerializer(serializers.ModelSerializer):  # type: ignore[type-
     )
     sla_due_at = serializers.SerializerMethodField()
     breached = serializers.SerializerMethodField()
+    case = CaseSummarySerializer(source="case_or_none", read_only=True, allow_null=True)
 
     class Meta:
         model = Conversation
@@ -78,6 +89,7 @@ class ConversationSerializer(serializers.ModelSerializer):  # type: ignore[type-
             "closed_at",
             "sla_due_at",
             "breached",
+            "case",
         )
         read_only_fields = fields
 

@@ -237,6 +237,15 @@ def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | N
             updated_at=now,
         )
         if updated:
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_retried",
+                from_state=CaseDelivery.CREATING,
+                to_state=CaseDelivery.QUEUED,
+                note=f"Tried again in {delay:.0f} s (attempt {case.attempts}): {message}",
+                data={"automatic": "back-off", "attempt": case.attempts, "delay_seconds": delay},
+            )
             transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
 
 
@@ -285,24 +294,50 @@ def cases_sweep(*, now: Any = None) -> int:
     lost = Q(state=CaseDelivery.QUEUED) & (
         Q(next_attempt_at__isnull=True, updated_at__lt=stale) | Q(next_attempt_at__lt=stale)
     )
-    ids = list(
-        Case.objects.filter(Q(state=CaseDelivery.CREATING, claimed_at__lt=stale) | lost)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
+    stuck = Q(state=CaseDelivery.CREATING, claimed_at__lt=stale)
+    found = list(
+        Case.objects.filter(stuck | lost)
+        .select_related("conversation__department")
+        .order_by("pk")[:500]
     )
     queued = 0
-    for case_id in ids:
+    for case in found:
         # Conditional updates: a worker that claimed the case meanwhile keeps it.
         with transaction.atomic():
-            Case.objects.filter(
-                pk=case_id, state=CaseDelivery.CREATING, claimed_at__lt=stale
-            ).update(state=CaseDelivery.QUEUED, maybe_sent=True, updated_at=now)
-            Case.objects.filter(pk=case_id, state=CaseDelivery.QUEUED).update(
-                next_attempt_at=None, updated_at=now
+            was = CaseDelivery.CREATING
+            updated = (
+                Case.objects.filter(pk=case.pk)
+                .filter(stuck)
+                .update(state=CaseDelivery.QUEUED, maybe_sent=True, updated_at=now)
             )
-        enqueue(case_id)
+            if not updated:
+                was = CaseDelivery.QUEUED
+                updated = (
+                    Case.objects.filter(pk=case.pk)
+                    .filter(lost)
+                    .update(next_attempt_at=None, updated_at=now)
+                )
+            if not updated:
+                continue
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_retried",
+                from_state=was,
+                to_state=CaseDelivery.QUEUED,
+                note=(
+                    "Left half-done by a worker that stopped: looked up before any resend."
+                    if was == CaseDelivery.CREATING
+                    else "Its delivery message was lost: queued again."
+                ),
+                data={"automatic": "sweep"},
+            )
+        enqueue(case.pk)
         queued += 1
     return queued
+
+
+NOTES_TASK = "inbox.case_notes_send"
 
 
 def case_follow(case: Case, *, now: Any = None) -> None:
@@ -312,23 +347,126 @@ def case_follow(case: Case, *, now: Any = None) -> None:
     if connection is None or case.state != CaseDelivery.CREATED:
         return
     now = now or timezone.now()
+    case_notes_send(case.pk, now=now)
     connector = connector_for(case.helpdesk_kind or connection.kind)
-    values = helpdesk_settings(connection)
-    sent = set(case.sent_item_ids)
-    for item in _customer_items(case):
-        if item.pk in sent:
-            continue
-        # Remembered before sending: a note is never sent twice (a lost answer loses a note
-        # rather than doubling it; the helpdesk has no idempotent notes).
-        sent.add(item.pk)
-        Case.objects.filter(pk=case.pk).update(sent_item_ids=sorted(sent))
+    status = connector.case_status(helpdesk_settings(connection), case.helpdesk_case_id)
+    _status_changed(case, status.state, status.helpdesk_status, now=now)
+
+
+def _enqueue_notes(case_id: int, *, countdown: float) -> None:
+    """A retry of the notes at its back-off time (the status beat also tries them again)."""
+    try:
+        current_app.tasks[NOTES_TASK].apply_async(args=(case_id,), countdown=countdown)
+    except Exception as exc:  # the broker is down: the next status beat sends them
+        logger.warning("Could not queue the notes of case %s (%s).", case_id, type(exc).__name__)
+
+
+def _next_note(case_id: int, now: Any) -> tuple[Case, InboxItem] | None:
+    """Under the case row lock: the oldest customer item not sent yet, marked as being sent
+    (committed before the request leaves). None when there is nothing to send now: nothing
+    new, a retry not due yet, or another worker sending this case's notes."""
+    grace = timedelta(seconds=settings.SOCIALHUB_HELPDESK_SWEEP_GRACE)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("conversation__brand_account")
+            .filter(pk=case_id, state=CaseDelivery.CREATED)
+            .first()
+        )
+        if case is None or (case.notes_retry_at is not None and case.notes_retry_at > now):
+            return None
+        sent = list(case.sent_item_ids)
+        if case.note_sending_item_id is not None:
+            if case.note_sending_at is not None and case.note_sending_at > now - grace:
+                return None  # another worker is sending it now
+            # Its sender stopped mid-request: the note may be there; never sent twice.
+            logger.info("A note of case %s may be missing (its sender stopped).", case.pk)
+            sent.append(case.note_sending_item_id)
+        done = set(sent)
+        item = next((i for i in _customer_items(case) if i.pk not in done), None)
+        if item is None and case.note_sending_item_id is None:
+            return None  # nothing new: nothing written
+        case.sent_item_ids = sent
+        case.note_sending_item_id = item.pk if item is not None else None
+        case.note_sending_at = now if item is not None else None
+        case.save(update_fields=["sent_item_ids", "note_sending_item_id", "note_sending_at"])
+    return (case, item) if item is not None else None
+
+
+def _note_done(
+    case: Case, item: InboxItem, *, now: Any, error: ConnectorError | None = None
+) -> float | None:
+    """Record what became of the note, under the case row lock. Returns the back-off delay
+    when the note is to be tried again later, else None (sent, or given up with a message)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        if locked.note_sending_item_id != item.pk:
+            return None  # taken over past the grace period: that worker remembered it
+        locked.note_sending_item_id = None
+        locked.note_sending_at = None
+        fields = ["sent_item_ids", "note_sending_item_id", "note_sending_at", "note_attempts"]
+        fields += ["notes_retry_at", "note_error", "note_error_at"]
+        retry_in: float | None = None
+        if isinstance(error, RetryableError):
+            # The helpdesk said it did not add it: the same note again, later; the notes
+            # after it wait, so they reach the case in order.
+            locked.note_attempts += 1
+            if locked.note_attempts < settings.SOCIALHUB_HELPDESK_MAX_ATTEMPTS:
+                retry_in = retry_delay(locked.note_attempts, error.retry_after)
+                locked.notes_retry_at = now + timedelta(seconds=retry_in)
+                locked.save(update_fields=fields)
+                return retry_in
+            error = PermanentError(
+                f"Gave up after {locked.note_attempts} attempts: {error.message}",
+                platform=error.platform,
+            )
+        # Sent, not known (never sent twice: remembered as sent), or refused for good.
+        locked.sent_item_ids = [*locked.sent_item_ids, item.pk]
+        locked.note_attempts = 0
+        locked.notes_retry_at = None
+        if error is not None and not isinstance(error, OutcomeUnknownError):
+            when = item.created_at.strftime("%Y-%m-%d %H:%M UTC")
+            locked.note_error = f"The message of {when} was not added as a note: {error.message}"
+            locked.note_error_at = now
+            record(
+                case.conversation,
+                actor=None,
+                action="inbox.case_note_failed",
+                note=locked.note_error,
+                data={"item_id": item.pk},
+            )
+        locked.save(update_fields=fields)
+    return retry_in
+
+
+def case_notes_send(case_id: int, *, now: Any = None) -> int:
+    """Append the customer's new messages to the case as notes, oldest first, each once:
+    marked as being sent under the case row lock before each request, remembered as sent after
+    it (or when its answer was lost: the helpdesk has no idempotent notes, so a note may be
+    missing rather than doubled). A 5xx or 429 is tried again with back-off, the later notes
+    waiting; a refusal is shown on the case panel. Returns how many notes were added."""
+    now = now or timezone.now()
+    connection = helpdesk_connection()
+    if connection is None:
+        return 0
+    added = 0
+    while (picked := _next_note(case_id, now)) is not None:
+        case, item = picked
+        connector = connector_for(case.helpdesk_kind or connection.kind)
         try:
-            connector.add_note(values, case.helpdesk_case_id, _note_text(item))
+            connector.add_note(
+                helpdesk_settings(connection), case.helpdesk_case_id, _note_text(item)
+            )
         except ConnectorError as exc:
             logger.info("Note for case %s not added: %s", case.pk, exc.message)
-    case.sent_item_ids = sorted(sent)
-    status = connector.case_status(values, case.helpdesk_case_id)
-    _status_changed(case, status.state, status.helpdesk_status, now=now)
+            retry_in = _note_done(case, item, now=now, error=exc)
+            if retry_in is not None:
+                _enqueue_notes(case_id, countdown=retry_in)
+                return added
+            continue
+        _note_done(case, item, now=now)
+        added += 1
+    return added
 
 
 def _note_text(item: InboxItem) -> str:

@@ -50,6 +50,9 @@ def helpdesk_connection_save(
     stored: dict[str, str] = {}
     if current is not None and current.kind == kind:
         stored = dict(helpdesk_settings(current))
+    # What the stored values were read from: a save that carries them forward (kept secrets,
+    # a partial update) is refused if another admin saved meanwhile, rather than undo theirs.
+    seen = current.settings_encrypted if stored and current is not None else None
     if partial and isinstance(data, dict):
         data = {**{k: v for k, v in stored.items() if not _is_secret(kind, k)}, **data}
     cleaned, errors = clean_settings(kind, data, stored=stored)
@@ -59,8 +62,19 @@ def helpdesk_connection_save(
     identity = verify_settings(kind, cleaned)
     secrets = {f.name for f in setting_fields(kind) if f.secret}
     with transaction.atomic():
-        connection = HelpdeskConnection.objects.select_for_update().first() or HelpdeskConnection()
-        previous_kind = connection.kind
+        # One row (``singleton`` is unique), created or locked here: two admins saving at
+        # once wait for each other instead of both inserting; the later save wins, both
+        # audited.
+        connection, created = HelpdeskConnection.objects.select_for_update().get_or_create(
+            singleton=1, defaults={"kind": kind, "settings_encrypted": ""}
+        )
+        previous_kind = "" if created else connection.kind
+        if seen is not None and connection.settings_encrypted != seen:
+            raise Conflict(
+                "Another org admin saved the helpdesk connection meanwhile: reload the page "
+                "and save again.",
+                code="changed_meanwhile",
+            )
         connection.kind = kind
         connection.url = cleaned.get("url", "")
         connection.public_settings = {k: v for k, v in cleaned.items() if k not in secrets}

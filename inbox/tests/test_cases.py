@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Department, User
-from accounts.tests.factories import UserFactory, add_member
+from accounts.roles import OrgRole
+from accounts.tests.factories import UserFactory, add_member, give_org_role
 from activity.models import AuditEvent
 from channels_app.models import BrandAccount
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -50,6 +51,34 @@ def test_wrong_settings_are_refused_and_nothing_is_stored(
     with pytest.raises(NotAllowed):
         helpdesk_connection_save(actor=agent, kind="zendesk", data=zendesk.settings())
     assert not HelpdeskConnection.objects.exists()
+
+
+def test_a_save_carrying_stored_values_forward_never_undoes_a_save_made_meanwhile(
+    connected: HelpdeskConnection, org_admin: User, zendesk: FakeZendesk, monkeypatch: Any
+) -> None:
+    from inbox.services import helpdesk
+
+    other = UserFactory.create(email="admin2@example.test")
+    other = give_org_role(other, OrgRole.ORG_ADMIN)
+    verify = helpdesk.verify_settings
+    calls: list[str] = []
+
+    def another_admin_saves_while_the_helpdesk_answers(kind: str, values: Any) -> Any:
+        calls.append(kind)
+        if len(calls) == 1:
+            helpdesk_connection_save(actor=other, kind="zendesk", data=zendesk.settings())
+        return verify(kind, values)
+
+    monkeypatch.setattr(helpdesk, "verify_settings", another_admin_saves_while_the_helpdesk_answers)
+    with pytest.raises(Conflict) as refused:
+        # The secret left empty: the stored one would be carried forward.
+        helpdesk_connection_save(
+            actor=org_admin, kind="zendesk", data={"url": zendesk.url, "email": zendesk.agent_email}
+        )
+    assert refused.value.code == "changed_meanwhile"
+    assert HelpdeskConnection.objects.count() == 1
+    last = AuditEvent.objects.filter(action="inbox.helpdesk_connected").latest("pk")
+    assert last.actor == other
 
 
 def test_a_case_is_created_once_with_only_what_the_customer_wrote(
@@ -116,6 +145,9 @@ def test_a_5xx_then_success_makes_one_case(
     assert case.last_error
     assert case.attempts == 1
     assert [task.name for task in queued()] == ["inbox.case_deliver"]
+    retried = AuditEvent.objects.get(action="inbox.case_retried")
+    assert (retried.actor, retried.from_state, retried.to_state) == (None, "creating", "queued")
+    assert retried.data["automatic"] == "back-off"
     assert cases.case_deliver(case.pk) == CaseDelivery.CREATED
     assert len(zendesk.with_external_id(case.external_id)) == 1
 
@@ -155,6 +187,12 @@ def test_a_worker_that_died_mid_request_is_swept_and_looked_up(
     later = timezone.now() + timedelta(seconds=settings.SOCIALHUB_HELPDESK_SWEEP_GRACE + 1)
     assert cases.cases_sweep(now=later) == 1
     assert [task.name for task in queued()] == ["inbox.case_deliver"]
+    swept = AuditEvent.objects.get(action="inbox.case_retried")
+    assert (swept.from_state, swept.to_state, swept.data) == (
+        "creating",
+        "queued",
+        {"automatic": "sweep"},
+    )
     assert cases.case_deliver(case.pk) == CaseDelivery.CREATED
     assert len(zendesk.with_external_id(case.external_id)) == 1
 
@@ -255,3 +293,7 @@ def test_the_sweep_leaves_a_retry_to_its_countdown(
     due = timezone.now() + timedelta(seconds=600) + grace
     assert cases.cases_sweep(now=due) == 1  # its message was lost: queued again
     assert [task.name for task in queued()] == ["inbox.case_deliver"]
+    assert [
+        (event.from_state, event.data["automatic"])
+        for event in AuditEvent.objects.filter(action="inbox.case_retried").order_by("pk")
+    ] == [("creating", "back-off"), ("queued", "sweep")]

@@ -36,3 +36,23 @@ def test_the_demo_has_an_inbox_in_every_state(transactional_db: None, queued: An
     assert answered.owner is not None
     assert answered.owner.email == "sme.sales@demo.socialhub.test"
     assert Conversation.objects.get(thread_key="demo-4").suggested_outcome == "public_response"
+
+
+def test_the_demo_connects_no_helpdesk_and_its_case_panel_says_how(
+    transactional_db: None,
+) -> None:
+    from django.test import Client
+
+    from accounts.demo import demo_email
+    from accounts.models import User
+    from inbox.models import HelpdeskConnection
+
+    seed_demo()
+    assert not HelpdeskConnection.objects.exists()  # nothing faked
+    order = Conversation.objects.get(thread_key="demo-2")
+    assert order.outcome == "customer_service"
+    client = Client()
+    client.force_login(User.objects.get(email=demo_email("support")))
+    page = client.get(f"/inbox/{order.pk}/").content.decode()
+    assert "data-no-helpdesk" in page
+    assert "An org admin connects the organisation's helpdesk" in page

@@ -3,7 +3,7 @@ waits in review now, and its people's training coverage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -26,6 +26,7 @@ from dashboards.reports.activity.figures import (
     post_events,
     review_rounds,
 )
+from dashboards.reports.case_figures import CaseFigures, case_totals, cases_by_person
 from dashboards.reports.inbox_figures import (
     InboxFigures,
     InboxPersonRow,
@@ -100,6 +101,8 @@ class DepartmentActivity:
     # The inbox's conversations (dashboards/reports/inbox_figures.py).
     inbox: InboxFigures = field(default_factory=InboxFigures)
     inbox_people: list[InboxPersonRow] = field(default_factory=list)
+    # The helpdesk cases of its conversations (dashboards/reports/case_figures.py).
+    cases: CaseFigures = field(default_factory=CaseFigures)
 
 
 def _waiting_now(*, department: Department | None) -> dict[int, dict[str, Any]]:
@@ -256,8 +259,16 @@ def department_activity(
     *, department: Department, period: Period, now: datetime
 ) -> DepartmentActivity:
     """Everything the department page, its CSV and the API show (nine queries for posts and
-    coverage, and the inbox's own: dashboards/reports/inbox_figures.py)."""
+    coverage, the inbox's own: dashboards/reports/inbox_figures.py, and three for its
+    helpdesk cases: dashboards/reports/case_figures.py)."""
     inbox, inbox_people = department_inbox(department=department, period=period, now=now)
+    cases = case_totals(period=period, department=department)
+    by_person = cases_by_person(department=department, period=period)
+    inbox = with_case_copies(inbox, cases)
+    inbox_people = [
+        replace(row, figures=with_case_copies(row.figures, by_person.get(row.user_id)))
+        for row in inbox_people
+    ]
     totals_row = post_events(period, department=department).aggregate(**_figure_aggregates())
     turnaround = _turnarounds(review_rounds(period, department=department), group=None)
     snapshot = _snapshots(period, department=department).get(department.pk, Snapshot())
@@ -274,4 +285,14 @@ def department_activity(
         coverage=_coverage(department, now),
         inbox=inbox,
         inbox_people=inbox_people,
+        cases=cases,
+    )
+
+
+def with_case_copies(inbox: InboxFigures, cases: CaseFigures | None) -> InboxFigures:
+    """The inbox figures with their copies of the case figures (for the API's earlier
+    readers: ``inbox.cases_created`` and ``inbox.median_solve_seconds``)."""
+    cases = cases or CaseFigures()
+    return replace(
+        inbox, cases_created=cases.created, median_solve_seconds=cases.median_solve_seconds
     )
