@@ -45,7 +45,9 @@ def breached_q(*, now: datetime) -> Q:
     (``Conversation.sla_clock``) so that each (clock, outcome) is one range on the first item's
     time in the ``inbox_conv_sla_clock`` index, never a rule evaluated per row."""
     triage = timedelta(hours=settings.SOCIALHUB_INBOX_SLA_TRIAGE_HOURS)
-    q = Q(sla_clock=SlaClock.TRIAGE, first_item_at__lte=now - triage)
+    # A new conversation has no outcome (a check constraint): naming it keeps the age a range
+    # in the index.
+    q = Q(sla_clock=SlaClock.TRIAGE, outcome="", first_item_at__lte=now - triage)
     for outcome in Outcome:
         levels = sla_hours(outcome)
         if levels is None:
