@@ -44,7 +44,7 @@ from inbox.routing import active_rules, rule_for
 
 logger = logging.getLogger(__name__)
 
-PAGE_LIMIT = 50
+PAGE_LIMIT = 80  # items a page at most; each connector clamps it to its platform's largest
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -139,14 +140,14 @@ def test_a_malformed_notification_is_skipped_and_logged(
     good = peer.post_as("fan", f"@acme fine {tag}")
     bad = peer.post_as("fan", f"@acme broken {tag}")
     served = peer.api(
-        "GET", "/api/v1/notifications", params={"min_id": _notification_floor(cursor)}
+        "GET", "/api/v2/notifications", params={"min_id": _notification_floor(cursor)}
     )
-    for notification in served:
-        if notification["status"]["id"] == bad["id"]:
-            del notification["status"]["account"]  # what a truncated answer looks like
+    for status in served["statuses"]:
+        if status["id"] == bad["id"]:
+            del status["account"]  # what a truncated answer looks like
     peer.add_fault(
         {
-            "match": {"methods": ["GET"], "path": "/api/v1/notifications"},
+            "match": {"methods": ["GET"], "path": "/api/v2/notifications"},
             "effect": {"type": "status", "status": 200, "body": served},
             "count": 1,
         }
@@ -162,6 +163,85 @@ def test_a_malformed_notification_is_skipped_and_logged(
     assert connector.fetch_incoming(peer.credentials(), cursor=page.cursor).items == ()
 
 
+def test_mentions_come_from_grouped_notifications_up_to_80_a_page(
+    peer: MastodonPeer, connector: MastodonConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cursor = caught_up(connector, peer)
+    tag = uuid.uuid4().hex[:8]
+    written = [peer.post_as("fan", f"@acme grouped {n} {tag}")["id"] for n in range(3)]
+    asked: list[tuple[str, Any]] = []
+    real_get = connector._get
+
+    def spy(credentials: Any, path: str, **params: Any) -> Any:
+        asked.append((path, params.get("limit")))
+        return real_get(credentials, path, **params)
+
+    monkeypatch.setattr(connector, "_get", spy)
+
+    page = connector.fetch_incoming(peer.credentials(), cursor=cursor)
+
+    assert sorted(item.platform_item_id for item in page.items) == written
+    assert ("/api/v2/notifications", 80) in asked
+    assert "/api/v1/notifications" not in {path for path, _limit in asked}
+    assert ("/api/v1/conversations", 40) in asked
+
+
+def test_an_instance_without_grouped_notifications_is_read_with_v1(
+    peer: MastodonPeer, connector: MastodonConnector
+) -> None:
+    """Before Mastodon 4.3 the grouped endpoint is a 404: v1 serves, from the same cursor."""
+    cursor = caught_up(connector, peer)
+    tag = uuid.uuid4().hex[:8]
+    first = peer.post_as("fan", f"@acme old instance {tag}")
+    peer.add_fault(
+        {
+            "match": {"methods": ["GET"], "path": "/api/v2/notifications"},
+            "effect": {"type": "status", "status": 404, "body": {"error": "Record not found"}},
+        }
+    )
+    older = MastodonConnector()
+
+    page = older.fetch_incoming(peer.credentials(), cursor=cursor)
+    second = peer.post_as("fan", f"@acme and again {tag}")
+    after = older.fetch_incoming(peer.credentials(), cursor=page.cursor)
+    peer.clear_faults()
+    # Back on v2 (an upgraded instance, a new worker): the same cursor goes on.
+    newer = MastodonConnector().fetch_incoming(peer.credentials(), cursor=after.cursor)
+
+    assert [item.platform_item_id for item in page.items] == [first["id"]]
+    assert [item.platform_item_id for item in after.items] == [second["id"]]
+    assert newer.items == ()
+
+
+def test_a_grouped_page_is_read_again_from_v1(
+    peer: MastodonPeer, connector: MastodonConnector
+) -> None:
+    """Should an instance ever group mentions, the group's other statuses are not in the
+    answer: that page comes from v1, where each notification stands alone."""
+    cursor = caught_up(connector, peer)
+    tag = uuid.uuid4().hex[:8]
+    written = [peer.post_as("fan", f"@acme grouped twice {n} {tag}")["id"] for n in range(2)]
+    served = peer.api(
+        "GET", "/api/v2/notifications", params={"min_id": _notification_floor(cursor)}
+    )
+    newest, oldest = served["notification_groups"]
+    newest["notifications_count"] = 2
+    newest["page_min_id"] = oldest["page_min_id"]
+    served["notification_groups"] = [newest]
+    served["statuses"] = [s for s in served["statuses"] if s["id"] == newest["status_id"]]
+    peer.add_fault(
+        {
+            "match": {"methods": ["GET"], "path": "/api/v2/notifications"},
+            "effect": {"type": "status", "status": 200, "body": served},
+            "count": 1,
+        }
+    )
+
+    page = connector.fetch_incoming(peer.credentials(), cursor=cursor)
+
+    assert sorted(item.platform_item_id for item in page.items) == written
+
+
 def _notification_floor(cursor: str | None) -> str:
     import json
 
@@ -173,7 +253,7 @@ def test_429_is_rate_limited_with_the_platforms_seconds(
 ) -> None:
     peer.add_fault(
         {
-            "match": {"methods": ["GET"], "path": "/api/v1/notifications"},
+            "match": {"methods": ["GET"], "path": "/api/v2/notifications"},
             "effect": {"type": "ratelimit", "headers": {"Retry-After": "42"}},
             "count": 1,
         }

@@ -120,7 +120,7 @@ def test_a_rate_limit_waits_what_the_platform_asked_and_keeps_the_cursor(
     cursor = PollState.objects.get(brand_account=connected).cursor
     peer.add_fault(
         {
-            "match": {"methods": ["GET"], "path": "/api/v1/notifications"},
+            "match": {"methods": ["GET"], "path": "/api/v2/notifications"},
             "effect": {"type": "ratelimit", "headers": {"Retry-After": "420"}},
             "count": 1,
         }
@@ -143,7 +143,7 @@ def test_other_errors_back_off_and_are_recorded(
 ) -> None:
     peer.add_fault(
         {
-            "match": {"methods": ["GET"], "path": "/api/v1/notifications"},
+            "match": {"methods": ["GET"], "path": "/api/v2/notifications"},
             "effect": {"type": "status", "status": 503},
             "count": 2,
         }
