@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0003_helpdesk_cases'),
+        ('inbox', '0004_case_note_delivery'),
     ]
 
     operations = [
