@@ -1,8 +1,9 @@
 """Bulk review: one action on many posts, each through its own single-post service (so in its own
 transaction, with its own audit event and notices), with one result per post.
 
-The whole request is checked first (the action, the ids, the note, the time): bad input is
-refused before anything is written. Then each post either goes through or is refused for its own
+The whole request is checked first (the action, the ids, the note, the time, and that the person
+holds the role the action needs at all): bad input (400) or the wrong role (403) is refused
+before anything is written. Then each post either goes through or is refused for its own
 reason; one refusal does not undo the others. A post the person may not see is reported as not
 found, exactly like a missing id, so a bulk request reveals nothing a single request would not.
 """
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from approvals import permissions
 from approvals.models import Post, PostState
 from approvals.services.checks import _clean_note
 from approvals.services.review import post_approve, post_reject, post_request_changes
 from approvals.services.scheduling import clean_schedule_time, post_schedule
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -92,11 +94,19 @@ def posts_bulk_apply(
     run: Callable[[Post], Any]
     if action == BulkAction.SCHEDULE:
         when = clean_schedule_time(scheduled_at)
+        # The wrong role is refused as a whole (each post would be refused for it anyway).
+        if not permissions.accounts_with(actor, [permissions.PUBLISH_ON]).exists():
+            raise NotAllowed(
+                "You may not publish on any account. Ask comms to schedule these posts.",
+                code="no_publish_permission",
+            )
 
         def run(post: Post) -> Any:
             return post_schedule(post=post, actor=actor, scheduled_at=when)
 
     else:
+        if not permissions.reviewer_stages(actor):
+            raise NotAllowed("Only comms and legal reviewers decide on posts.", code="not_reviewer")
         why = {
             BulkAction.APPROVE: "",
             BulkAction.REQUEST_CHANGES: "tell the authors what to change.",
