@@ -514,7 +514,7 @@ def mention_candidates(*, post: Post, user: Any, query: Any = "") -> list[Mentio
     """Up to MENTION_LIMIT people who may see the post whose name or e-mail address starts a
     word with the query (the caller left out), for the comment form's autocomplete. Two queries,
     whatever the number of people."""
-    if not isinstance(query, str) or len(query) > MAX_MENTION_QUERY:
+    if not isinstance(query, str) or len(query) > MAX_MENTION_QUERY or "\x00" in query:
         raise InvalidInput(
             f"Type at most {MAX_MENTION_QUERY} characters to look someone up.", field="q"
         )
