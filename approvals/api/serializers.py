@@ -196,6 +196,13 @@ class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
         default="",
         help_text="To schedule: ISO 8601 with its UTC offset, e.g. 2030-05-01T09:00:00+02:00.",
     )
+    revisions = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        default=dict,
+        help_text="To decide: {post id: the revision number you reviewed}; a post changed since "
+        "is refused with stale_revision.",
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -231,6 +231,7 @@ class PostViewSet(
             ids=data["ids"],
             note=data["note"],
             scheduled_at=when,
+            revisions=data["revisions"],
         )
         answer = s.BulkResponseSerializer(
             {

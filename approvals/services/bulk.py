@@ -76,6 +76,25 @@ def _clean_ids(ids: Any) -> list[int]:
     return cleaned
 
 
+def _clean_revisions(revisions: Any) -> dict[int, int]:
+    if not revisions:
+        return {}
+    if not isinstance(revisions, dict):
+        raise InvalidInput("Give revisions as {post id: revision number}.", field="revisions")
+    cleaned: dict[int, int] = {}
+    for key, value in revisions.items():
+        try:
+            post_id, number = int(key), int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "Give revisions as {post id: revision number}.", field="revisions"
+            ) from None
+        if isinstance(value, bool) or not (0 < post_id < 2**63 and 0 < number < 2**31):
+            raise InvalidInput("Revision numbers are positive whole numbers.", field="revisions")
+        cleaned[post_id] = number
+    return cleaned
+
+
 def posts_bulk_apply(
     *,
     actor: User,
@@ -83,9 +102,13 @@ def posts_bulk_apply(
     ids: Any,
     note: str = "",
     scheduled_at: datetime | None = None,
+    revisions: dict[Any, Any] | None = None,
 ) -> list[BulkResult]:
     """Approve, request changes (one note for all), reject (one reason for all) or schedule (one
-    time for all) each of the posts, in the order given (duplicates once)."""
+    time for all) each of the posts, in the order given (duplicates once).
+
+    revisions: {post id: the revision number the reviewer saw}, for decisions; a post whose
+    author changed it since is refused (stale_revision) like a single decision would be."""
     if action not in BulkAction.values:
         raise InvalidInput(
             f"Choose an action: {', '.join(BulkAction.values)}.", field="action", code="invalid"
@@ -119,8 +142,10 @@ def posts_bulk_apply(
             BulkAction.REJECT: post_reject,
         }[action]
 
+        seen = _clean_revisions(revisions)
+
         def run(post: Post) -> Any:
-            return decide(post=post, actor=actor, note=note)
+            return decide(post=post, actor=actor, note=note, revision=seen.get(post.pk))
 
     # One query for every post the person may see among the ids; the rest are "not found".
     visible = {

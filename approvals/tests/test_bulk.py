@@ -387,3 +387,43 @@ def test_queue_filter_query_count_is_constant_with_findings(
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count("· revision") == 6
+
+
+def test_a_post_changed_since_the_reviewer_saw_it_is_refused(
+    api_as: ApiAs, sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    """The revision each post showed goes with the request; an edit since is refused for that
+    post alone (stale_revision), on the API and from the queue's form alike."""
+    seen = submitted_post(sme, account, "as seen")
+    changed = submitted_post(sme, account, "before the edit")
+    client = _page_client(comms_reviewer)
+    queue = client.get("/review/").content.decode()
+    assert f'name="rev-{changed.pk}" value="1"' in queue
+    services.post_revise(post=changed, actor=sme, body="after the edit")
+
+    response = client.post(
+        "/posts/bulk/",
+        {
+            "action": "approve",
+            "ids": [seen.pk, changed.pk],
+            f"rev-{seen.pk}": "1",
+            f"rev-{changed.pk}": "1",
+        },
+    )
+
+    assert "Approve: 1 done, 1 not done" in response.content.decode()
+    assert (_state(seen), _state(changed)) == (PostState.APPROVED, PostState.IN_REVIEW)
+    api = api_as(comms_reviewer).post(
+        BULK,
+        {"action": "approve", "ids": [changed.pk], "revisions": {str(changed.pk): 1}},
+        format="json",
+    )
+    assert api.json()["results"][0]["code"] == "stale_revision"
+    bad = api_as(comms_reviewer).post(
+        BULK,
+        {"action": "approve", "ids": [changed.pk], "revisions": {"x": 1}},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "revisions" in bad.json()
+    assert _state(changed) == PostState.IN_REVIEW

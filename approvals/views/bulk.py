@@ -49,6 +49,12 @@ def posts_bulk(request: HttpRequest) -> HttpResponse:
             ids=ids,
             note=request.POST.get("note", ""),
             scheduled_at=when,
+            # The revision each row showed (rev-<id>), so nobody approves a text they did not see.
+            revisions={
+                key[4:]: value
+                for key, value in request.POST.items()
+                if key.startswith("rev-") and key[4:] in ids
+            },
         )
     except DomainError as exc:
         context["error"] = exc
