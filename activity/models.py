@@ -91,6 +91,7 @@ class Notification(models.Model):
         CRISIS = "crisis", "Crisis pause"
         CONNECTION = "connection", "Brand account connection"
         INBOX = "inbox", "Inbox conversation"
+        MENTION = "mention", "Mention"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

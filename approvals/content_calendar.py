@@ -17,6 +17,7 @@ class Day:
     in_range: bool
     is_today: bool
     posts: list[Any] = field(default_factory=list)
+    pauses: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ def period_for(view: str, around: date) -> Period:
     )
 
 
-def weeks(period: Period, posts: Iterable[Any]) -> list[list[Day]]:
-    """Rows of seven days; each post on the day of its time in the viewer's zone."""
+def weeks(period: Period, posts: Iterable[Any], pauses: Iterable[Any] = ()) -> list[list[Day]]:
+    """Rows of seven days; each post on the day of its time in the viewer's zone, each crisis
+    pause on every day it covers (from the day it started to the day it was lifted, or on)."""
     today = timezone.localdate()
     days: dict[date, Day] = {}
     current = period.first
@@ -76,5 +78,11 @@ def weeks(period: Period, posts: Iterable[Any]) -> list[list[Day]]:
         local = timezone.localtime(post.calendar_at).date()
         if local in days:
             days[local].posts.append(post)
+    for pause in pauses:
+        first = timezone.localtime(pause.started_at).date()
+        last = timezone.localtime(pause.lifted_at).date() if pause.lifted_at else period.last
+        for day in days.values():
+            if first <= day.date <= last:
+                day.pauses.append(pause)
     ordered = list(days.values())
     return [ordered[i : i + 7] for i in range(0, len(ordered), 7)]

@@ -93,21 +93,36 @@ def post_withdrawn(post: Post, *, actor: Any) -> None:
     )
 
 
-def comment_added(comment: ReviewComment) -> None:
-    """The post's author, and everyone who took part in the conversation, hear of a comment."""
+def comment_added(comment: ReviewComment, *, mentioned: Iterable[User] = ()) -> None:
+    """The post's author, and everyone who took part in the conversation, hear of a comment;
+    people it mentions hear of the mention instead (one notice each)."""
     post = comment.post
+    mentioned = list(mentioned)
+    mentioned_ids = {person.pk for person in mentioned}
     earlier = ReviewComment.objects.filter(post=post).exclude(pk=comment.pk)
     participant_ids = set(earlier.values_list("author_id", flat=True))
-    recipients = list(User.objects.filter(pk__in=participant_ids | {post.author_id}))
+    recipients = list(
+        User.objects.filter(pk__in=(participant_ids | {post.author_id}) - mentioned_ids)
+    )
     kind = "replied to a comment on" if comment.parent_id else "commented on"
     excerpt = comment.body if len(comment.body) <= 120 else comment.body[:117] + "…"
+    url = _post_url(post) + f"#comment-{comment.pk}"
     notify(
         recipients=recipients,
         kind=Notification.Kind.COMMENT,
         message=f"{comment.author} {kind} post #{post.pk}: {excerpt}",
         subject=f"New comment on post #{post.pk}",
         target=post,
-        url=_post_url(post) + f"#comment-{comment.pk}",
+        url=url,
+        actor=comment.author,
+    )
+    notify(
+        recipients=mentioned,
+        kind=Notification.Kind.MENTION,
+        message=f"{comment.author} mentioned you on post #{post.pk}: {excerpt}",
+        subject=f"You were mentioned on post #{post.pk}",
+        target=post,
+        url=url,
         actor=comment.author,
     )
 

@@ -29,6 +29,7 @@ PERSON_ACTIONS: tuple[str, ...] = (
     Action.REQUEST_CHANGES,
     Action.REJECT,
     Action.SCHEDULE,
+    Action.RESCHEDULE,
     Action.UNSCHEDULE,
     Action.PUBLISH_NOW,
     Action.RETRY,
@@ -38,7 +39,7 @@ _AS_PEOPLE_SAY = {Action.APPROVE_STAGE: Action.APPROVE}
 DECISIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT})
 AUTHOR_ACTIONS = frozenset({Action.REVISE, Action.SUBMIT})
 PUBLISHER_ACTIONS = frozenset(
-    {Action.SCHEDULE, Action.UNSCHEDULE, Action.PUBLISH_NOW, Action.RETRY}
+    {Action.SCHEDULE, Action.RESCHEDULE, Action.UNSCHEDULE, Action.PUBLISH_NOW, Action.RETRY}
 )
 
 

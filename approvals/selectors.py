@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts import authz
-from accounts.models import Department
+from accounts.models import Department, Membership, User
+from accounts.roles import OrgRole
 from activity.models import AuditEvent
 from activity.selectors import audit_events_for
-from approvals import permissions
+from approvals import guidance, permissions
 from approvals.models import (
     CrisisPause,
     Decision,
@@ -27,6 +30,8 @@ from approvals.models import (
 )
 from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
+from channels_app.platforms import Platform
+from channels_app.selectors import length_limit
 from core.errors import InvalidInput, whole_number
 
 # --- Posts ------------------------------------------------------------------------------------
@@ -115,21 +120,91 @@ def stage_statuses(post: Post, approvals: list[Decision] | None = None) -> list[
 # --- Review queue -----------------------------------------------------------------------------
 
 
+# Review SLA: a submission waiting longer than these is shown as late (the queue's age filter
+# and its badges use the same two marks).
+SLA_WARN = timedelta(hours=24)
+SLA_LATE = timedelta(hours=72)
+
+QUEUE_AGES = {
+    "fresh": "waiting under 24 hours",
+    "warn": "waiting 24 hours or more",
+    "late": "waiting 72 hours or more",
+}
+QUEUE_SORTS = {"oldest": "oldest first", "newest": "newest first"}
+QUEUE_FILTERS = (
+    "stage",
+    "department",
+    "brand_account",
+    "platform",
+    "author",
+    "age",
+    "findings",
+    "sort",
+)
+
+
+def _with_findings(posts: PostQuerySet, wanted: bool) -> PostQuerySet:
+    """Posts whose current revision has (wanted=True) or has no guidance finding. The findings
+    are the guidance's, computed as the review page does: one query for the posts, one for their
+    images, one for the word lists, then one filtered queryset whatever the number of posts."""
+    rows = list(
+        posts.select_related(
+            "brand_account", "brand_account__connection", "current_revision"
+        ).prefetch_related("current_revision__media")
+    )
+    terms = guidance.active_terms()
+    matching = []
+    for post in rows:
+        images = (
+            sorted(post.current_revision.media.all(), key=lambda m: m.order)
+            if post.current_revision
+            else []
+        )
+        result = guidance.check(
+            body=post.body,
+            platform=post.brand_account.platform,
+            terms=terms,
+            max_length=length_limit(post.brand_account),
+            alt_texts=[image.alt_text for image in images],
+        )
+        if bool(result.findings) == wanted:
+            matching.append(post.pk)
+    return posts.filter(pk__in=matching)
+
+
 def review_queue(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Post]:
     """Posts waiting for a stage the person decides, on accounts they review, across
     departments, oldest submission first. Their own posts and revisions they already approved
-    stay out (someone else must decide those)."""
-    filters = filters or {}
+    stay out (someone else must decide those).
+
+    Filters (all optional): stage (comms/legal, one the person decides), department (slug),
+    brand_account (id), platform, author (id), age (fresh/warn/late, against the review SLA),
+    findings (yes/no: the current revision has guidance findings), sort (oldest/newest)."""
+    filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
     stages = permissions.reviewer_stages(user)
     if not stages:
         return Post.objects.none()
+    wanted = filters.get("stage")
+    if wanted and wanted not in stages:
+        raise InvalidInput("Choose a stage you review.", field="stage")
+    platform = filters.get("platform")
+    if platform and platform not in Platform.values:
+        raise InvalidInput(
+            f"Unknown platform; use one of: {', '.join(Platform.values)}.", field="platform"
+        )
+    age = filters.get("age")
+    if age and age not in QUEUE_AGES:
+        raise InvalidInput(f"Use age={', '.join(QUEUE_AGES)}.", field="age")
+    sort = filters.get("sort") or "oldest"
+    if sort not in QUEUE_SORTS:
+        raise InvalidInput("Sort by oldest or newest.", field="sort")
+    findings = filters.get("findings")
+    if findings and findings not in ("yes", "no"):
+        raise InvalidInput("Use findings=yes or findings=no.", field="findings")
     accounts = permissions.accounts_with(user, [permissions.REVIEW_ON]).values("pk")
     posts = Post.objects.filter(state=PostState.IN_REVIEW, brand_account_id__in=accounts).exclude(
         author=user
     )
-    wanted = filters.get("stage")
-    if wanted and wanted not in stages:
-        raise InvalidInput("Choose a stage you review.", field="stage")
     pending = Q(pk__in=[])
     for stage in [wanted] if wanted else stages:
         pending |= Q(pk__in=Post.objects.pending_stage(stage).values("pk"))
@@ -145,7 +220,46 @@ def review_queue(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
         posts = posts.filter(
             brand_account_id=_int_or_400(filters["brand_account"], "brand_account")
         )
-    return posts.with_list_relations().order_by("submitted_at", "id")
+    if platform:
+        posts = posts.filter(brand_account__platform=platform)
+    if filters.get("author"):
+        posts = posts.filter(author_id=_int_or_400(filters["author"], "author"))
+    if age:
+        now = timezone.now()
+        if age == "fresh":
+            posts = posts.filter(submitted_at__gt=now - SLA_WARN)
+        else:
+            posts = posts.filter(submitted_at__lte=now - (SLA_WARN if age == "warn" else SLA_LATE))
+    if findings:
+        posts = _with_findings(posts, findings == "yes")
+    order = ("submitted_at", "id") if sort == "oldest" else ("-submitted_at", "-id")
+    return posts.with_list_relations().order_by(*order)
+
+
+def queue_filter_choices(*, user: Any) -> dict[str, Any]:
+    """What the queue's filter form offers: departments, accounts the person reviews, platforms,
+    and the authors of posts on those accounts waiting in review (one query each)."""
+    departments = list(Department.objects.order_by("name"))  # reviewers work across departments
+    accounts = list(
+        permissions.accounts_with(user, [permissions.REVIEW_ON]).order_by("display_name", "id")
+    )
+    authors = list(
+        User.objects.filter(
+            posts__state=PostState.IN_REVIEW,
+            posts__brand_account_id__in=[account.pk for account in accounts],
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    return {
+        "departments": departments,
+        "accounts": accounts,
+        "platforms": Platform.choices,
+        "authors": authors,
+        "ages": list(QUEUE_AGES.items()),
+        "sorts": list(QUEUE_SORTS.items()),
+    }
 
 
 # --- One post's history -----------------------------------------------------------------------
@@ -248,6 +362,23 @@ def calendar_posts(
     )
 
 
+def calendar_crisis_pauses(
+    *, start: datetime, end: datetime, brand_account: Any = None
+) -> list[CrisisPause]:
+    """Crisis pauses holding at some time in [start, end) (one query): the calendar shows them
+    on the days they cover. With an account filter, the organisation-wide ones and that
+    account's."""
+    pauses = CrisisPause.objects.filter(started_at__lt=end).filter(
+        Q(lifted_at__isnull=True) | Q(lifted_at__gte=start)
+    )
+    if brand_account:
+        pauses = pauses.filter(
+            Q(brand_account__isnull=True)
+            | Q(brand_account_id=_int_or_400(brand_account, "brand_account"))
+        )
+    return list(pauses.select_related("brand_account").order_by("started_at", "id"))
+
+
 def calendar_filter_choices(*, user: Any) -> tuple[list[Any], list[BrandAccount]]:
     """Departments and accounts the person can filter the calendar by."""
     if authz.is_reviewer(user) or authz.is_org_admin(user):
@@ -321,3 +452,111 @@ def media_list(*, post: Post) -> QuerySet[MediaAttachment]:
 
 def media_of_revision(*, revision: Revision) -> QuerySet[MediaAttachment]:
     return MediaAttachment.objects.filter(revision=revision).order_by("order")
+
+
+# --- Mentions in review comments --------------------------------------------------------------
+
+MENTION_LIMIT = 8
+MAX_MENTION_QUERY = 100
+# "@sme.sales" (the part of the e-mail address before the @) or "@sme.sales@example.org" (the
+# whole address, when two people share the first part). Not after a word character or a slash,
+# so e-mail addresses and URLs in the text are not mentions.
+MENTION = re.compile(r"(?<![\w/@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def post_audience(*, post: Post) -> QuerySet[User]:
+    """The active people who may see the post (Post.objects.visible_to read the other way round,
+    in one query): the author; the department's members (its managers only, for a private
+    reply); reviewers and publishers of the account once the post was submitted; org admins."""
+    members = Membership.objects.filter(department_id=post.department_id)
+    if post.reply_private:
+        members = members.filter(role=Membership.Role.MANAGER)
+    who = (
+        Q(pk=post.author_id)
+        | Q(pk__in=members.values("user_id"))
+        | Q(pk__in=authz.users_with_org_role(OrgRole.ORG_ADMIN).values("pk"))
+        | Q(is_superuser=True)
+    )
+    if post.first_submitted_at is not None:
+        for perm in (permissions.REVIEW_ON, permissions.PUBLISH_ON):
+            who |= Q(pk__in=authz.users_holding(perm, post.brand_account).values("pk"))
+    return User.objects.filter(who, is_active=True)
+
+
+def mention_handle(person: Any, shared_local_parts: set[str]) -> str:
+    local = person.email.split("@", 1)[0].lower()
+    return person.email.lower() if local in shared_local_parts else local
+
+
+def _shared_local_parts(people: QuerySet[User], locals_: set[str]) -> set[str]:
+    """Of these first parts of e-mail addresses, those two or more of the people share."""
+    if not locals_:
+        return set()
+    starts = Q()
+    for local in locals_:
+        starts |= Q(email__istartswith=f"{local}@")
+    seen: dict[str, int] = {}
+    for email in people.filter(starts).values_list("email", flat=True):
+        local = email.split("@", 1)[0].lower()
+        seen[local] = seen.get(local, 0) + 1
+    return {local for local, count in seen.items() if count > 1}
+
+
+@dataclass(frozen=True)
+class MentionCandidate:
+    id: int
+    name: str
+    email: str
+    handle: str
+
+
+def mention_candidates(*, post: Post, user: Any, query: Any = "") -> list[MentionCandidate]:
+    """Up to MENTION_LIMIT people who may see the post whose name or e-mail address starts a
+    word with the query (the caller left out), for the comment form's autocomplete. Two queries,
+    whatever the number of people."""
+    if not isinstance(query, str) or len(query) > MAX_MENTION_QUERY or "\x00" in query:
+        raise InvalidInput(
+            f"Type at most {MAX_MENTION_QUERY} characters to look someone up.", field="q"
+        )
+    query = query.strip().lstrip("@")
+    people = post_audience(post=post).exclude(pk=user.pk)
+    if query:
+        people = people.filter(
+            Q(email__istartswith=query)
+            | Q(full_name__istartswith=query)
+            | Q(full_name__icontains=f" {query}")
+        )
+    found = list(people.order_by("full_name", "email")[:MENTION_LIMIT])
+    shared = _shared_local_parts(
+        post_audience(post=post), {p.email.split("@", 1)[0].lower() for p in found}
+    )
+    return [
+        MentionCandidate(p.pk, p.full_name or p.email, p.email, mention_handle(p, shared))
+        for p in found
+    ]
+
+
+def mentioned_people(*, post: Post, body: str) -> list[User]:
+    """The people a comment's @mentions name, among those who may see the post (at most one
+    query). A handle that names nobody visible, or two people, stays plain text."""
+    handles = {match.lower().rstrip(".") for match in MENTION.findall(body)}
+    if not handles:
+        return []
+    emails = {h for h in handles if "@" in h}
+    locals_ = {h for h in handles if "@" not in h}
+    match = Q(email__in=list(emails)) if emails else Q(pk__in=[])
+    for local in locals_:
+        match |= Q(email__istartswith=f"{local}@")
+    people = list(post_audience(post=post).filter(match).order_by("pk"))
+    by_local: dict[str, list[User]] = {}
+    for person in people:
+        by_local.setdefault(person.email.split("@", 1)[0].lower(), []).append(person)
+    chosen: dict[int, User] = {}
+    for person in people:
+        if person.email.lower() in emails:
+            chosen[person.pk] = person
+    for local in locals_:
+        named = by_local.get(local, [])
+        if len(named) == 1:
+            chosen[named[0].pk] = named[0]
+    return list(chosen.values())

@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     REVISE = "revise", "edit"
     SCHEDULE = "schedule", "schedule"
     UNSCHEDULE = "unschedule", "unschedule"
+    RESCHEDULE = "reschedule", "reschedule"
     PUBLISH_NOW = "publish_now", "publish"
     # A saved reply comms approved once, on an account whose customer-service replies org
     # admins pre-approved (approvals.replies): no review stage, straight to the engine.
@@ -69,6 +70,8 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
     (S.APPROVED, A.PUBLISH_NOW): S.PUBLISHING,
     (S.DRAFT, A.PUBLISH_PREAPPROVED): S.PUBLISHING,
     (S.SCHEDULED, A.UNSCHEDULE): S.APPROVED,
+    # Another time for a scheduled post (the calendar's drag and drop, its Move form, Undo).
+    (S.SCHEDULED, A.RESCHEDULE): S.SCHEDULED,
     (S.SCHEDULED, A.RELEASE): S.PUBLISHING,
     (S.SCHEDULED, A.HOLD_FOR_CRISIS): S.APPROVED,
     (S.PUBLISHING, A.MARK_PUBLISHED): S.PUBLISHED,
@@ -100,7 +103,8 @@ _HINTS: Mapping[tuple[str, str], str] = {
     (S.DRAFT, A.SCHEDULE): "Submit it for review first; only approved posts can be scheduled.",
     (S.IN_REVIEW, A.SCHEDULE): "Wait for every review stage to approve it.",
     (S.CHANGES_REQUESTED, A.SCHEDULE): "Revise it and submit it again first.",
-    (S.SCHEDULED, A.SCHEDULE): "Unschedule it first to pick another time.",
+    (S.SCHEDULED, A.SCHEDULE): "Reschedule it to pick another time.",
+    (S.APPROVED, A.RESCHEDULE): "It is not scheduled: schedule it instead.",
     (S.DRAFT, A.PUBLISH_NOW): "Submit it for review first; only approved posts can be published.",
     (S.IN_REVIEW, A.PUBLISH_NOW): "Wait for every review stage to approve it.",
     (S.SCHEDULED, A.PUBLISH_NOW): "Unschedule it first, then publish it now.",

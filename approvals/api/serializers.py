@@ -21,6 +21,7 @@ from approvals.models import (
     Stage,
 )
 from approvals.post_actions import PERSON_ACTIONS
+from approvals.services.bulk import MAX_BULK_IDS, BulkAction
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from core.errors import MAX_ID
@@ -173,6 +174,68 @@ class ScheduleRequestSerializer(serializers.Serializer):  # type: ignore[type-ar
     scheduled_at = serializers.CharField(
         help_text="ISO 8601 with its UTC offset, e.g. 2030-05-01T09:00:00+02:00."
     )
+
+
+class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    action = serializers.ChoiceField(choices=BulkAction.choices)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=MAX_BULK_IDS,
+        help_text=f"The posts, at most {MAX_BULK_IDS}. Ids you may not see answer not_found.",
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One note for every post: required to request changes, the reason to reject.",
+    )
+    scheduled_at = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="To schedule: ISO 8601 with its UTC offset, e.g. 2030-05-01T09:00:00+02:00.",
+    )
+    revisions = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        default=dict,
+        help_text="To decide: {post id: the revision number you reviewed}; a post changed since "
+        "is refused with stale_revision.",
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    code = serializers.CharField(help_text='"done", "not_found", or why the post was refused.')
+    message = serializers.CharField()
+    state = serializers.CharField(help_text="The post's state afterwards; empty when not found.")
+
+
+class BulkResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    action = serializers.CharField()
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = BulkResultSerializer(many=True)
+
+
+class RescheduleResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    post = serializers.SerializerMethodField()
+    previous_scheduled_at = serializers.DateTimeField(
+        allow_null=True, help_text="The time it had before: reschedule to it to undo."
+    )
+
+    @extend_schema_field(PostSerializer)
+    def get_post(self, obj: dict[str, Any]) -> Any:
+        return PostSerializer(obj["post"], context=self.context).data
+
+
+class MentionCandidateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    handle = serializers.CharField(help_text="What to type after @ to mention the person.")
 
 
 class RevisionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -28,6 +28,7 @@ from approvals.media import open_stored
 from approvals.models import CrisisPause, Post, PostState
 from approvals.post_actions import post_actions_by_post
 from channels_app.permissions import access_brand_account
+from channels_app.platforms import Platform
 from core.api import ScopedGenericViewSet
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.openapi import ID_SCHEMA, PERSON_SCHEMA
@@ -69,6 +70,20 @@ class PostActionsMixin:
                 kwargs["context"] = self.get_serializer_context()  # type: ignore[attr-defined]
             kwargs["context"]["post_actions"] = post_actions_by_post(self.request.user, posts)
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+
+
+def _parse_time(text: str) -> Any:
+    """An ISO 8601 time from the request; the services refuse one without its offset."""
+    try:
+        when = parse_datetime(text.strip())
+    except ValueError:
+        when = None
+    if when is None:
+        raise InvalidInput(
+            "Give an ISO 8601 date and time with its offset, e.g. 2030-05-01T09:00:00+02:00.",
+            field="scheduled_at",
+        )
+    return when
 
 
 def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
@@ -172,17 +187,86 @@ class PostViewSet(
     def schedule(self, request: Request, pk: str) -> Response:
         post = self._post()
         data = _parsed(s.ScheduleRequestSerializer, request.data)
-        try:
-            when = parse_datetime(data["scheduled_at"].strip())
-        except ValueError:
-            when = None
-        if when is None:
-            raise InvalidInput(
-                "Give an ISO 8601 date and time with its offset, e.g. 2030-05-01T09:00:00+02:00.",
-                field="scheduled_at",
-            )
+        when = _parse_time(data["scheduled_at"])
         services.post_schedule(post=post, actor=request.user, scheduled_at=when)  # type: ignore[arg-type]
         return self._answer(post)
+
+    @extend_schema(
+        request=s.ScheduleRequestSerializer,
+        responses=s.RescheduleResponseSerializer,
+        summary="Move a scheduled post to another time (answers the previous time, for undo)",
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request: Request, pk: str) -> Response:
+        post = self._post()
+        data = _parsed(s.ScheduleRequestSerializer, request.data)
+        when = _parse_time(data["scheduled_at"])
+        post, previous = services.post_reschedule(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            scheduled_at=when,
+        )
+        fresh = permissions.access_post(request.user, post.pk, with_list_relations=True)
+        context = self.get_serializer_context()
+        context["post_actions"] = post_actions_by_post(request.user, [fresh])
+        answer = s.RescheduleResponseSerializer(
+            {"post": fresh, "previous_scheduled_at": previous}, context=context
+        )
+        return Response(answer.data)
+
+    @extend_schema(
+        request=s.BulkRequestSerializer,
+        responses=s.BulkResponseSerializer,
+        summary="One action on many posts, each through the single-post rules; one result each",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        data = _parsed(s.BulkRequestSerializer, request.data)
+        when = None
+        if data["action"] == services.BulkAction.SCHEDULE:
+            when = _parse_time(data["scheduled_at"])
+        results = services.posts_bulk_apply(
+            actor=request.user,  # type: ignore[arg-type]
+            action=data["action"],
+            ids=data["ids"],
+            note=data["note"],
+            scheduled_at=when,
+            revisions=data["revisions"],
+        )
+        answer = s.BulkResponseSerializer(
+            {
+                "action": data["action"],
+                "done": sum(1 for r in results if r.ok),
+                "failed": sum(1 for r in results if not r.ok),
+                "results": results,
+            }
+        )
+        return Response(answer.data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": selectors.MAX_MENTION_QUERY},
+                description="The start of a name or e-mail address.",
+            )
+        ],
+        responses=s.MentionCandidateSerializer(many=True),
+        summary="People who may see the post, to @mention in a comment",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        url_path="mention-candidates",
+        url_name="mention-candidates",
+    )
+    def mention_candidates(self, request: Request, pk: str) -> Response:
+        post = self._post()
+        people = selectors.mention_candidates(
+            post=post, user=request.user, query=request.query_params.get("q", "")
+        )
+        return Response(s.MentionCandidateSerializer(people, many=True).data)
 
     @extend_schema(request=None, responses=s.PostSerializer)
     @action(detail=True, methods=["post"])
@@ -402,6 +486,22 @@ class PostViewSet(
             OpenApiParameter("department", OpenApiTypes.STR),
             OpenApiParameter("brand_account", ID_SCHEMA),
             OpenApiParameter("stage", OpenApiTypes.STR, enum=["comms", "legal"]),
+            OpenApiParameter("platform", OpenApiTypes.STR, enum=Platform.values),
+            OpenApiParameter("author", ID_SCHEMA),
+            OpenApiParameter(
+                "age",
+                OpenApiTypes.STR,
+                enum=list(selectors.QUEUE_AGES),
+                description="Against the review SLA: fresh (under 24 h), warn (24 h or more), "
+                "late (72 h or more).",
+            ),
+            OpenApiParameter(
+                "findings",
+                OpenApiTypes.STR,
+                enum=["yes", "no"],
+                description="Whether the current revision has guidance findings.",
+            ),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.QUEUE_SORTS)),
         ],
     )
 )
@@ -415,7 +515,7 @@ class ReviewQueueViewSet(PostActionsMixin, mixins.ListModelMixin, ScopedGenericV
         if not permissions.reviewer_stages(self.request.user):
             raise NotAllowed("Only comms and legal reviewers have a review queue.")
         params = self.request.query_params
-        filters = {key: params.get(key) for key in ("department", "brand_account", "stage")}
+        filters = {key: params.get(key) for key in selectors.QUEUE_FILTERS}
         return selectors.review_queue(user=self.request.user, filters=filters)
 
 

@@ -16,11 +16,13 @@ The services live in one module per topic and are re-exported here, so callers i
 - crisis: crisis pauses and the check that refuses publishing under one;
 - scheduling: scheduling, unscheduling, publishing now and retrying;
 - publication: the publishing engine's side (releasing due posts, recording outcomes);
-- comments: review comments and suggestions.
+- comments: review comments and suggestions (and the @mentions in them);
+- bulk: one review or scheduling action on many posts, each through its own service.
 """
 
 from __future__ import annotations
 
+from approvals.services.bulk import MAX_BULK_IDS, BulkAction, BulkResult, posts_bulk_apply
 from approvals.services.checks import MAX_BODY_LENGTH, MAX_NOTE_LENGTH
 from approvals.services.comments import (
     MAX_COMMENT_LENGTH,
@@ -58,7 +60,9 @@ from approvals.services.review import (
 from approvals.services.scheduling import (
     MAX_SCHEDULE_AHEAD,
     MIN_SCHEDULE_LEAD,
+    clean_schedule_time,
     post_publish_now,
+    post_reschedule,
     post_retry,
     post_schedule,
     post_unschedule,
@@ -66,12 +70,16 @@ from approvals.services.scheduling import (
 
 __all__ = [
     "MAX_BODY_LENGTH",
+    "MAX_BULK_IDS",
     "MAX_COMMENT_LENGTH",
     "MAX_NOTE_LENGTH",
     "MAX_SCHEDULE_AHEAD",
     "MIN_SCHEDULE_LEAD",
+    "BulkAction",
+    "BulkResult",
     "ImageChoice",
     "ImagePlan",
+    "clean_schedule_time",
     "comment_add",
     "comment_apply_suggestion",
     "comment_resolve",
@@ -95,11 +103,13 @@ __all__ = [
     "post_release_due",
     "post_release_due_locked",
     "post_request_changes",
+    "post_reschedule",
     "post_retry",
     "post_revise",
     "post_schedule",
     "post_submit",
     "post_unschedule",
     "post_withdraw",
+    "posts_bulk_apply",
     "posts_release_due",
 ]

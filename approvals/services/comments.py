@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from activity.audit import audit_record
-from approvals import notifications, permissions
+from approvals import notifications, permissions, selectors
 from approvals.models import Post, ReviewComment
 from approvals.services.checks import (
     MAX_BODY_LENGTH,
@@ -49,7 +49,10 @@ def comment_add(
     suggestion: str = "",
 ) -> ReviewComment:
     """Comment on the post's current revision, optionally on a quoted passage of it (the n-th
-    occurrence of the quote, counting from 0), optionally proposing replacement text."""
+    occurrence of the quote, counting from 0), optionally proposing replacement text.
+
+    @mentions (selectors.MENTION) of people who may see the post notify each of them once (a
+    mention notice instead of the usual comment notice); other @words stay plain text."""
     body = (body or "").strip() if isinstance(body, str) else ""
     if not body:
         raise InvalidInput("Write a comment first.", field="body")
@@ -82,6 +85,13 @@ def comment_add(
         raise InvalidInput("Select the passage your suggestion replaces.", field="suggestion")
     if len(suggestion) > MAX_BODY_LENGTH:
         raise InvalidInput("The suggestion is too long.", field="suggestion")
+    # Mentions of people who may not see the post stay plain text: nobody learns of the post
+    # through a comment they cannot open.
+    mentioned = [
+        person
+        for person in selectors.mentioned_people(post=post, body=body)
+        if person.pk != actor.pk
+    ]
     with transaction.atomic():
         comment = ReviewComment.objects.create(
             post=post,
@@ -98,9 +108,13 @@ def comment_add(
             action="post.commented",
             target=post,
             department=post.department,
-            data={"revision": revision.number, "comment": comment.pk},
+            data={
+                "revision": revision.number,
+                "comment": comment.pk,
+                "mentions": [person.pk for person in mentioned],
+            },
         )
-        notifications.comment_added(comment)
+        notifications.comment_added(comment, mentioned=mentioned)
     return comment
 
 

@@ -46,9 +46,9 @@ def _lock_for_sending(post: Post, action: str) -> Post:
     return locked
 
 
-def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> Post:
-    """Schedule an approved post. The time must carry its zone; it is stored in UTC."""
-    _require_publish_permission(actor, post.brand_account)
+def clean_schedule_time(scheduled_at: datetime | None) -> datetime:
+    """The time a post may be scheduled for, in UTC: with its zone, at least a minute ahead, at
+    most a year ahead. Bad input otherwise (also used to check a bulk request before it runs)."""
     if scheduled_at is None or timezone.is_naive(scheduled_at):
         raise InvalidInput(
             "Give the date and time with its time zone (e.g. 2030-05-01T09:00:00+02:00).",
@@ -59,7 +59,13 @@ def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> 
         raise InvalidInput("Pick a time in the future.", field="scheduled_at")
     if scheduled_at > now + MAX_SCHEDULE_AHEAD:
         raise InvalidInput("Pick a time within the next year.", field="scheduled_at")
-    when = scheduled_at.astimezone(UTC)
+    return scheduled_at.astimezone(UTC)
+
+
+def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> Post:
+    """Schedule an approved post. The time must carry its zone; it is stored in UTC."""
+    _require_publish_permission(actor, post.brand_account)
+    when = clean_schedule_time(scheduled_at)
     with transaction.atomic():
         locked = _lock_for_sending(post, Action.SCHEDULE)
         perform_transition(
@@ -76,6 +82,36 @@ def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> 
             on_commit=[lambda: handover.hand_over_scheduled(locked.pk, when)],
         )
     return locked
+
+
+def post_reschedule(
+    *, post: Post, actor: User, scheduled_at: datetime | None
+) -> tuple[Post, datetime | None]:
+    """Move a scheduled post to another time (the calendar's drag and drop, its Move form, and
+    Undo, which moves it back). The same checks as scheduling: publish permission, a time ahead,
+    an active account, no crisis pause. Answers the post and the time it had before, for undo."""
+    _require_publish_permission(actor, post.brand_account)
+    when = clean_schedule_time(scheduled_at)
+    with transaction.atomic():
+        locked = _lock_for_sending(post, Action.RESCHEDULE)
+        previous = locked.scheduled_at
+        perform_transition(
+            post=locked,
+            action=Action.RESCHEDULE,
+            actor=actor,
+            data={
+                "scheduled_at": when.isoformat(),
+                "previous_scheduled_at": previous.isoformat() if previous else None,
+            },
+            fields={
+                "scheduled_at": when,
+                "scheduled_by": actor,
+                "notice": "",
+                "next_attempt_at": None,
+            },
+            on_commit=[lambda: handover.hand_over_scheduled(locked.pk, when)],
+        )
+    return locked, previous
 
 
 def post_unschedule(*, post: Post, actor: User) -> Post:

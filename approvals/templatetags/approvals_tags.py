@@ -4,7 +4,7 @@ any markup is added around it."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from approvals.guidance import Finding, GuidanceResult, Rule, marked_segments
 from approvals.models import PostState
+from approvals.selectors import SLA_LATE, SLA_WARN
 
 register = template.Library()
 
@@ -29,9 +30,6 @@ _STATE_CLASSES: dict[str, str] = {
     PostState.REJECTED: "bad",
 }
 
-# Review SLA: a submission waiting longer than these is shown as late.
-SLA_WARN = timedelta(hours=24)
-SLA_LATE = timedelta(hours=72)
 
 _RICH = re.compile(r"(https?://[^\s<>\"]+)|((?<![\w/&#])#\w+)|((?<![\w/])@[\w.]+(?:@[\w.-]+)?)")
 

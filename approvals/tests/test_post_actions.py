@@ -67,6 +67,7 @@ def _page_actions(client: Client, post: Post) -> set[str] | None:
             ("submit", f'action="/posts/{post.pk}/submit/"'),
             ("publish_now", f'action="/posts/{post.pk}/publish-now/"'),
             ("unschedule", f'action="/posts/{post.pk}/unschedule/"'),
+            ("reschedule", f'action="/posts/{post.pk}/reschedule/"'),
             ("retry", f'action="/posts/{post.pk}/retry/"'),
             ("schedule", f'action="/posts/{post.pk}/schedule/"'),
             ("withdraw", f'action="/posts/{post.pk}/withdraw/"'),

@@ -143,9 +143,9 @@ def test_review_queue_page(
     _assert_constant(
         _page(comms_reviewer, "/review/"),
         _more_submitted(sme, account),
-        # AUTH; the waiting posts with their relations; their approvals; departments and
-        # accounts for the filters; the unread notifications count; the crisis pauses.
-        AUTH + 6,
+        # AUTH; the waiting posts with their relations; their approvals; departments, accounts
+        # and authors for the filters; the unread notifications count; the crisis pauses.
+        AUTH + 7,
         django_assert_num_queries,
         _links,
     )
@@ -183,9 +183,10 @@ def test_calendar_page(
         _page(sme, f"/calendar/?view={view}&date={timezone.localdate(at):%Y-%m-%d}"),
         lambda: _more_scheduled(sme, account, comms_reviewer, at),
         # AUTH; memberships; the posts of the period with account, department, author and
-        # revision; the images of those revisions (thumbnails); departments and accounts for the
-        # filters; unread notifications; pauses.
-        AUTH + 7,
+        # revision; the images of those revisions (thumbnails); the crisis pauses of the period;
+        # the person's grants on the posts' accounts, direct and through groups (who may move
+        # which post); departments and accounts for the filters; unread notifications; pauses.
+        AUTH + 10,
         django_assert_num_queries,
         _links,
     )

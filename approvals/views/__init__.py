@@ -9,7 +9,8 @@ notifications; page_context holds what the post pages share); the views are re-e
 
 from __future__ import annotations
 
-from approvals.views.calendar import content_calendar
+from approvals.views.bulk import posts_bulk
+from approvals.views.calendar import content_calendar, post_reschedule
 from approvals.views.comments import comment_apply, comment_create, comment_resolve
 from approvals.views.compose import post_check, post_compose, post_edit
 from approvals.views.crisis import crisis_pause_lift, crisis_pause_list
@@ -37,11 +38,13 @@ __all__ = [
     "post_edit",
     "post_list",
     "post_publish_now",
+    "post_reschedule",
     "post_retry",
     "post_review",
     "post_schedule",
     "post_submit",
     "post_unschedule",
     "post_withdraw",
+    "posts_bulk",
     "review_queue",
 ]

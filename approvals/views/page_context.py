@@ -35,6 +35,7 @@ def _post_flags(user: Any, post: Post) -> dict[str, bool]:
         "can_decide": Action.APPROVE in actions,
         "can_withdraw": Action.WITHDRAW in actions,
         "can_schedule": Action.SCHEDULE in actions,
+        "can_reschedule": Action.RESCHEDULE in actions,
         "can_unschedule": Action.UNSCHEDULE in actions,
         "can_publish_now": Action.PUBLISH_NOW in actions,
         "can_retry": Action.RETRY in actions,

@@ -36,6 +36,11 @@ def post_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "scope": "all" if scope == "all" else "mine",
         "total": sum(counts.values()),
+        # Reviewers may act on several posts at once (each post is checked again); from their
+        # roles, read once per request already, so no query of its own.
+        "may_bulk": bool(permissions.reviewer_stages(request.user)),
+        "bulk_actions": services.BulkAction.choices,
+        "here": request.get_full_path(),
     }
     return render(request, "approvals/post_list.html", context)
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from approvals import permissions, selectors, services
-from approvals.forms import DecisionForm
+from approvals.forms import DecisionForm, ScheduleForm
 from approvals.models import Verdict
 from approvals.views.page_context import _refused, _review_context
 from core.errors import DomainError
@@ -17,7 +17,9 @@ from core.errors import DomainError
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    filters = {key: request.GET.get(key, "") for key in ("department", "brand_account", "stage")}
+    """The queue with its filters, all in the URL (so a filtered queue can be bookmarked and the
+    bulk form comes back to it), and checkboxes for bulk decisions."""
+    filters = {key: request.GET.get(key, "") for key in selectors.QUEUE_FILTERS}
     try:
         posts = list(selectors.review_queue(user=request.user, filters=filters))
         status = 200 if permissions.reviewer_stages(request.user) else 403
@@ -26,14 +28,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         posts, status = [], exc.status_code
     for post in posts:
         post.stage_list = selectors.stage_statuses(post)  # type: ignore[attr-defined]
-    departments, accounts = selectors.calendar_filter_choices(user=request.user)
+    stages = permissions.reviewer_stages(request.user)
     context = {
         "posts": posts,
         "filters": filters,
-        "departments": departments,
-        "accounts": accounts,
-        "stages": permissions.reviewer_stages(request.user),
-        "is_reviewer": bool(permissions.reviewer_stages(request.user)),
+        "filtered": any(value for key, value in filters.items() if key != "sort"),
+        "stages": stages,
+        "is_reviewer": bool(stages),
+        "bulk_actions": services.BulkAction.choices,
+        "schedule_form": ScheduleForm(),
+        "here": request.get_full_path(),
+        **(selectors.queue_filter_choices(user=request.user) if stages else {}),
     }
     return render(request, "approvals/review_queue.html", context, status=status)
 

@@ -303,6 +303,7 @@ CASES: dict[str, Case] = {
     "post_withdraw": POST_PAGE,
     "post_schedule": POST_PAGE,
     "post_unschedule": POST_PAGE,
+    "post_reschedule": POST_PAGE,
     "post_publish_now": POST_PAGE,
     "post_retry": POST_PAGE,
     "media_file": Case(("get",), *_media),
@@ -329,6 +330,8 @@ CASES: dict[str, Case] = {
     "api_post-schedule": Case(("post",), _post, _no_post),
     "api_post-submit": Case(("post",), _post, _no_post),
     "api_post-unschedule": Case(("post",), _post, _no_post),
+    "api_post-reschedule": Case(("post",), _post, _no_post),
+    "api_post-mention-candidates": Case(("get",), _post, _no_post),
     "api_post-withdraw": Case(("post",), _post, _no_post),
     "api_post-attempts": Case(("get",), _post, _no_post),
     "api_crisis_pause-detail": Case(

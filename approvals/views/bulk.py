@@ -1,0 +1,71 @@
+"""Bulk review from the queue and the post lists: one action on the chosen posts, each through
+its own single-post service, and a page that says for each post whether it went through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from approvals import services
+from approvals.forms import ScheduleForm
+from core.errors import DomainError, InvalidInput
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the person came from (the queue with its filters), if it is a page of this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("review_queue")
+
+
+@login_required
+@require_POST
+def posts_bulk(request: HttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "")
+    ids = request.POST.getlist("ids")
+    labels = dict(services.BulkAction.choices)
+    context: dict[str, Any] = {"back": _back(request)}
+    try:
+        when = None
+        if action == services.BulkAction.SCHEDULE:
+            form = ScheduleForm(request.POST)
+            if not form.is_valid():
+                raise InvalidInput("Pick a date and time to publish at.", field="scheduled_at")
+            when = form.cleaned_data["scheduled_at"]
+        if not ids:
+            raise InvalidInput("Choose at least one post.", field="ids")
+        results = services.posts_bulk_apply(
+            actor=request.user,  # type: ignore[arg-type]
+            action=action,
+            ids=ids,
+            note=request.POST.get("note", ""),
+            scheduled_at=when,
+            # The revision each row showed (rev-<id>), so nobody approves a text they did not see.
+            revisions={
+                key[4:]: value
+                for key, value in request.POST.items()
+                if key.startswith("rev-") and key[4:] in ids
+            },
+        )
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "approvals/bulk_results.html", context, status=exc.status_code)
+    context.update(
+        {
+            "action": action,
+            "label": labels.get(action, action),
+            "results": results,
+            "done": sum(1 for r in results if r.ok),
+            "failed": sum(1 for r in results if not r.ok),
+        }
+    )
+    return render(request, "approvals/bulk_results.html", context)
