@@ -30,6 +30,8 @@ from approvals.services.comments import (
 )
 from approvals.services.crisis import crisis_pause_covering, crisis_pause_lift, crisis_pause_set
 from approvals.services.drafting import (
+    COPYABLE_STATES,
+    post_copy_to_draft,
     post_create,
     post_media_add,
     post_media_remove,
@@ -65,6 +67,7 @@ from approvals.services.scheduling import (
 )
 
 __all__ = [
+    "COPYABLE_STATES",
     "MAX_BODY_LENGTH",
     "MAX_COMMENT_LENGTH",
     "MAX_NOTE_LENGTH",
@@ -80,6 +83,7 @@ __all__ = [
     "crisis_pause_set",
     "current_images",
     "post_approve",
+    "post_copy_to_draft",
     "post_create",
     "post_hold_for_crisis",
     "post_mark_failed",

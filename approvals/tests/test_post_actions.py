@@ -69,7 +69,8 @@ def _page_actions(client: Client, post: Post) -> set[str] | None:
             ("unschedule", f'action="/posts/{post.pk}/unschedule/"'),
             ("retry", f'action="/posts/{post.pk}/retry/"'),
             ("schedule", f'action="/posts/{post.pk}/schedule/"'),
-            ("withdraw", f'action="/posts/{post.pk}/withdraw/"'),
+            ("withdraw", f'"/posts/{post.pk}/withdraw/"'),
+            ("copy_to_draft", f'action="/posts/{post.pk}/copy/"'),
         )
         if marker in html
     }
