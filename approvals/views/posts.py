@@ -69,7 +69,7 @@ def post_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     post = permissions.access_post(request.user, pk)
     if not permissions.can_withdraw(request.user, post):
         raise PermissionDenied("Only the author or comms can withdraw a post.")
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
