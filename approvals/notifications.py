@@ -130,6 +130,18 @@ def post_waits_on_connection(post: Post, *, problem: str) -> None:
     )
 
 
+def approval_expired(post: Post, *, notice: str) -> None:
+    recipients: list[Any] = [post.author]
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.DECISION,
+        subject=f"Post #{post.pk}: the approval expired",
+        message=f"Post #{post.pk}: {notice}",
+        target=post,
+        url=_post_url(post),
+    )
+
+
 def comment_added(comment: ReviewComment) -> None:
     """The post's author, and everyone who took part in the conversation, hear of a comment."""
     post = comment.post

@@ -16,7 +16,8 @@ The services live in one module per topic and are re-exported here, so callers i
 - crisis: crisis pauses and the check that refuses publishing under one;
 - scheduling: scheduling, unscheduling, publishing now and retrying;
 - publication: the publishing engine's side (releasing due posts, recording outcomes);
-- comments: review comments and suggestions.
+- comments: review comments and suggestions;
+- expiry: approvals left unused for too long send the post back to its author.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from approvals.services.drafting import (
     post_media_update,
     post_revise,
 )
+from approvals.services.expiry import post_expire_approval, posts_expire_approvals
 from approvals.services.images import ImageChoice, ImagePlan, current_images
 from approvals.services.publication import (
     post_hold_for_crisis,
@@ -85,6 +87,7 @@ __all__ = [
     "post_approve",
     "post_copy_to_draft",
     "post_create",
+    "post_expire_approval",
     "post_hold_for_crisis",
     "post_mark_failed",
     "post_mark_failed_locked",
@@ -105,5 +108,6 @@ __all__ = [
     "post_submit",
     "post_unschedule",
     "post_withdraw",
+    "posts_expire_approvals",
     "posts_release_due",
 ]
