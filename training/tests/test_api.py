@@ -120,7 +120,7 @@ def test_partial_answers_fail_with_explanations(api_as: Any, sme: User) -> None:
     answers[str(multi.pk)] = answers[str(multi.pk)][:1]  # one of the two right choices
     single = course.questions.get(kind="single")
     answers[str(single.pk)] = [
-        str(single.choices.filter(is_correct=False).values_list("pk", flat=True).first())
+        single.choices.filter(is_correct=False).values_list("pk", flat=True).get()
     ]  # a wrong choice
 
     body = (
