@@ -8,11 +8,14 @@ from django import forms
 
 from approvals.models import Stage, Verdict
 from channels_app.models import BrandAccount
+from channels_app.readiness import account_readiness
 
 
 class AccountChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name} — {obj.get_platform_display()} ({obj.handle})"
+        label = f"{obj.display_name} — {obj.get_platform_display()} ({obj.handle})"
+        readiness = account_readiness(obj)  # the connection comes joined (draftable_accounts)
+        return label if readiness.ready else f"{label} · {readiness.label.lower()}"
 
 
 class ComposeForm(forms.Form):
@@ -74,6 +77,14 @@ class CommentForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        required=False,  # the service decides: required when someone else withdraws
+        label="Why you withdraw it",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class CrisisPauseForm(forms.Form):

@@ -11,10 +11,11 @@ from django.urls import reverse
 from accounts import authz
 from accounts.models import User
 from accounts.roles import OrgRole
-from activity.models import AuditEvent, Notification
+from activity.models import AuditEvent, Notification, target_key
 from activity.notifications import notify
 from approvals import permissions
 from approvals.models import Decision, Post, ReviewComment, Stage, Verdict
+from channels_app.codenames import BrandAccountPerm
 
 
 def _post_url(post: Post, *, review: bool = False) -> str:
@@ -81,15 +82,63 @@ def decision_made(post: Post, decision: Decision, *, complete: bool) -> None:
     )
 
 
-def post_withdrawn(post: Post, *, actor: Any) -> None:
+def post_withdrawn(post: Post, *, actor: Any, reason: str) -> None:
     notify(
         recipients=[post.author],
         kind=Notification.Kind.DECISION,
-        message=f"{actor} withdrew your post #{post.pk}",
+        message=f"{actor} withdrew your post #{post.pk}: {reason} You can copy it into a new "
+        "draft from its page.",
         subject=f"Post #{post.pk} withdrawn",
         target=post,
         url=_post_url(post),
         actor=actor,
+    )
+
+
+def post_waits_on_connection(post: Post, *, problem: str) -> None:
+    """A post cannot go out because its account is not connected (or needs connecting again):
+    the account's managers and the org admins, who can connect it, are told once per post (a
+    second hold or a retry of the same post tells nobody again); the author and whoever
+    scheduled it hear that it was not published."""
+    account = post.brand_account
+    target_type, target_id = target_key(post)
+    already_told = Notification.objects.filter(
+        kind=Notification.Kind.CONNECTION, target_type=target_type, target_id=target_id
+    ).exists()
+    if not already_told:
+        notify(
+            recipients=[
+                *authz.users_holding(BrandAccountPerm.MANAGE, account),
+                *authz.users_with_org_role(OrgRole.ORG_ADMIN),
+            ],
+            kind=Notification.Kind.CONNECTION,
+            subject=f"Post #{post.pk} waits for {account.display_name} to be connected",
+            message=f"Post #{post.pk} waits for {account.display_name}: {problem}",
+            target=post,
+            url=reverse("brandaccount_detail", args=[account.pk]),
+        )
+    recipients = [post.author]
+    if post.scheduled_by is not None:
+        recipients.append(post.scheduled_by)
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.SCHEDULE_MISSED,
+        subject=f"Post #{post.pk} missed its scheduled time",
+        message=f"Post #{post.pk} was not published: {problem} Reschedule it once it is.",
+        target=post,
+        url=_post_url(post),
+    )
+
+
+def approval_expired(post: Post, *, notice: str) -> None:
+    recipients: list[Any] = [post.author]
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.DECISION,
+        subject=f"Post #{post.pk}: the approval expired",
+        message=f"Post #{post.pk}: {notice}",
+        target=post,
+        url=_post_url(post),
     )
 
 

@@ -69,9 +69,12 @@ def can_manage_crisis(user: Any) -> bool:
 
 def draftable_accounts(user: Any) -> Any:
     """Active brand accounts the person may draft on."""
-    return authz.objects_with_any_perm(
-        user, [DRAFT_ON], BrandAccount.objects.filter(is_active=True)
-    ).order_by("display_name", "id")
+    return (
+        authz.objects_with_any_perm(user, [DRAFT_ON], BrandAccount.objects.filter(is_active=True))
+        .select_related("connection")
+        .defer("connection__credentials_encrypted")
+        .order_by("display_name", "id")
+    )
 
 
 def accounts_with(user: Any, perms: list[str]) -> Any:
@@ -95,8 +98,8 @@ def access_post(
         posts = posts.with_list_relations()
     else:
         posts = posts.select_related(
-            "brand_account", "department", "author", "current_revision", "scheduled_by"
-        )
+            "brand_account__connection", "department", "author", "current_revision", "scheduled_by"
+        ).defer("brand_account__connection__credentials_encrypted")
     return authz.get_visible_or_404(posts, lock=lock, pk=pk)
 
 

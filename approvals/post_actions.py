@@ -16,9 +16,14 @@ from accounts import authz
 from accounts.roles import OrgRole
 from approvals.models import Post
 from approvals.permissions import DRAFT_ON, PUBLISH_ON, REVIEW_ON, is_author, reviewer_stages
+from approvals.services.drafting import COPYABLE_STATES
 from approvals.state_machine import Action, allowed_actions
 
 ACCOUNT_PERMS = (DRAFT_ON, REVIEW_ON, PUBLISH_ON)
+
+# Not a transition (the post stays closed): its author starts a new draft from its text
+# (approvals.services.post_copy_to_draft).
+COPY_TO_DRAFT = "copy_to_draft"
 
 # The actions people take, in the order pages and the API list them. The engine's own actions
 # (release, mark published, …) are nobody's to take; approving one stage is "approve" to people.
@@ -34,6 +39,7 @@ PERSON_ACTIONS: tuple[str, ...] = (
     Action.PUBLISH_NOW,
     Action.RETRY,
     Action.WITHDRAW,
+    COPY_TO_DRAFT,
 )
 _AS_PEOPLE_SAY = {Action.APPROVE_STAGE: Action.APPROVE}
 DECISIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT})
@@ -76,6 +82,8 @@ def post_actions(user: Any, post: Post, *, account_perms: Iterable[str] | None =
     ):
         may.add(Action.WITHDRAW)
     allowed = _state_actions(post.state) & may
+    if author and DRAFT_ON in perms and post.state in COPYABLE_STATES and not post.is_reply:
+        allowed.add(COPY_TO_DRAFT)
     return [action for action in PERSON_ACTIONS if action in allowed]
 
 

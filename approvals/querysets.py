@@ -56,7 +56,12 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
             .values("n")
         )
         return (
-            self.select_related("brand_account", "department", "author", "current_revision")
+            # The account's connection is joined for its readiness (channels_app.readiness);
+            # its ciphertext is never read here.
+            self.select_related(
+                "brand_account__connection", "department", "author", "current_revision"
+            )
+            .defer("brand_account__connection__credentials_encrypted")
             .annotate(open_comment_count=Coalesce(Subquery(open_comments), 0))
             .prefetch_related(
                 models.Prefetch(

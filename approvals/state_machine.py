@@ -41,12 +41,17 @@ class Action(models.TextChoices):
     # The publishing engine's actions.
     RELEASE = "release", "release for publishing"
     HOLD_FOR_CRISIS = "hold_for_crisis", "hold back"
+    # A due post whose account is not connected (or needs connecting again): back to approved.
+    HOLD_FOR_CONNECTION = "hold_for_connection", "hold back for a connection"
     MARK_PUBLISHED = "mark_published", "mark as published"
     MARK_FAILED = "mark_failed", "mark as failed"
     MARK_UNCONFIRMED = "mark_unconfirmed", "mark as unconfirmed"
     RESEND = "resend", "send again"
     RETRY = "retry", "retry"
     WITHDRAW = "withdraw", "withdraw"
+    # Approval expiry (approvals.services.expiry): an approval left unused for too long, or a
+    # requested time that passed in review, sends the post back to its author.
+    EXPIRE = "expire", "send back to the author"
 
 
 S = PostState
@@ -74,6 +79,7 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
     (S.SCHEDULED, A.RESCHEDULE): S.SCHEDULED,
     (S.SCHEDULED, A.RELEASE): S.PUBLISHING,
     (S.SCHEDULED, A.HOLD_FOR_CRISIS): S.APPROVED,
+    (S.SCHEDULED, A.HOLD_FOR_CONNECTION): S.APPROVED,
     (S.PUBLISHING, A.MARK_PUBLISHED): S.PUBLISHED,
     (S.PUBLISHING, A.MARK_FAILED): S.FAILED,
     (S.PUBLISHING, A.MARK_UNCONFIRMED): S.UNCONFIRMED,
@@ -86,6 +92,8 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
     (S.CHANGES_REQUESTED, A.WITHDRAW): S.WITHDRAWN,
     (S.APPROVED, A.WITHDRAW): S.WITHDRAWN,
     (S.SCHEDULED, A.WITHDRAW): S.WITHDRAWN,
+    (S.APPROVED, A.EXPIRE): S.CHANGES_REQUESTED,
+    (S.IN_REVIEW, A.EXPIRE): S.CHANGES_REQUESTED,
 }
 
 # States a person can still edit (make a new revision in).

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from approvals import media
+from approvals import media, services
 
 
 @shared_task(name="approvals.forget_old_media_uploads", ignore_result=True)
 def forget_old_media_uploads() -> int:
     """Daily (beat): forget which images platforms accepted more than 30 days ago."""
     return media.forget_old_uploads()
+
+
+@shared_task(name="approvals.expire_approvals", ignore_result=True)
+def expire_approvals() -> int:
+    """Hourly (beat): approved posts not scheduled within SOCIALHUB_APPROVAL_EXPIRY_DAYS go back
+    to their authors."""
+    return len(services.posts_expire_approvals())

@@ -15,6 +15,7 @@ urlpatterns = [
     path("posts/<int:pk>/submit/", views.post_submit, name="post_submit"),
     path("posts/<int:pk>/decide/", views.post_decide, name="post_decide"),
     path("posts/<int:pk>/withdraw/", views.post_withdraw, name="post_withdraw"),
+    path("posts/<int:pk>/copy/", views.post_copy, name="post_copy"),
     path("posts/<int:pk>/schedule/", views.post_schedule, name="post_schedule"),
     path("posts/<int:pk>/reschedule/", views.post_reschedule, name="post_reschedule"),
     path("posts/<int:pk>/unschedule/", views.post_unschedule, name="post_unschedule"),

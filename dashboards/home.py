@@ -8,6 +8,7 @@ from accounts import authz
 from accounts.models import Membership
 from accounts.roles import OrgRole
 from approvals.selectors import home_summary
+from training.selectors import home_training
 
 
 def home_context(user: Any) -> dict[str, Any]:
@@ -19,6 +20,7 @@ def home_context(user: Any) -> dict[str, Any]:
     )
     return {
         "posts_summary": home_summary(user=user),
+        "training": home_training(user=user),
         "memberships": memberships,
         "is_manager": any(m.role == Membership.Role.MANAGER for m in memberships),
         "is_comms": OrgRole.COMMS_REVIEWER in roles,

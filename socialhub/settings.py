@@ -542,6 +542,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # Remembered platform uploads (so a retry never uploads an image twice) outlive any retry
     # after 30 days.
+    # Approvals not used (scheduled) within SOCIALHUB_APPROVAL_EXPIRY_DAYS go back to the author.
+    "approvals-expire-approvals": {
+        "task": "approvals.expire_approvals",
+        "schedule": crontab(minute=15),
+    },
     "approvals-forget-old-media-uploads": {
         "task": "approvals.forget_old_media_uploads",
         "schedule": crontab(hour=3, minute=30),
@@ -583,6 +588,12 @@ SOCIALHUB_SUPPORT_DEPARTMENT: str = _env("str", "SOCIALHUB_SUPPORT_DEPARTMENT", 
 # comes 20% earlier. A publish attempt counts as running for its lease: the hard limit plus a
 # margin. After that, its worker must be gone, so the sweep lets the engine take over (checking
 # the platform first, never resending blindly).
+# An approved post not scheduled within this many days goes back to its author (0: never).
+SOCIALHUB_APPROVAL_EXPIRY_DAYS: int = _env("int", "SOCIALHUB_APPROVAL_EXPIRY_DAYS", default=14)
+if SOCIALHUB_APPROVAL_EXPIRY_DAYS < 0:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_APPROVAL_EXPIRY_DAYS has a bad value: 0 or more days."
+    )
 SOCIALHUB_PUBLISH_TIME_LIMIT: int = _env("int", "SOCIALHUB_PUBLISH_TIME_LIMIT", default=300)
 if SOCIALHUB_PUBLISH_TIME_LIMIT < 2:
     raise ImproperlyConfigured(

@@ -80,6 +80,27 @@ def parse_answers(raw: Any, questions: Iterable[QuestionKey]) -> dict[int, list[
     return parsed
 
 
+def require_every_answer(parsed: Mapping[int, list[int]], questions: Iterable[QuestionKey]) -> None:
+    """400 (code unanswered) naming the questions left without a choice, by their number in the
+    quiz: a quiz is scored only once every question has an answer, so a slip of the mouse (an
+    empty or half-filled form sent) neither records a score nor locks the retake."""
+    missing = [
+        number for number, question in enumerate(questions, start=1) if not parsed.get(question.id)
+    ]
+    if not missing:
+        return
+    if len(missing) == 1:
+        what = f"question {missing[0]} has no answer yet"
+    else:
+        listed = ", ".join(str(n) for n in missing[:-1]) + f" and {missing[-1]}"
+        what = f"questions {listed} have no answer yet"
+    raise InvalidInput(
+        f"Answer every question before submitting: {what}. Nothing was scored.",
+        field="answers",
+        code="unanswered",
+    )
+
+
 def score(
     questions: Iterable[QuestionKey], answers: Mapping[int, list[int]], *, pass_mark: int
 ) -> Score:

@@ -169,6 +169,23 @@ class NoteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class WithdrawRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Why the post is withdrawn: required unless you are its author, who is told.",
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Older name of reason, read when reason is empty.",
+    )
+
+
 class ScheduleRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     # Text, not DateTimeField: DRF would quietly read a time without offset in the server's zone.
     scheduled_at = serializers.CharField(

@@ -174,13 +174,28 @@ class PostViewSet(
     def reject(self, request: Request, pk: str) -> Response:
         return self._decide(request, services.post_reject)
 
-    @extend_schema(request=s.NoteSerializer, responses=s.PostSerializer)
+    @extend_schema(
+        request=s.WithdrawRequestSerializer,
+        responses=s.PostSerializer,
+        summary="Withdraw the post (anyone but the author gives a reason)",
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         post = self._post()
-        data = _parsed(s.NoteSerializer, request.data)
-        services.post_withdraw(post=post, actor=request.user, note=data["note"])  # type: ignore[arg-type]
+        data = _parsed(s.WithdrawRequestSerializer, request.data)
+        reason = data["reason"] or data["note"]
+        services.post_withdraw(post=post, actor=request.user, reason=reason)  # type: ignore[arg-type]
         return self._answer(post)
+
+    @extend_schema(
+        request=None,
+        responses={201: s.PostSerializer},
+        summary="Copy your withdrawn or rejected post into a new draft",
+    )
+    @action(detail=True, methods=["post"])
+    def copy(self, request: Request, pk: str) -> Response:
+        copy = services.post_copy_to_draft(post=self._post(), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(copy, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ScheduleRequestSerializer, responses=s.PostSerializer)
     @action(detail=True, methods=["post"])

@@ -17,7 +17,8 @@ The services live in one module per topic and are re-exported here, so callers i
 - scheduling: scheduling, unscheduling, publishing now and retrying;
 - publication: the publishing engine's side (releasing due posts, recording outcomes);
 - comments: review comments and suggestions (and the @mentions in them);
-- bulk: one review or scheduling action on many posts, each through its own service.
+- bulk: one review or scheduling action on many posts, each through its own service;
+- expiry: approvals left unused for too long send the post back to its author.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ from approvals.services.comments import (
 )
 from approvals.services.crisis import crisis_pause_covering, crisis_pause_lift, crisis_pause_set
 from approvals.services.drafting import (
+    COPYABLE_STATES,
+    post_copy_to_draft,
     post_create,
     post_media_add,
     post_media_remove,
     post_media_update,
     post_revise,
 )
+from approvals.services.expiry import post_expire_approval, posts_expire_approvals
 from approvals.services.images import ImageChoice, ImagePlan, current_images
 from approvals.services.publication import (
     post_hold_for_crisis,
@@ -69,6 +73,7 @@ from approvals.services.scheduling import (
 )
 
 __all__ = [
+    "COPYABLE_STATES",
     "MAX_BODY_LENGTH",
     "MAX_BULK_IDS",
     "MAX_COMMENT_LENGTH",
@@ -88,7 +93,9 @@ __all__ = [
     "crisis_pause_set",
     "current_images",
     "post_approve",
+    "post_copy_to_draft",
     "post_create",
+    "post_expire_approval",
     "post_hold_for_crisis",
     "post_mark_failed",
     "post_mark_failed_locked",
@@ -111,5 +118,6 @@ __all__ = [
     "post_unschedule",
     "post_withdraw",
     "posts_bulk_apply",
+    "posts_expire_approvals",
     "posts_release_due",
 ]

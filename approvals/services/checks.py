@@ -30,14 +30,14 @@ def _clean_body(body: Any) -> str:
     return body
 
 
-def _clean_note(note: Any, *, required: bool, what: str) -> str:
+def _clean_note(note: Any, *, required: bool, what: str, field: str = "note") -> str:
     note = (note or "").strip() if isinstance(note, str | type(None)) else None
     if note is None:
-        raise InvalidInput("The note must be text.", field="note")
+        raise InvalidInput(f"The {field} must be text.", field=field)
     if required and not note:
-        raise InvalidInput(f"Add a note: {what}", field="note")
+        raise InvalidInput(f"Add a {field}: {what}", field=field)
     if len(note) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE_LENGTH} characters.", field="note")
+        raise InvalidInput(f"Keep the {field} under {MAX_NOTE_LENGTH} characters.", field=field)
     return note
 
 
@@ -49,7 +49,8 @@ def _lock(post: Post) -> Post:
     """
     return (
         Post.objects.select_for_update(of=("self",))
-        .select_related("brand_account", "department", "author", "current_revision")
+        .select_related("brand_account__connection", "department", "author", "current_revision")
+        .defer("brand_account__connection__credentials_encrypted")
         .get(pk=post.pk)
     )
 

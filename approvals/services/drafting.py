@@ -78,6 +78,60 @@ def post_create(
     return post
 
 
+# Closed posts whose author may start again from their text (docs/workflow.md).
+COPYABLE_STATES = frozenset({PostState.WITHDRAWN, PostState.REJECTED})
+
+
+def post_copy_to_draft(*, post: Post, actor: User) -> Post:
+    """A new draft with the text and images of the author's withdrawn or rejected post, on the
+    same account; the closed post stays as it was. Both posts' trails record the copy."""
+    _require_author(actor, post, "copy")
+    if post.state not in COPYABLE_STATES:
+        raise Conflict(
+            "Only a withdrawn or rejected post is copied into a new draft; edit this one instead.",
+            code="transition_not_allowed",
+        )
+    if post.is_reply:
+        raise Conflict(
+            "A reply is answered again from its inbox conversation, not copied.",
+            code="transition_not_allowed",
+        )
+    account = post.brand_account
+    _require_draft_permission(actor, account)
+    _require_active_account(account)
+    department = _choose_department(actor, account)
+    with transaction.atomic():
+        source = _lock(post)  # the source cannot change state (it is closed), but stays whole
+        copy = Post.objects.create(brand_account=account, department=department, author=actor)
+        revision = Revision.objects.create(post=copy, number=1, body=source.body, created_by=actor)
+        rows = _copy_images(copy, revision, source.current_revision, None, actor)
+        Post.objects.filter(pk=copy.pk).update(current_revision=revision)
+        copy.current_revision = revision
+        audit_record(
+            actor=actor,
+            action="post.created",
+            target=copy,
+            department=department,
+            to_state=copy.state,
+            data={
+                "revision": 1,
+                "brand_account": account.pk,
+                "images": len(rows),
+                "copied_from": source.pk,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="post.copied_to_draft",
+            target=source,
+            department=source.department,
+            from_state=source.state,
+            to_state=source.state,
+            data={"revision": source.revision_number, "copy": copy.pk},
+        )
+    return copy
+
+
 def post_revise(
     *,
     post: Post,

@@ -15,6 +15,7 @@ from approvals.models import CrisisPause, Post, PostState
 from approvals.services.crisis import crisis_pause_covering
 from approvals.services.scheduling import _hand_over
 from approvals.state_machine import Action, perform_transition
+from channels_app.readiness import account_readiness
 from core.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ def post_release_due_locked(*, post: Post, now: datetime, hand_over: bool = True
     pause = crisis_pause_covering(post.brand_account)
     if pause is not None:
         return _hold(post, pause)
+    readiness = account_readiness(post.brand_account)
+    if not readiness.ready:
+        return _hold_for_connection(post, readiness.message)
     return perform_transition(
         post=post,
         action=Action.RELEASE,
@@ -93,6 +97,28 @@ def _hold(locked: Post, pause: CrisisPause) -> Post:
             "crisis_pause": pause.pk,
             "missed_scheduled_at": missed.isoformat() if missed else None,
         },
+        fields={
+            "scheduled_at": None,
+            "scheduled_by": None,
+            "notice": notice,
+            "next_attempt_at": None,
+        },
+    )
+
+
+def _hold_for_connection(locked: Post, problem: str) -> Post:
+    """A due post on an account that cannot send: not sent to fail at the platform, but back to
+    approved with a notice, to be rescheduled once the account is connected."""
+    missed = locked.scheduled_at
+    missed_text = missed.astimezone(UTC).strftime("%d %b %Y %H:%M UTC") if missed else ""
+    notice = f"Not published at its scheduled time ({missed_text}): {problem} Reschedule it then."
+    notifications.post_waits_on_connection(locked, problem=problem)
+    return perform_transition(
+        post=locked,
+        action=Action.HOLD_FOR_CONNECTION,
+        actor=None,
+        note=notice,
+        data={"missed_scheduled_at": missed.isoformat() if missed else None},
         fields={
             "scheduled_at": None,
             "scheduled_by": None,

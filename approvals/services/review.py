@@ -232,14 +232,22 @@ def post_reject(
     )
 
 
-def post_withdraw(*, post: Post, actor: User, note: str = "") -> Post:
-    """Take the post out of the workflow for good, before it is published."""
+def post_withdraw(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Take the post out of the workflow for good, before it is published. Anyone but the author
+    (comms) must say why: the author is told, with the reason, and can copy the post into a new
+    draft (post_copy_to_draft)."""
     if not permissions.can_withdraw(actor, post):
         raise NotAllowed("Only the author or comms can withdraw a post.", code="not_allowed")
-    note = _clean_note(note, required=False, what="")
+    by_author = permissions.is_author(actor, post)
+    reason = _clean_note(
+        reason,
+        required=not by_author,
+        what="tell the author why you withdraw their post.",
+        field="reason",
+    )
     with transaction.atomic():
         locked = _lock(post)
-        perform_transition(post=locked, action=Action.WITHDRAW, actor=actor, note=note)
-        if not permissions.is_author(actor, locked):
-            notifications.post_withdrawn(locked, actor=actor)
+        perform_transition(post=locked, action=Action.WITHDRAW, actor=actor, note=reason)
+        if not by_author:
+            notifications.post_withdrawn(locked, actor=actor, reason=reason)
     return locked

@@ -19,6 +19,7 @@ from approvals.services.checks import (
 )
 from approvals.services.crisis import _require_no_crisis_pause
 from approvals.state_machine import Action, perform_transition
+from channels_app.readiness import require_account_ready
 from core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -38,10 +39,11 @@ def _hand_over(post_id: int) -> Any:
 
 def _lock_for_sending(post: Post, action: str) -> Post:
     """The post locked, once the action is allowed in its state and its account may send now
-    (active, no crisis pause): the checks every path towards the platform shares."""
+    (active, connected, no crisis pause): the checks every path towards the platform shares."""
     locked = _lock(post)
     _require_state(locked, action)
     _require_active_account(locked.brand_account)
+    require_account_ready(locked.brand_account)
     _require_no_crisis_pause(locked.brand_account)
     return locked
 

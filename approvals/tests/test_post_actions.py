@@ -70,7 +70,8 @@ def _page_actions(client: Client, post: Post) -> set[str] | None:
             ("reschedule", f'action="/posts/{post.pk}/reschedule/"'),
             ("retry", f'action="/posts/{post.pk}/retry/"'),
             ("schedule", f'action="/posts/{post.pk}/schedule/"'),
-            ("withdraw", f'action="/posts/{post.pk}/withdraw/"'),
+            ("withdraw", f'"/posts/{post.pk}/withdraw/"'),
+            ("copy_to_draft", f'action="/posts/{post.pk}/copy/"'),
         )
         if marker in html
     }

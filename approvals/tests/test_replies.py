@@ -17,18 +17,21 @@ from approvals import replies, selectors, services
 from approvals.models import Post, PostState
 from approvals.tests.factories import make_account
 from channels_app.models import BrandAccount
+from channels_app.tests.factories import store_connection
 from core.errors import InvalidInput, NotAllowed
 
 
 @pytest.fixture
 def mastodon_account(sales: Department, comms_department: Department) -> BrandAccount:
-    return make_account(
+    account = make_account(
         sales,
         platform="mastodon",
         drafters=[sales],
         reviewers=[comms_department],
         publishers=[comms_department],
     )
+    store_connection(account)  # scheduling needs a connected account (channels_app.readiness)
+    return account
 
 
 def _reply(actor: User, account: BrandAccount, **extra: Any) -> Post:

@@ -257,20 +257,41 @@ def test_an_edit_voids_a_partial_approval(
 
 
 def test_the_author_withdraws(in_review: Post, sme: User) -> None:
-    services.post_withdraw(post=in_review, actor=sme, note="Not needed any more.")
+    services.post_withdraw(post=in_review, actor=sme, reason="Not needed any more.")
     in_review.refresh_from_db()
     assert in_review.state == PostState.WITHDRAWN
 
 
-def test_comms_withdraws_and_the_author_is_told(
+def test_the_author_withdraws_without_a_reason(in_review: Post, sme: User) -> None:
+    services.post_withdraw(post=in_review, actor=sme)
+    in_review.refresh_from_db()
+    assert in_review.state == PostState.WITHDRAWN
+    assert not Notification.objects.filter(recipient=sme).exists()
+
+
+def test_comms_withdraws_and_the_author_is_told_why(
     in_review: Post, sme: User, comms_reviewer: User
 ) -> None:
-    services.post_withdraw(post=in_review, actor=comms_reviewer)
+    services.post_withdraw(post=in_review, actor=comms_reviewer, reason="Off-message this week.")
     in_review.refresh_from_db()
     assert in_review.state == PostState.WITHDRAWN
-    assert Notification.objects.filter(
-        recipient=sme, message__contains="withdrew your post"
-    ).exists()
+    notice = Notification.objects.get(recipient=sme, message__contains="withdrew your post")
+    assert "Off-message this week." in notice.message
+    event = AuditEvent.objects.for_target(in_review).get(action="post.withdraw")
+    assert event.note == "Off-message this week."
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_comms_must_give_a_reason_to_withdraw(
+    in_review: Post, comms_reviewer: User, reason: str | None
+) -> None:
+    with pytest.raises(InvalidInput, match="Add a reason") as refused:
+        services.post_withdraw(post=in_review, actor=comms_reviewer, reason=reason)  # type: ignore[arg-type]
+    assert refused.value.field == "reason"
+    in_review.refresh_from_db()
+    assert in_review.state == PostState.IN_REVIEW
+    assert not AuditEvent.objects.for_target(in_review).filter(action="post.withdraw").exists()
+    assert not Notification.objects.filter(message__contains="withdrew").exists()
 
 
 def test_a_manager_cannot_withdraw_someone_elses_post(in_review: Post, manager: User) -> None:

@@ -16,7 +16,7 @@ from approvals.views.compose import post_check, post_compose, post_edit
 from approvals.views.crisis import crisis_pause_lift, crisis_pause_list
 from approvals.views.media import media_file, media_thumbnail
 from approvals.views.notifications import notification_list, notifications_read
-from approvals.views.posts import post_detail, post_list, post_submit, post_withdraw
+from approvals.views.posts import post_copy, post_detail, post_list, post_submit, post_withdraw
 from approvals.views.review import post_decide, post_review, review_queue
 from approvals.views.scheduling import post_publish_now, post_retry, post_schedule, post_unschedule
 
@@ -33,6 +33,7 @@ __all__ = [
     "notifications_read",
     "post_check",
     "post_compose",
+    "post_copy",
     "post_decide",
     "post_detail",
     "post_edit",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from approvals import guidance, handover, permissions, selectors, services
 from approvals.forms import CommentForm, DecisionForm, ScheduleForm
 from approvals.models import Post
-from approvals.post_actions import post_actions
+from approvals.post_actions import COPY_TO_DRAFT, post_actions
 from approvals.revision_diff import has_changes, word_diff
 from approvals.state_machine import TRANSITIONS, Action
 from core.errors import DomainError
@@ -39,6 +39,7 @@ def _post_flags(user: Any, post: Post) -> dict[str, bool]:
         "can_unschedule": Action.UNSCHEDULE in actions,
         "can_publish_now": Action.PUBLISH_NOW in actions,
         "can_retry": Action.RETRY in actions,
+        "can_copy": COPY_TO_DRAFT in actions,
     }
 
 

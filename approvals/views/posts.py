@@ -1,18 +1,22 @@
-"""The post list, one post's page, and the author's submit and withdraw buttons."""
+"""The post list, one post's page, submit, withdraw (with its confirmation page) and copying a
+closed post into a new draft."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals import permissions, selectors, services
-from approvals.forms import NoteForm
+from approvals.forms import WithdrawForm
 from approvals.models import PostState
-from approvals.views.page_context import _detail_context, _simple_action
+from approvals.views.page_context import _detail_context, _refused, _simple_action
+from core.errors import DomainError
 
 
 @login_required
@@ -63,13 +67,42 @@ def post_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    form = NoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _simple_action(
-        request,
-        pk,
-        lambda post: services.post_withdraw(post=post, actor=request.user, note=note),  # type: ignore[arg-type]
-        "The post was withdrawn.",
-    )
+    """Withdraw: the author from the post page in one step; anyone else (comms) on this
+    confirmation page, with the reason the author is told."""
+    post = permissions.access_post(request.user, pk)
+    if not permissions.can_withdraw(request.user, post):
+        raise PermissionDenied("Only the author or comms can withdraw a post.")
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_withdraw(
+                post=post,
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            if exc.field != "reason":
+                return _refused(request, post, exc)
+            form.add_error("reason", exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "The post was withdrawn.")
+            return redirect("post_detail", pk=post.pk)
+    context = {"post": post, "form": form, "is_author": permissions.is_author(request.user, post)}
+    return render(request, "approvals/post_withdraw.html", context, status=status)
+
+
+@login_required
+@require_POST
+def post_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author starts a new draft from a withdrawn or rejected post."""
+    post = permissions.access_post(request.user, pk)
+    try:
+        copy = services.post_copy_to_draft(post=post, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _refused(request, post, exc)
+    messages.success(request, f"Post #{copy.pk} is a new draft with the text of post #{post.pk}.")
+    return redirect("post_edit", pk=copy.pk)

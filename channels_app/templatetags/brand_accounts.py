@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from channels_app.permissions import PERM_LABELS
+from channels_app.readiness import account_readiness
 
 register = template.Library()
 
@@ -48,3 +49,11 @@ def connection_state(account: Any, needs_connection: bool) -> dict[str, Any]:
         "needs_reconnect": connected and account.connection.needs_reconnect,
         "problem_since": account.connection.problem_since if connected else None,
     }
+
+
+@register.inclusion_tag("channels_app/includes/readiness.html")
+def readiness(account: Any, notice: bool = False) -> dict[str, Any]:
+    """Nothing when the account can publish; else a badge (notice=True: with what to do). The
+    connection must come joined with the account (no query here)."""
+    state = account_readiness(account)
+    return {"readiness": state, "notice": notice}

@@ -38,6 +38,7 @@ from approvals import services
 from approvals.models import Post
 from approvals.tests.factories import make_account
 from channels_app.models import BrandAccount
+from channels_app.tests.factories import store_connection
 from training import services as training_services
 from training.tests.factories import certify, make_course, make_policy
 
@@ -105,6 +106,7 @@ def build_known_activity(
         reviewers=[comms_department],
         publishers=[comms_department],
     )
+    store_connection(mastodon)  # scheduled posts need a connected account (channels_app.readiness)
     rnd_account = make_account(rnd, display_name="R&D notes", reviewers=[comms_department])
 
     # Every account needs "Basics"; Mastodon accounts also need "Mastodon". sme2's Mastodon

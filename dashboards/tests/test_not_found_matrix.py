@@ -301,6 +301,7 @@ CASES: dict[str, Case] = {
     "post_submit": POST_PAGE,
     "post_decide": POST_PAGE,
     "post_withdraw": POST_PAGE,
+    "post_copy": POST_PAGE,
     "post_schedule": POST_PAGE,
     "post_unschedule": POST_PAGE,
     "post_reschedule": POST_PAGE,
@@ -333,6 +334,7 @@ CASES: dict[str, Case] = {
     "api_post-reschedule": Case(("post",), _post, _no_post),
     "api_post-mention-candidates": Case(("get",), _post, _no_post),
     "api_post-withdraw": Case(("post",), _post, _no_post),
+    "api_post-copy": Case(("post",), _post, _no_post),
     "api_post-attempts": Case(("get",), _post, _no_post),
     "api_crisis_pause-detail": Case(
         ("get",), None, lambda w: {"pk": MISSING}, reason="everybody sees crisis pauses"

@@ -32,6 +32,7 @@ from training.selectors.my_training import (
     CourseRow,
     MyTraining,
     assignments_for_person,
+    home_training,
     my_training,
     training_profile,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "course_list",
     "department_coverage",
     "departments_visible",
+    "home_training",
     "matrix_courses",
     "matrix_people",
     "matrix_rows",

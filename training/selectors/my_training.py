@@ -133,3 +133,63 @@ def training_profile(*, user: Any, now: datetime | None = None) -> dict[str, Any
             "acknowledged": state["acknowledged"],
         }
     return {"certifications": certifications, "policy": policy}
+
+
+@dataclass
+class HomeTraining:
+    """The training panel of the home page: what the person still needs on each account they
+    may draft on, certificates expiring soon or revoked, assignments still to do."""
+
+    accounts: list[tuple[Any, list[Any]]]
+    expiring: list[Certification]
+    revoked: list[Certification]
+    assignments: list[Assignment]
+
+    @property
+    def anything(self) -> bool:
+        return bool(
+            any(missing for _account, missing in self.accounts)
+            or self.expiring
+            or self.revoked
+            or self.assignments
+        )
+
+
+def home_training(*, user: Any, now: datetime | None = None) -> HomeTraining:
+    """Five queries whatever the number of accounts, certificates and assignments: the
+    accounts, the policy state, the requirements, the certificates, the assignments."""
+    now = now or timezone.now()
+    accounts = list(
+        authz.objects_with_any_perm(
+            user, ["draft_on"], BrandAccount.objects.filter(is_active=True)
+        ).order_by("display_name", "id")
+    )
+    policy = current_policy_state(user, now=now)
+    missing = missing_requirements_for_accounts(user, accounts, now=now, policy_state=policy)
+    certs = list(
+        Certification.objects.filter(user=user)
+        .select_related("course")
+        .order_by("expires_at", "id")
+    )
+    held = {
+        cert.course_id
+        for cert in certs
+        if cert.status_at(now) in (CertStatus.VALID, CertStatus.EXPIRING)
+    }
+    # A revoked certificate no longer matters once the course was passed again.
+    revoked = [c for c in certs if c.revoked_at is not None and c.course_id not in held]
+    assignments: dict[int, Assignment] = {}
+    for assignment in (
+        assignments_for_person(user=user)
+        .filter(course__is_published=True)
+        .select_related("course")
+        .order_by("due_on", "id")
+    ):
+        if assignment.course_id not in held:
+            assignments.setdefault(assignment.course_id, assignment)
+    return HomeTraining(
+        accounts=[(account, missing[account.pk]) for account in accounts],
+        expiring=[c for c in certs if c.status_at(now) == CertStatus.EXPIRING],
+        revoked=revoked,
+        assignments=list(assignments.values()),
+    )

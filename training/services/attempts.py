@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.errors import Conflict
 from training.models import Attempt, Course
-from training.scoring import QuestionKey, parse_answers, score
+from training.scoring import QuestionKey, parse_answers, require_every_answer, score
 from training.services.certifications import _certification_issue_or_renew
 
 
@@ -80,6 +80,7 @@ def attempt_submit(
         raise Conflict("This course was withdrawn; your attempt cannot be scored.")
     keys = _question_keys(course)
     parsed = parse_answers(answers, keys)  # 400 before anything is written
+    require_every_answer(parsed, keys)
     result = score(keys, parsed, pass_mark=course.pass_mark)
     now = now or timezone.now()
     with transaction.atomic():
@@ -109,6 +110,7 @@ def attempt_take(
     if not course.is_published:
         raise Http404("Not found.")
     # Validate first, so bad input writes nothing (not even an empty attempt).
-    parse_answers(answers, _question_keys(course))
+    keys = _question_keys(course)
+    require_every_answer(parse_answers(answers, keys), keys)
     attempt = attempt_start(actor=actor, course=course, now=now)
     return attempt_submit(actor=actor, attempt=attempt, answers=answers, now=now)

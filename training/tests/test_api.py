@@ -119,7 +119,9 @@ def test_partial_answers_fail_with_explanations(api_as: Any, sme: User) -> None:
     multi = course.questions.get(kind="multiple")
     answers[str(multi.pk)] = answers[str(multi.pk)][:1]  # one of the two right choices
     single = course.questions.get(kind="single")
-    del answers[str(single.pk)]  # left out
+    answers[str(single.pk)] = [
+        single.choices.filter(is_correct=False).values_list("pk", flat=True).get()
+    ]  # a wrong choice
 
     body = (
         api_as(sme)
@@ -132,6 +134,21 @@ def test_partial_answers_fail_with_explanations(api_as: Any, sme: User) -> None:
     assert body["results"][1]["correct_choices"] == sorted(
         c.pk for c in multi.choices.filter(is_correct=True)
     )
+
+
+def test_a_question_left_out_is_refused_and_nothing_recorded(api_as: Any, sme: User) -> None:
+    course = make_course(pass_mark=50)
+    answers = right_answers(course)
+    del answers[str(course.questions.get(kind="single").pk)]
+    url = f"/api/v1/courses/{course.pk}/attempts/"
+    for sent in (answers, {}):
+        response = api_as(sme).post(url, {"answers": sent}, format="json")
+        assert response.status_code == 400
+        assert response.json()["code"] == "unanswered"
+        assert "Answer every question before submitting" in response.json()["answers"][0]
+    assert not Attempt.objects.exists()
+    # Not locked: the full answers are scored at once.
+    assert api_as(sme).post(url, {"answers": right_answers(course)}, format="json").json()["passed"]
 
 
 @pytest.mark.parametrize(

@@ -208,6 +208,32 @@ def test_bad_answers_on_the_page_answer_400_and_write_nothing(sme: User) -> None
     assert attempt.finished_at is None
 
 
+def test_an_unanswered_quiz_is_refused_scores_nothing_and_locks_nothing(sme: User) -> None:
+    course = make_course(cooldown_minutes=60)
+    client = client_for(sme)
+    client.post(f"/training/courses/{course.pk}/start/")
+    attempt = Attempt.objects.get()
+    page = client.get(f"/training/attempts/{attempt.pk}/").content.decode()
+    assert 'src="/static/training/quiz.js"' in page  # asks for confirmation before sending
+    assert "data-confirm=" in page
+    assert "<script>" not in page  # no inline script
+    first = course.questions.get(order=1)
+    answers = right_answers(course)
+
+    for sent in ({}, {f"q{first.pk}": answers[str(first.pk)]}):
+        response = client.post(f"/training/attempts/{attempt.pk}/", sent)
+        assert response.status_code == 400
+        assert "Answer every question before submitting" in response.content.decode()
+    assert "question 2 has no answer yet" in response.content.decode()
+    attempt.refresh_from_db()
+    assert (attempt.finished_at, attempt.score) == (None, None)
+    # Nothing locked: the same attempt is scored once every question has an answer.
+    response = client.post(
+        f"/training/attempts/{attempt.pk}/", {f"q{k}": v for k, v in answers.items()}
+    )
+    assert response["Location"] == f"/training/attempts/{attempt.pk}/result/"
+
+
 def test_cooldown_is_shown_and_enforced_on_the_page(sme: User) -> None:
     course = make_course(cooldown_minutes=60)
     services.attempt_take(actor=sme, course=course, answers=wrong_answers(course))
