@@ -209,3 +209,27 @@ def test_queue_as_cards_and_decision_before_comments_at_390_px(
         expect(page.get_by_text("Images of the post being composed")).to_have_count(0)
         if shots:
             page.screenshot(path=f"{shots}/compose-{width}.png", full_page=True)
+
+
+def test_the_image_picker_says_why_a_file_was_refused(
+    demo: None, live_server: Any, page: Page
+) -> None:
+    from playwright.sync_api import FilePayload
+
+    log_in(page, live_server.url, "sme.sales@demo.socialhub.test")
+    page.goto(f"{live_server.url}/posts/new/")
+    page.set_input_files(
+        "#id_images", [FilePayload(name="notes.txt", mimeType="text/plain", buffer=b"hello")]
+    )
+    message = page.locator("[data-media-error]")
+    expect(message).to_have_attribute("aria-live", "assertive")
+    expect(message).to_contain_text("notes.txt was not added: it is not an image")
+    # The comment form's "whole post instead" button is readable: the brand colour on white
+    # (it was white on white, 1.06:1).
+    from approvals.models import Post, PostState
+
+    post = Post.objects.filter(state=PostState.IN_REVIEW).order_by("pk").first()
+    assert post is not None
+    page.goto(f"{live_server.url}/posts/{post.pk}/")
+    colour = page.locator("[data-quote-clear]").evaluate("el => getComputedStyle(el).color")
+    assert colour == "rgb(11, 92, 173)"
