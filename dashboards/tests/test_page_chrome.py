@@ -47,3 +47,9 @@ def test_dates_in_messages_read_as_on_the_pages() -> None:
     assert datetime_text(moment, zone=dt.UTC) == "20 Dec 2026, 13:30 UTC"
     with timezone.override(ZoneInfo("Europe/Paris")):
         assert datetime_text(moment) == "20 Dec 2026, 14:30 CET"
+
+
+def test_favicon_is_served_from_static(db: None) -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("socialhub/favicon.svg")
