@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck pytest install install-dev bench clean
+.PHONY: run test lint typecheck pytest install install-dev axe bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,10 +52,15 @@ migrations-check: install-dev
 # a worker (`loadfile`): a file's module-scoped peers and the fault tests' Celery cluster start
 # once, not once per worker.
 PYTEST_WORKERS ?= auto
-pytest: install-dev
+pytest: install-dev axe
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck migrations-check pytest
+
+# axe-core from npm for the accessibility browser tests (dashboards/tests/axe/, pinned by its
+# package-lock.json). Without npm those tests skip on a developer's machine; in CI they must run.
+axe:
+	bash dashboards/tests/axe/install.sh || [ -z "$${CI:-}" ]
 
 bench: install-dev
 	DJANGO_DEBUG=true $(BIN)/python -m bench

@@ -1,6 +1,8 @@
 """The navigation bar: each person sees the entries their roles allow.
 
-Apps add entries to NAV_ITEMS; a predicate decides per person, using authz only.
+Apps add entries to NAV_ITEMS; a predicate decides per person, using authz only. Entries people
+open every day stay on the bar; the others (more=True) go under a "More" menu, so that the bar
+of a person with every role still fits on one line at 1280 px.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class NavItem:
     label: str
     url_name: str
     shown_to: Callable[[Any], bool]
+    more: bool = False
 
 
 def _everyone(user: Any) -> bool:
@@ -29,29 +32,32 @@ def _everyone(user: Any) -> bool:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", _everyone),
-    NavItem("Departments", "department_list", _everyone),
-    NavItem("Brand accounts", "brandaccount_list", _everyone),
     NavItem("Posts", "post_list", _everyone),
     NavItem("Review queue", "review_queue", lambda u: authz.is_reviewer(u)),
     NavItem("Inbox", "inbox:list", can_use_inbox),
-    NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u)),
     NavItem("Calendar", "content_calendar", _everyone),
-    NavItem("Internal feed", "internal_feed", _everyone),
-    NavItem(
-        "Crisis pause", "crisis_pause_list", lambda u: authz.is_reviewer(u) or authz.is_org_admin(u)
-    ),
     NavItem("Training", "training_home", _everyone),
     NavItem("Certifications", "certification_matrix", lambda u: authz.sees_all_departments(u)),
     NavItem("Activity", "reports_home", lambda u: authz.may_open_activity_reports(u)),
-    NavItem("People", "people", lambda u: authz.is_org_admin(u)),
-    NavItem("Admin", "admin:index", lambda u: u.is_staff),
+    NavItem("Internal feed", "internal_feed", _everyone, more=True),
+    NavItem("Departments", "department_list", _everyone, more=True),
+    NavItem("Brand accounts", "brandaccount_list", _everyone, more=True),
+    NavItem(
+        "Crisis pause",
+        "crisis_pause_list",
+        lambda u: authz.is_reviewer(u) or authz.is_org_admin(u),
+        more=True,
+    ),
+    NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u), more=True),
+    NavItem("People", "people", lambda u: authz.is_org_admin(u), more=True),
+    NavItem("Admin", "admin:index", lambda u: u.is_staff, more=True),
 ]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_more": []}
     items = []
     for item in NAV_ITEMS:
         if not item.shown_to(user):
@@ -60,5 +66,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(item.url_name)
         except NoReverseMatch:  # the page belongs to a part not installed yet
             continue
-        items.append({"label": item.label, "url": url, "active": request.path == url})
-    return {"nav_items": items, "org_roles": authz.org_roles(user)}
+        items.append(
+            {"label": item.label, "url": url, "active": request.path == url, "more": item.more}
+        )
+    return {
+        "nav_items": [item for item in items if not item["more"]],
+        "nav_more": [item for item in items if item["more"]],
+        "nav_more_active": any(item["active"] for item in items if item["more"]),
+        "org_roles": authz.org_roles(user),
+    }

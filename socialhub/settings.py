@@ -178,6 +178,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# One date format everywhere: core/formats/en_GB/formats.py ("20 Dec 2026, 14:30").
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = _env("str", "SOCIALHUB_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

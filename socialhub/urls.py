@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -32,6 +33,12 @@ _MOVED_ADMIN = {
 }
 
 
+def _favicon(request: HttpRequest) -> HttpResponseRedirect:
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, JSON, files). Read
+    # per request: the static manifest need not exist when the URLs are imported.
+    return HttpResponseRedirect(static("socialhub/favicon.svg"))
+
+
 def _moved_admin_page(request: HttpRequest, model: str, rest: str) -> HttpResponseRedirect:
     query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
     return HttpResponseRedirect(f"/admin/{_MOVED_ADMIN[model]}/{model}/{rest}{query}")
@@ -40,6 +47,7 @@ def _moved_admin_page(request: HttpRequest, model: str, rest: str) -> HttpRespon
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", _favicon),
     # The Security page: allauth's two-factor page with the person's API tokens added.
     path("accounts/2fa/", accounts_views.security, name="mfa_index"),
     path("accounts/", include("allauth.urls")),

@@ -16,6 +16,7 @@ from approvals.services.crisis import crisis_pause_covering
 from approvals.services.scheduling import _hand_over
 from approvals.state_machine import Action, perform_transition
 from channels_app.readiness import account_readiness
+from core.dates import datetime_text
 from core.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def post_hold_for_crisis(*, post_id: int) -> Post | None:
 
 def _hold(locked: Post, pause: CrisisPause) -> Post:
     missed = locked.scheduled_at
-    missed_text = missed.astimezone(UTC).strftime("%d %b %Y %H:%M UTC") if missed else ""
+    missed_text = datetime_text(missed, zone=UTC) if missed else ""
     notice = (
         f"Not published: its scheduled time ({missed_text}) came during a crisis pause "
         f"({pause.reason}). Reschedule it once publishing resumes."

@@ -53,16 +53,21 @@ def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
     attempts = None
     if permissions.can_see_attempts(request.user, post):
         attempts = handover.publishing_attempts(post)
+    flags = _post_flags(request.user, post)
+    pause = services.crisis_pause_covering(post.brand_account)
+    if pause is not None:
+        # The service refuses it while the pause lasts; the schedule form's notice says why.
+        flags["can_publish_now"] = False
     context = {
         "attempts": attempts,
         "post": post,
         "images": images,
-        "flags": _post_flags(request.user, post),
+        "flags": flags,
         "stages": selectors.stage_statuses(post),
         "timeline": selectors.timeline(post=post),
         "threads": selectors.comment_threads(post=post),
         "result": result,
-        "pause": services.crisis_pause_covering(post.brand_account),
+        "pause": pause,
         "schedule_form": ScheduleForm(),
         "comment_form": CommentForm(),
         "user_timezone": timezone.get_current_timezone_name(),

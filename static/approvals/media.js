@@ -32,9 +32,17 @@
     editor.querySelectorAll("[data-no-js]").forEach(function (el) { el.remove(); });
     list.querySelectorAll(".media-item").forEach(decorate);
 
+    var refused = []; // why the files just dropped or picked were not taken, said after changed()
+
+    // The message element is a live region that stays in the page (an element that appears
+    // already filled is often not read out), so only its text changes.
     function say(message) {
       error.textContent = message;
-      error.hidden = !message;
+      error.classList.toggle("empty", !message);
+    }
+
+    function megabytes(bytes) {
+      return (bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 1 : 0).replace(/\.0$/, "") + " MB";
     }
 
     function changed() {
@@ -61,11 +69,11 @@
       });
       input.files = transfer.files;
       orderField.value = tokens.join(",");
+      var problems = refused.slice();
       if (maxImages && items.length > maxImages) {
-        say(items.length + " images: this platform takes at most " + maxImages + ".");
-      } else {
-        say("");
+        problems.push(items.length + " images: this platform takes at most " + maxImages + ".");
       }
+      say(problems.join(" "));
       document.body.dispatchEvent(new Event("images-changed"));
     }
 
@@ -142,11 +150,12 @@
 
     function add(file) {
       if (ACCEPTED.indexOf(file.type) === -1) {
-        say(file.name + ": choose a JPEG, PNG, GIF or WebP image.");
+        refused.push(file.name + " was not added: it is not an image (choose a JPEG, PNG, GIF or WebP file).");
         return;
       }
       if (maxBytes && file.size > maxBytes) {
-        say(file.name + ": the file is too large for this platform.");
+        refused.push(file.name + " was not added: it is " + megabytes(file.size) +
+          ", and this platform takes images of at most " + megabytes(maxBytes) + ".");
         return;
       }
       counter += 1;
@@ -182,7 +191,7 @@
     }
 
     function addAll(fileList) {
-      say("");
+      refused = [];
       Array.prototype.forEach.call(fileList, add);
       changed();
     }

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import authz
 from accounts.models import Department, Membership, User
 from activity.audit import audit_record
+from core.dates import date_text
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.links import public_base_url
 from training import emails
@@ -103,7 +104,7 @@ def assignment_create(
                     kind=TrainingNotice.Kind.ASSIGNED,
                     key=f"assigned:{assignment.pk}:{person.pk}",
                     course=course,
-                    message=f"You were assigned '{course.title}', due {due_on:%d %B %Y}.",
+                    message=f"You were assigned '{course.title}', due {date_text(due_on)}.",
                 )
                 for person in people
                 if person is not None

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.dates import datetime_text
 from core.errors import Conflict
 from training.models import Attempt, Course
 from training.scoring import QuestionKey, parse_answers, require_every_answer, score
@@ -56,9 +57,8 @@ def attempt_start(*, actor: User, course: Course, now: datetime | None = None) -
         return open_attempt
     available = retake_available_at(user=actor, course=course)
     if available is not None and available > now:
-        local = timezone.localtime(available)
         raise Conflict(
-            f"You can retake this quiz from {local:%Y-%m-%d %H:%M %Z}. "
+            f"You can retake this quiz from {datetime_text(available)}. "
             "Read the explanations of your last attempt meanwhile.",
             code="cooldown",
         )

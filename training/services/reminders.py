@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, OrgRole
+from core.dates import date_text
 from training import emails
 from training.models import Assignment, Certification, Course, TrainingNotice
 
@@ -98,9 +99,8 @@ def assignment_overdue_remind(*, assignment_id: int, user_id: int, today: date) 
     key = f"overdue:{assignment.pk}:{user.pk}"
     if TrainingNotice.objects.filter(key=key).exists():
         return False
-    message = (
-        f"'{assignment.course.title}' was due on {assignment.due_on:%d %B %Y}: take the course now."
-    )
+    due = date_text(assignment.due_on)
+    message = f"'{assignment.course.title}' was due on {due}: take the course now."
     return _notice_once(
         user=user,
         kind=TrainingNotice.Kind.ASSIGNMENT_OVERDUE,
