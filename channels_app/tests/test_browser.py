@@ -48,6 +48,8 @@ def test_org_admin_grants_rnd_draft_rights_and_an_rnd_sme_sees_the_account(
     _log_out(page)
 
     _log_in(page, base, org_admin.email)
+    # Less used entries sit under the navigation's "More" menu.
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="More").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Brand accounts").click()
     page.get_by_role("link", name="Sales on Mastodon").click()
     page.get_by_role("link", name="Manage access").click()

@@ -157,7 +157,7 @@ def test_pages_show_only_when_by_whom_and_as_whom(
         assert instance not in html
     detail = client.get(f"/brand-accounts/{sales_account.pk}/").content.decode()
     connected = BrandAccountConnection.objects.get(brand_account=sales_account).connected_at
-    assert f"on {connected:%-d %B %Y} by Ada Admin" in " ".join(detail.split())
+    assert f"on {connected:%-d %b %Y} by Ada Admin" in " ".join(detail.split())
 
 
 def test_a_refused_secret_is_not_rendered_again(

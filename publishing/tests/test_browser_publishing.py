@@ -62,6 +62,8 @@ def test_publish_now_reaches_the_department_feed(
     _log_out(page)
 
     _log_in(page, base, "sme@example.test")
+    # Less used entries sit under the navigation's "More" menu.
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="More").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Internal feed").click()
     page.get_by_role("navigation", name="Feeds").get_by_role("link", name="Sales").click()
     expect(page.get_by_text("Sales kick-off slides are on the intranet.")).to_be_visible()

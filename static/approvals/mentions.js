@@ -21,7 +21,6 @@
   function close() {
     list.hidden = true;
     list.replaceChildren();
-    box.setAttribute("aria-expanded", "false");
     box.removeAttribute("aria-activedescendant");
     people = [];
     active = -1;
@@ -42,7 +41,6 @@
       list.appendChild(option);
     });
     list.hidden = people.length === 0;
-    box.setAttribute("aria-expanded", people.length ? "true" : "false");
     if (active >= 0) {
       box.setAttribute("aria-activedescendant", "mention-option-" + active);
     } else {
