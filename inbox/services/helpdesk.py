@@ -52,8 +52,10 @@ def helpdesk_connection_save(
         stored = dict(helpdesk_settings(current))
     # What the stored values were read from: a save that carries them forward (kept secrets,
     # a partial update) is refused if another admin saved meanwhile, rather than undo theirs.
-    carries_forward = partial or not isinstance(data, dict) or any(
-        _is_secret(kind, k) and not data.get(k) for k in stored
+    carries_forward = (
+        partial
+        or not isinstance(data, dict)
+        or any(_is_secret(kind, k) and not data.get(k) for k in stored)
     )
     seen = current.settings_encrypted if stored and carries_forward and current else None
     if partial and isinstance(data, dict):
