@@ -14,7 +14,7 @@ from knox.models import AuthToken as KnoxAuthToken
 
 from accounts import services
 from accounts.models import ApiToken, Department, Invitation, Membership, User
-from accounts.roles import GROUP_NAMES, OrgRole
+from accounts.roles import GROUP_NAMES, OrgRole, roles_of_groups
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -52,9 +52,8 @@ class UserAdmin(DjangoUserAdmin):
     def organisation_roles(self, obj: User) -> str:
         if obj.pk is None:
             return "—"
-        by_name = {name: role for role, name in GROUP_NAMES.items()}
-        held = {by_name[g.name] for g in obj.groups.all() if g.name in by_name}
-        labels = ", ".join(str(label) for value, label in OrgRole.choices if value in held)
+        held = roles_of_groups(group.name for group in obj.groups.all())
+        labels = ", ".join(str(OrgRole(role).label) for role in held)
         link = reverse("people") + "?" + urlencode({"q": obj.email})
         return format_html(
             '{} (<a href="{}">change them on the people page</a>)', labels or "none", link

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -22,3 +24,13 @@ GROUP_NAMES: dict[str, str] = {
     OrgRole.ORG_ADMIN: "Org admins",
     OrgRole.TRIAGE: "Triage",
 }
+
+
+def roles_of_groups(names: Iterable[str]) -> list[str]:
+    """The organisation roles that these group names stand for, in OrgRole's order (other
+    groups, such as a department's, are left out)."""
+    held = {_ROLE_BY_GROUP[name] for name in names if name in _ROLE_BY_GROUP}
+    return [role for role in OrgRole.values if role in held]
+
+
+_ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}

@@ -12,7 +12,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import ApiToken, Department, Invitation, Membership, User
 from accounts.permissions import require_people_manager
-from accounts.roles import GROUP_NAMES, OrgRole
+from accounts.roles import GROUP_NAMES, OrgRole, roles_of_groups
 from core.errors import InvalidInput
 
 
@@ -38,14 +38,12 @@ def open_invitation_list(*, department: Department) -> QuerySet[Invitation]:
 
 PEOPLE_FILTERS = ("q", "department", "role", "active")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
-_ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}
 
 
 def person_roles(person: User) -> list[str]:
     """A listed person's organisation roles (role values, in OrgRole's order), from what
     people_with_roles prefetched: no query."""
-    held = {_ROLE_BY_GROUP[group.name] for group in person.role_groups}  # type: ignore[attr-defined]
-    return [role for role in OrgRole.values if role in held]
+    return roles_of_groups(group.name for group in person.role_groups)  # type: ignore[attr-defined]
 
 
 def people_with_roles(people: QuerySet[User]) -> QuerySet[User]:
@@ -54,7 +52,7 @@ def people_with_roles(people: QuerySet[User]) -> QuerySet[User]:
     return people.prefetch_related(
         Prefetch(
             "groups",
-            queryset=Group.objects.filter(name__in=_ROLE_BY_GROUP).order_by("name"),
+            queryset=Group.objects.filter(name__in=GROUP_NAMES.values()).order_by("name"),
             to_attr="role_groups",
         ),
         Prefetch(

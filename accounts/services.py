@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from accounts import authz, mfa, selectors
 from accounts.models import ApiToken, Department, Invitation, Membership, User, validate_timezone
 from accounts.permissions import access_api_token, access_invitation
-from accounts.roles import GROUP_NAMES, OrgRole
+from accounts.roles import GROUP_NAMES, OrgRole, roles_of_groups
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 
@@ -235,11 +235,11 @@ def org_roles_change(
         if actor is not None and not _is_active_org_admin(actor.pk, admins):
             raise NotAllowed(ORG_ROLES_MESSAGE)  # the role was taken while this request waited
         locked = User.objects.select_for_update().get(pk=user.pk)
-        by_name = {name: role for role, name in GROUP_NAMES.items()}
-        held = {
-            by_name[name]
-            for name in locked.groups.filter(name__in=by_name).values_list("name", flat=True)
-        }
+        held = set(
+            roles_of_groups(
+                locked.groups.filter(name__in=GROUP_NAMES.values()).values_list("name", flat=True)
+            )
+        )
         added = sorted(add - held)
         removed = sorted(remove & held)
         if added and not locked.is_active:
