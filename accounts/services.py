@@ -225,10 +225,12 @@ def org_roles_change(
         raise InvalidInput("A role cannot be both given and taken.", field="org_roles")
     if actor is not None:
         authz.require(authz.is_org_admin(actor), ORG_ROLES_MESSAGE)
-    # get_or_create: the groups come from data migrations, but a flushed database (a
-    # transactional test, a restored dump) must not break role changes.
+    # Read at once; get_or_create only for a missing one: the groups come from data migrations,
+    # but a flushed database (a transactional test, a restored dump) must not break role changes.
+    found = {group.name: group for group in Group.objects.filter(name__in=GROUP_NAMES.values())}
     groups = {
-        role: Group.objects.get_or_create(name=GROUP_NAMES[role])[0] for role in OrgRole.values
+        role: found.get(name) or Group.objects.get_or_create(name=name)[0]
+        for role, name in GROUP_NAMES.items()
     }
     with transaction.atomic():
         admins = Group.objects.select_for_update().get(pk=groups[OrgRole.ORG_ADMIN].pk)
