@@ -63,6 +63,12 @@ def people_with_roles(people: QuerySet[User]) -> QuerySet[User]:
     )
 
 
+def listed_person(pk: int) -> User:
+    """One person read as person_list reads each (roles and memberships prefetched), after the
+    caller's access check (accounts.permissions.access_person)."""
+    return people_with_roles(User.objects.filter(pk=pk)).get()
+
+
 def _truth(value: str, field: str) -> bool:
     if value in ("true", "false"):
         return value == "true"

@@ -316,8 +316,9 @@ def person_roles(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error, status = exc.message, exc.status_code
     if request.headers.get("HX-Request"):
-        fresh = selectors.people_with_roles(User.objects.filter(pk=person.pk)).get()
-        context = _person_row(fresh, back=back, error=error, saved=not error)
+        context = _person_row(
+            selectors.listed_person(person.pk), back=back, error=error, saved=not error
+        )
         return render(request, "accounts/_person_row.html", context, status=status)
     if error:
         messages.error(request, f"{person}: {error}")

@@ -237,8 +237,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGene
         )
 
     def access_object(self, key: Any) -> User:
-        person = access_person(self.request.user, key)
-        return selectors.people_with_roles(User.objects.filter(pk=person.pk)).get()
+        return selectors.listed_person(access_person(self.request.user, key).pk)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = access_person(request.user, kwargs["pk"])
@@ -250,4 +249,4 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGene
                 user=person,
                 roles=payload.validated_data["org_roles"],
             )
-        return Response(s.PersonSerializer(self.access_object(person.pk)).data)
+        return Response(s.PersonSerializer(selectors.listed_person(person.pk)).data)
