@@ -109,7 +109,7 @@ def test_anonymous_is_refused(api_as: Any) -> None:
     assert api_as(None).get("/api/v1/people/").status_code == 401
 
 
-@pytest.mark.parametrize("who", ["sme", "manager", "hr_user", "comms_reviewer"])
+@pytest.mark.parametrize("who", ["sme", "manager", "hr_user", "comms_reviewer", "outsider"])
 def test_one_person_is_404_for_everybody_else(
     api_as: Any, who: str, sme: User, request: pytest.FixtureRequest
 ) -> None:
@@ -194,7 +194,10 @@ def test_a_deactivated_person_gets_no_role(api_as: Any, org_admin: User) -> None
 
 
 def test_missing_person_is_404(api_as: Any, org_admin: User) -> None:
-    assert api_as(org_admin).get("/api/v1/people/2147483000/").status_code == 404
+    client = api_as(org_admin)
+    assert client.get("/api/v1/people/2147483000/").status_code == 404
+    missing = client.patch("/api/v1/people/2147483000/", {"org_roles": ["hr"]}, format="json")
+    assert missing.status_code == 404
 
 
 def test_query_count_is_the_same_for_1_and_6_people(

@@ -39,7 +39,7 @@ def test_anonymous_is_sent_to_login() -> None:
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("who", ["sme", "manager", "hr_user", "comms_reviewer"])
+@pytest.mark.parametrize("who", ["sme", "manager", "hr_user", "comms_reviewer", "outsider"])
 def test_everybody_else_is_refused(who: str, sme: User, request: pytest.FixtureRequest) -> None:
     client = logged_in(request.getfixturevalue(who))
     assert client.get("/people/").status_code == 403
@@ -191,6 +191,13 @@ def test_plain_post_saves_and_goes_back_to_the_page(org_admin: User, sme: User) 
 def test_plain_post_never_returns_elsewhere(org_admin: User, sme: User, target: str) -> None:
     response = logged_in(org_admin).post(f"/people/{sme.pk}/roles/", {"next": target})
     assert response["Location"] == "/people/"
+
+
+def test_a_missing_person_is_404_for_an_org_admin(org_admin: User) -> None:
+    since = _last_event()
+    response = logged_in(org_admin).post("/people/2147483000/roles/", {"org_roles": ["hr"]})
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(id__gt=since).exists()
 
 
 def test_plain_post_refusal_is_a_message(org_admin: User) -> None:
