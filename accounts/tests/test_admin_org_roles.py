@@ -77,3 +77,27 @@ def test_role_and_department_groups_keep_their_names(org_admin: User, sales: Dep
         assert Group.objects.filter(pk=group.pk).exists()
     other = Group.objects.create(name="Newsletter")
     assert 'name="name"' in client.get(f"/admin/auth/group/{other.pk}/change/").content.decode()
+
+
+def test_the_bulk_delete_action_leaves_role_and_department_groups(
+    org_admin: User, sales: Department
+) -> None:
+    admins = Group.objects.get(name=GROUP_NAMES[OrgRole.ORG_ADMIN])
+    other = Group.objects.create(name="Newsletter")
+    client = staff_client(org_admin)
+
+    def delete_selected(*groups: Group) -> Any:
+        return client.post(
+            "/admin/auth/group/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [group.pk for group in groups],
+                "post": "yes",
+            },
+        )
+
+    assert delete_selected(admins).status_code == 403
+    assert "Cannot delete group" in delete_selected(sales.group).content.decode()
+    assert Group.objects.filter(pk__in=[admins.pk, sales.group.pk]).count() == 2
+    assert delete_selected(other).status_code == 302
+    assert not Group.objects.filter(pk=other.pk).exists()
