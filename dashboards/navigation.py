@@ -58,7 +58,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": [], "nav_more": []}
-    items = []
+    bar: list[dict[str, Any]] = []
+    more: list[dict[str, Any]] = []
     for item in NAV_ITEMS:
         if not item.shown_to(user):
             continue
@@ -66,12 +67,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(item.url_name)
         except NoReverseMatch:  # the page belongs to a part not installed yet
             continue
-        items.append(
-            {"label": item.label, "url": url, "active": request.path == url, "more": item.more}
-        )
+        entry = {"label": item.label, "url": url, "active": request.path == url}
+        (more if item.more else bar).append(entry)
     return {
-        "nav_items": [item for item in items if not item["more"]],
-        "nav_more": [item for item in items if item["more"]],
-        "nav_more_active": any(item["active"] for item in items if item["more"]),
+        "nav_items": bar,
+        "nav_more": more,
+        "nav_more_active": any(entry["active"] for entry in more),
         "org_roles": authz.org_roles(user),
     }
