@@ -18,7 +18,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -118,14 +118,18 @@ def case_retry(*, actor: User, case: Case) -> Case:
     return case
 
 
-def _customer_items(case: Case) -> list[InboxItem]:
+def _customer_item_rows(case: Case) -> QuerySet[InboxItem]:
     """The customer's own items (not those our brand account wrote), oldest first."""
     conversation = case.conversation
-    return list(
+    return (
         InboxItem.objects.filter(conversation=conversation)
         .exclude(author_handle__iexact=conversation.brand_account.handle)
         .order_by("created_at", "id")
     )
+
+
+def _customer_items(case: Case) -> list[InboxItem]:
+    return list(_customer_item_rows(case))
 
 
 def case_request(case: Case, items: list[InboxItem]) -> CaseRequest:
@@ -382,8 +386,7 @@ def _next_note(case_id: int, now: Any) -> tuple[Case, InboxItem] | None:
             # Its sender stopped mid-request: the note may be there; never sent twice.
             logger.info("A note of case %s may be missing (its sender stopped).", case.pk)
             sent.append(case.note_sending_item_id)
-        done = set(sent)
-        item = next((i for i in _customer_items(case) if i.pk not in done), None)
+        item = _customer_item_rows(case).exclude(pk__in=sent).first()
         if item is None and case.note_sending_item_id is None:
             return None  # nothing new: nothing written
         case.sent_item_ids = sent
