@@ -30,6 +30,7 @@ from inbox.helpdesks.base import (
     CaseState,
     ConnectorError,
     CustomerMessage,
+    HelpdeskSettings,
     OutcomeUnknownError,
     PermanentError,
     RetryableError,
@@ -40,6 +41,7 @@ from inbox.models import (
     CaseDelivery,
     Conversation,
     ConversationState,
+    HelpdeskConnection,
     InboxItem,
     Outcome,
 )
@@ -351,7 +353,7 @@ def case_follow(case: Case, *, now: Any = None) -> None:
     if connection is None or case.state != CaseDelivery.CREATED:
         return
     now = now or timezone.now()
-    case_notes_send(case.pk, now=now)
+    case_notes_send(case.pk, now=now, connection=connection)
     connector = connector_for(case.helpdesk_kind or connection.kind)
     status = connector.case_status(helpdesk_settings(connection), case.helpdesk_case_id)
     _status_changed(case, status.state, status.helpdesk_status, now=now)
@@ -442,24 +444,27 @@ def _note_done(
     return retry_in
 
 
-def case_notes_send(case_id: int, *, now: Any = None) -> int:
+def case_notes_send(
+    case_id: int, *, now: Any = None, connection: HelpdeskConnection | None = None
+) -> int:
     """Append the customer's new messages to the case as notes, oldest first, each once:
     marked as being sent under the case row lock before each request, remembered as sent after
     it (or when its answer was lost: the helpdesk has no idempotent notes, so a note may be
     missing rather than doubled). A 5xx or 429 is tried again with back-off, the later notes
-    waiting; a refusal is shown on the case panel. Returns how many notes were added."""
+    waiting; a refusal is shown on the case panel. Returns how many notes were added.
+    ``connection``: the helpdesk connection when the caller has read it (the status beat)."""
     now = now or timezone.now()
-    connection = helpdesk_connection()
+    connection = connection or helpdesk_connection()
     if connection is None:
         return 0
     added = 0
+    values: HelpdeskSettings | None = None  # decrypted once, when there is a note to send
     while (picked := _next_note(case_id, now)) is not None:
         case, item = picked
         connector = connector_for(case.helpdesk_kind or connection.kind)
+        values = values if values is not None else helpdesk_settings(connection)
         try:
-            connector.add_note(
-                helpdesk_settings(connection), case.helpdesk_case_id, _note_text(item)
-            )
+            connector.add_note(values, case.helpdesk_case_id, _note_text(item))
         except ConnectorError as exc:
             logger.info("Note for case %s not added: %s", case.pk, exc.message)
             retry_in = _note_done(case, item, now=now, error=exc)
