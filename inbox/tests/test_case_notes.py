@@ -127,6 +127,7 @@ def test_a_refusal_is_shown_and_the_next_messages_still_go(
     conversation: Conversation,
     agent: User,
     zendesk: FakeZendesk,
+    api_as: Any,
 ) -> None:
     case = _created_case(agent, conversation)
     _customer_writes(account, conversation, "first", "second")
@@ -145,6 +146,9 @@ def test_a_refusal_is_shown_and_the_next_messages_still_go(
     panel = client.get(f"/inbox/{conversation.pk}/case/").content.decode()
     assert "data-note-error" in panel
     assert "Ticket closed" in panel
+    answer = api_as(agent).get(f"/api/v1/inbox/conversations/{conversation.pk}/case/").json()
+    assert "Ticket closed" in answer["note_error"]
+    assert answer["note_error_at"] is not None
     assert cases.case_notes_send(case.pk) == 0  # the refused one is not sent again
 
 
