@@ -182,50 +182,56 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0)
 
 
-def _created(case: Case, ref: CaseRef, kind: str, item_ids: list[int]) -> None:
+def _leave_creating(
+    case: Case, to_state: str, *, action: str, note: str, data: Any = None, **fields: Any
+) -> bool:
+    """Move a case this worker holds out of "creating", audited in the same transaction; False
+    when it is no longer "creating" (the sweep or another worker moved it: nothing written)."""
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
-            state=CaseDelivery.CREATED,
-            maybe_sent=False,
-            helpdesk_kind=kind,
-            helpdesk_case_id=ref.case_id,
-            helpdesk_number=ref.number,
-            helpdesk_url=ref.url,
-            status=CaseState.OPEN,
-            last_error="",
-            sent_item_ids=item_ids,
-            delivered_at=timezone.now(),
-            updated_at=timezone.now(),
+            state=to_state, updated_at=timezone.now(), **fields
         )
         if updated:
             record(
                 case.conversation,
                 actor=None,
-                action="inbox.case_created",
+                action=action,
                 from_state=CaseDelivery.CREATING,
-                to_state=CaseDelivery.CREATED,
-                note=f"Case {ref.number} in the helpdesk.",
-                data={"case_id": ref.case_id, "number": ref.number, "url": ref.url},
+                to_state=to_state,
+                note=note,
+                data=data,
             )
+    return bool(updated)
+
+
+def _created(case: Case, ref: CaseRef, kind: str, item_ids: list[int]) -> None:
+    _leave_creating(
+        case,
+        CaseDelivery.CREATED,
+        action="inbox.case_created",
+        note=f"Case {ref.number} in the helpdesk.",
+        data={"case_id": ref.case_id, "number": ref.number, "url": ref.url},
+        maybe_sent=False,
+        helpdesk_kind=kind,
+        helpdesk_case_id=ref.case_id,
+        helpdesk_number=ref.number,
+        helpdesk_url=ref.url,
+        status=CaseState.OPEN,
+        last_error="",
+        sent_item_ids=item_ids,
+        delivered_at=timezone.now(),
+    )
 
 
 def _failed(case: Case, message: str) -> None:
-    with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
-            state=CaseDelivery.FAILED,
-            maybe_sent=False,
-            last_error=message,
-            updated_at=timezone.now(),
-        )
-        if updated:
-            record(
-                case.conversation,
-                actor=None,
-                action="inbox.case_failed",
-                from_state=CaseDelivery.CREATING,
-                to_state=CaseDelivery.FAILED,
-                note=message,
-            )
+    _leave_creating(
+        case,
+        CaseDelivery.FAILED,
+        action="inbox.case_failed",
+        note=message,
+        maybe_sent=False,
+        last_error=message,
+    )
 
 
 def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | None) -> None:
@@ -233,26 +239,18 @@ def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | N
         _failed(case, f"Gave up after {case.attempts} attempts: {message}")
         return
     delay = retry_delay(case.attempts, retry_after)
-    now = timezone.now()
-    with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
-            state=CaseDelivery.QUEUED,
-            maybe_sent=maybe_sent,
-            last_error=message,
-            next_attempt_at=now + timedelta(seconds=delay),
-            updated_at=now,
-        )
-        if updated:
-            record(
-                case.conversation,
-                actor=None,
-                action="inbox.case_retried",
-                from_state=CaseDelivery.CREATING,
-                to_state=CaseDelivery.QUEUED,
-                note=f"Tried again in {delay:.0f} s (attempt {case.attempts}): {message}",
-                data={"automatic": "back-off", "attempt": case.attempts, "delay_seconds": delay},
-            )
-            transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
+    if _leave_creating(
+        case,
+        CaseDelivery.QUEUED,
+        action="inbox.case_retried",
+        note=f"Tried again in {delay:.0f} s (attempt {case.attempts}): {message}",
+        data={"automatic": "back-off", "attempt": case.attempts, "delay_seconds": delay},
+        maybe_sent=maybe_sent,
+        last_error=message,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    ):
+        # After the commit (at once when no outer transaction holds this one).
+        transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
 
 
 def case_deliver(case_id: int) -> str:
