@@ -113,6 +113,8 @@ def conversation_list(
             breached if _truth(filters["breached"], "breached") else ~breached
         )
     text = filters.get("q", "")[:200]
+    if "\x00" in text:  # PostgreSQL refuses it in any string: a 400 here, not a 500 there
+        raise InvalidInput("The search text may not contain a NUL character.", field="q")
     if text:
         conversations = conversations.filter(
             Q(subject__icontains=text)

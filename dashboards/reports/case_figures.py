@@ -40,8 +40,8 @@ class CaseFigures:
 
     @classmethod
     def from_row(cls, row: dict[str, Any], median: float | None = None) -> CaseFigures:
-        counts = {name: row.get(name) or 0 for name in ("handed_over", "created", "failed")}
-        return cls(**counts, solved=row.get("solved") or 0, median_solve_seconds=median)
+        counts = ("handed_over", "created", "failed", "solved")
+        return cls(**{name: row.get(name) or 0 for name in counts}, median_solve_seconds=median)
 
 
 def _in(field: str, period: Period) -> Q:

@@ -18,7 +18,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -30,6 +30,7 @@ from inbox.helpdesks.base import (
     CaseState,
     ConnectorError,
     CustomerMessage,
+    HelpdeskSettings,
     OutcomeUnknownError,
     PermanentError,
     RetryableError,
@@ -40,6 +41,7 @@ from inbox.models import (
     CaseDelivery,
     Conversation,
     ConversationState,
+    HelpdeskConnection,
     InboxItem,
     Outcome,
 )
@@ -118,14 +120,18 @@ def case_retry(*, actor: User, case: Case) -> Case:
     return case
 
 
-def _customer_items(case: Case) -> list[InboxItem]:
+def _customer_item_rows(case: Case) -> QuerySet[InboxItem]:
     """The customer's own items (not those our brand account wrote), oldest first."""
     conversation = case.conversation
-    return list(
+    return (
         InboxItem.objects.filter(conversation=conversation)
         .exclude(author_handle__iexact=conversation.brand_account.handle)
         .order_by("created_at", "id")
     )
+
+
+def _customer_items(case: Case) -> list[InboxItem]:
+    return list(_customer_item_rows(case))
 
 
 def case_request(case: Case, items: list[InboxItem]) -> CaseRequest:
@@ -176,50 +182,56 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0)
 
 
-def _created(case: Case, ref: CaseRef, kind: str, item_ids: list[int]) -> None:
+def _leave_creating(
+    case: Case, to_state: str, *, action: str, note: str, data: Any = None, **fields: Any
+) -> bool:
+    """Move a case this worker holds out of "creating", audited in the same transaction; False
+    when it is no longer "creating" (the sweep or another worker moved it: nothing written)."""
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
-            state=CaseDelivery.CREATED,
-            maybe_sent=False,
-            helpdesk_kind=kind,
-            helpdesk_case_id=ref.case_id,
-            helpdesk_number=ref.number,
-            helpdesk_url=ref.url,
-            status=CaseState.OPEN,
-            last_error="",
-            sent_item_ids=item_ids,
-            delivered_at=timezone.now(),
-            updated_at=timezone.now(),
+            state=to_state, updated_at=timezone.now(), **fields
         )
         if updated:
             record(
                 case.conversation,
                 actor=None,
-                action="inbox.case_created",
+                action=action,
                 from_state=CaseDelivery.CREATING,
-                to_state=CaseDelivery.CREATED,
-                note=f"Case {ref.number} in the helpdesk.",
-                data={"case_id": ref.case_id, "number": ref.number, "url": ref.url},
+                to_state=to_state,
+                note=note,
+                data=data,
             )
+    return bool(updated)
+
+
+def _created(case: Case, ref: CaseRef, kind: str, item_ids: list[int]) -> None:
+    _leave_creating(
+        case,
+        CaseDelivery.CREATED,
+        action="inbox.case_created",
+        note=f"Case {ref.number} in the helpdesk.",
+        data={"case_id": ref.case_id, "number": ref.number, "url": ref.url},
+        maybe_sent=False,
+        helpdesk_kind=kind,
+        helpdesk_case_id=ref.case_id,
+        helpdesk_number=ref.number,
+        helpdesk_url=ref.url,
+        status=CaseState.OPEN,
+        last_error="",
+        sent_item_ids=item_ids,
+        delivered_at=timezone.now(),
+    )
 
 
 def _failed(case: Case, message: str) -> None:
-    with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
-            state=CaseDelivery.FAILED,
-            maybe_sent=False,
-            last_error=message,
-            updated_at=timezone.now(),
-        )
-        if updated:
-            record(
-                case.conversation,
-                actor=None,
-                action="inbox.case_failed",
-                from_state=CaseDelivery.CREATING,
-                to_state=CaseDelivery.FAILED,
-                note=message,
-            )
+    _leave_creating(
+        case,
+        CaseDelivery.FAILED,
+        action="inbox.case_failed",
+        note=message,
+        maybe_sent=False,
+        last_error=message,
+    )
 
 
 def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | None) -> None:
@@ -227,26 +239,18 @@ def _again(case: Case, message: str, *, maybe_sent: bool, retry_after: float | N
         _failed(case, f"Gave up after {case.attempts} attempts: {message}")
         return
     delay = retry_delay(case.attempts, retry_after)
-    now = timezone.now()
-    with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, state=CaseDelivery.CREATING).update(
-            state=CaseDelivery.QUEUED,
-            maybe_sent=maybe_sent,
-            last_error=message,
-            next_attempt_at=now + timedelta(seconds=delay),
-            updated_at=now,
-        )
-        if updated:
-            record(
-                case.conversation,
-                actor=None,
-                action="inbox.case_retried",
-                from_state=CaseDelivery.CREATING,
-                to_state=CaseDelivery.QUEUED,
-                note=f"Tried again in {delay:.0f} s (attempt {case.attempts}): {message}",
-                data={"automatic": "back-off", "attempt": case.attempts, "delay_seconds": delay},
-            )
-            transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
+    if _leave_creating(
+        case,
+        CaseDelivery.QUEUED,
+        action="inbox.case_retried",
+        note=f"Tried again in {delay:.0f} s (attempt {case.attempts}): {message}",
+        data={"automatic": "back-off", "attempt": case.attempts, "delay_seconds": delay},
+        maybe_sent=maybe_sent,
+        last_error=message,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    ):
+        # After the commit (at once when no outer transaction holds this one).
+        transaction.on_commit(lambda: enqueue(case.pk, countdown=delay))
 
 
 def case_deliver(case_id: int) -> str:
@@ -347,7 +351,7 @@ def case_follow(case: Case, *, now: Any = None) -> None:
     if connection is None or case.state != CaseDelivery.CREATED:
         return
     now = now or timezone.now()
-    case_notes_send(case.pk, now=now)
+    case_notes_send(case.pk, now=now, connection=connection)
     connector = connector_for(case.helpdesk_kind or connection.kind)
     status = connector.case_status(helpdesk_settings(connection), case.helpdesk_case_id)
     _status_changed(case, status.state, status.helpdesk_status, now=now)
@@ -382,8 +386,7 @@ def _next_note(case_id: int, now: Any) -> tuple[Case, InboxItem] | None:
             # Its sender stopped mid-request: the note may be there; never sent twice.
             logger.info("A note of case %s may be missing (its sender stopped).", case.pk)
             sent.append(case.note_sending_item_id)
-        done = set(sent)
-        item = next((i for i in _customer_items(case) if i.pk not in done), None)
+        item = _customer_item_rows(case).exclude(pk__in=sent).first()
         if item is None and case.note_sending_item_id is None:
             return None  # nothing new: nothing written
         case.sent_item_ids = sent
@@ -439,24 +442,27 @@ def _note_done(
     return retry_in
 
 
-def case_notes_send(case_id: int, *, now: Any = None) -> int:
+def case_notes_send(
+    case_id: int, *, now: Any = None, connection: HelpdeskConnection | None = None
+) -> int:
     """Append the customer's new messages to the case as notes, oldest first, each once:
     marked as being sent under the case row lock before each request, remembered as sent after
     it (or when its answer was lost: the helpdesk has no idempotent notes, so a note may be
     missing rather than doubled). A 5xx or 429 is tried again with back-off, the later notes
-    waiting; a refusal is shown on the case panel. Returns how many notes were added."""
+    waiting; a refusal is shown on the case panel. Returns how many notes were added.
+    ``connection``: the helpdesk connection when the caller has read it (the status beat)."""
     now = now or timezone.now()
-    connection = helpdesk_connection()
+    connection = connection or helpdesk_connection()
     if connection is None:
         return 0
     added = 0
+    values: HelpdeskSettings | None = None  # decrypted once, when there is a note to send
     while (picked := _next_note(case_id, now)) is not None:
         case, item = picked
         connector = connector_for(case.helpdesk_kind or connection.kind)
+        values = values if values is not None else helpdesk_settings(connection)
         try:
-            connector.add_note(
-                helpdesk_settings(connection), case.helpdesk_case_id, _note_text(item)
-            )
+            connector.add_note(values, case.helpdesk_case_id, _note_text(item))
         except ConnectorError as exc:
             logger.info("Note for case %s not added: %s", case.pk, exc.message)
             retry_in = _note_done(case, item, now=now, error=exc)

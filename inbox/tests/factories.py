@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
 from channels_app.connectors import IncomingItem, IncomingKind
 from channels_app.models import BrandAccount
 from inbox.ingestion import store_items
-from inbox.models import Conversation
+from inbox.models import Case, Conversation
+from inbox.services import cases
 
 _numbers = itertools.count(1)
 
@@ -46,3 +48,24 @@ def make_conversation(account: BrandAccount, text: str = "", **fields: object) -
     item = incoming(text or f"@acme question {next(_numbers)}", **fields)  # type: ignore[arg-type]
     store_items(account, [item])
     return Conversation.objects.get(brand_account=account, thread_key=item.thread_key)
+
+
+def customer_writes(account: BrandAccount, conversation: Conversation, *texts: str) -> None:
+    """The customer writes again in the conversation: one item a text, a second apart, oldest
+    first (three minutes ago on)."""
+    start = timezone.now() - timedelta(minutes=3)
+    store_items(
+        account,
+        [
+            incoming(text, thread_key=conversation.thread_key, at=start + timedelta(seconds=n))
+            for n, text in enumerate(texts)
+        ],
+    )
+
+
+def created_case(agent: User, conversation: Conversation) -> Case:
+    """A case handed over by the agent and created in the connected helpdesk."""
+    case = cases.case_create(actor=agent, conversation=conversation)
+    assert cases.case_deliver(case.pk) == "created"
+    case.refresh_from_db()
+    return case

@@ -81,6 +81,7 @@ def test_the_list_filters(
         ("account", "x"),
         ("breached", "perhaps"),
         ("tab", "x"),
+        ("q", "parcel\x00lost"),
     ],
 )
 def test_bad_filters_are_400_with_the_field(

@@ -17,35 +17,16 @@ from activity.models import AuditEvent
 from channels_app.models import BrandAccount
 from inbox.helpdesks import registry
 from inbox.helpdesks.django_helpdesk import DjangoHelpdeskConnector
-from inbox.ingestion import store_items
 from inbox.models import Case, Conversation, HelpdeskConnection
 from inbox.services import cases
 from inbox.services.helpdesk import helpdesk_connection_save
-from inbox.tests.factories import incoming
+from inbox.tests.factories import created_case, customer_writes
 from inbox.tests.peers.django_helpdesk import DjangoHelpdeskPeer, django_helpdesk_peer
 from inbox.tests.peers.helpdesk_standins import FakeZendesk
 
 __all__ = ["django_helpdesk_peer"]  # the real django-helpdesk, a fixture found by name
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _created_case(agent: User, conversation: Conversation) -> Case:
-    case = cases.case_create(actor=agent, conversation=conversation)
-    assert cases.case_deliver(case.pk) == "created"
-    case.refresh_from_db()
-    return case
-
-
-def _customer_writes(account: BrandAccount, conversation: Conversation, *texts: str) -> None:
-    start = timezone.now() - timedelta(minutes=3)
-    store_items(
-        account,
-        [
-            incoming(text, thread_key=conversation.thread_key, at=start + timedelta(seconds=n))
-            for n, text in enumerate(texts)
-        ],
-    )
 
 
 def _texts(notes: list[str]) -> list[str]:
@@ -69,13 +50,13 @@ def test_each_new_message_is_appended_once_in_order(
     agent: User,
     zendesk: FakeZendesk,
 ) -> None:
-    case = _created_case(agent, conversation)
-    _customer_writes(account, conversation, "first", "second", "third")
+    case = created_case(agent, conversation)
+    customer_writes(account, conversation, "first", "second", "third")
 
     assert cases.case_notes_send(case.pk) == 3
     assert cases.case_notes_send(case.pk) == 0
     cases.cases_follow()
-    _customer_writes(account, conversation, "fourth")
+    customer_writes(account, conversation, "fourth")
     cases.cases_follow()
 
     assert _notes(zendesk, case) == ["first", "second", "third", "fourth"]
@@ -99,8 +80,8 @@ def test_a_5xx_or_429_is_tried_again_with_back_off_the_later_notes_waiting(
     headers: dict[str, str] | None,
     least_wait: float,
 ) -> None:
-    case = _created_case(agent, conversation)
-    _customer_writes(account, conversation, "first", "second")
+    case = created_case(agent, conversation)
+    customer_writes(account, conversation, "first", "second")
     queued()
     zendesk.fail_next("PUT", _ticket_path(case), status, {"error": "busy"}, headers)
 
@@ -127,9 +108,10 @@ def test_a_refusal_is_shown_and_the_next_messages_still_go(
     conversation: Conversation,
     agent: User,
     zendesk: FakeZendesk,
+    api_as: Any,
 ) -> None:
-    case = _created_case(agent, conversation)
-    _customer_writes(account, conversation, "first", "second")
+    case = created_case(agent, conversation)
+    customer_writes(account, conversation, "first", "second")
     zendesk.fail_next(
         "PUT", _ticket_path(case), 422, {"error": "RecordInvalid", "description": "Ticket closed"}
     )
@@ -145,6 +127,9 @@ def test_a_refusal_is_shown_and_the_next_messages_still_go(
     panel = client.get(f"/inbox/{conversation.pk}/case/").content.decode()
     assert "data-note-error" in panel
     assert "Ticket closed" in panel
+    answer = api_as(agent).get(f"/api/v1/inbox/conversations/{conversation.pk}/case/").json()
+    assert "Ticket closed" in answer["note_error"]
+    assert answer["note_error_at"] is not None
     assert cases.case_notes_send(case.pk) == 0  # the refused one is not sent again
 
 
@@ -157,8 +142,8 @@ def test_retries_that_never_succeed_give_up_with_a_message(
     settings: Any,
 ) -> None:
     settings.SOCIALHUB_HELPDESK_MAX_ATTEMPTS = 2
-    case = _created_case(agent, conversation)
-    _customer_writes(account, conversation, "first")
+    case = created_case(agent, conversation)
+    customer_writes(account, conversation, "first")
     zendesk.fail_next("PUT", _ticket_path(case), 503, {"error": "down"})
     zendesk.fail_next("PUT", _ticket_path(case), 503, {"error": "down"})
 
@@ -178,8 +163,8 @@ def test_a_lost_answer_is_not_sent_again(
     agent: User,
     zendesk: FakeZendesk,
 ) -> None:
-    case = _created_case(agent, conversation)
-    _customer_writes(account, conversation, "first", "second")
+    case = created_case(agent, conversation)
+    customer_writes(account, conversation, "first", "second")
     zendesk.hang_after_recording("PUT", _ticket_path(case), 3.0)
 
     assert cases.case_notes_send(case.pk) == 1  # the first's answer was lost
@@ -196,8 +181,8 @@ def test_a_sender_that_stopped_mid_request_is_neither_waited_for_nor_doubled(
     zendesk: FakeZendesk,
     settings: Any,
 ) -> None:
-    case = _created_case(agent, conversation)
-    _customer_writes(account, conversation, "first", "second")
+    case = created_case(agent, conversation)
+    customer_writes(account, conversation, "first", "second")
     # A worker marked the first as being sent, sent it, and stopped before remembering it.
     picked = cases._next_note(case.pk, timezone.now())
     assert picked is not None
@@ -227,8 +212,8 @@ def test_notes_reach_django_helpdesk_once_in_order_through_a_503(
     registry._instances["django_helpdesk"] = DjangoHelpdeskConnector(read_timeout=5.0)
     try:
         helpdesk_connection_save(actor=org_admin, kind="django_helpdesk", data=peer.settings())
-        case = _created_case(agent, conversation)
-        _customer_writes(account, conversation, "first", "second", "third")
+        case = created_case(agent, conversation)
+        customer_writes(account, conversation, "first", "second", "third")
         peer.add_fault({"method": "POST", "path": "/api/followups/", "status": 503})
 
         assert cases.case_notes_send(case.pk) == 0

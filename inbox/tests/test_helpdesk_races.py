@@ -5,11 +5,8 @@ sending a case's notes at once: each note once, in order."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import OrgRole
@@ -17,11 +14,10 @@ from accounts.tests.factories import UserFactory, give_org_role
 from activity.models import AuditEvent
 from channels_app.models import BrandAccount
 from core.tests.races import run_at_once
-from inbox.ingestion import store_items
 from inbox.models import Conversation, HelpdeskConnection
 from inbox.services import cases
 from inbox.services.helpdesk import helpdesk_connection_save, helpdesk_settings
-from inbox.tests.factories import incoming
+from inbox.tests.factories import created_case, customer_writes
 from inbox.tests.peers.helpdesk_standins import FakeZendesk
 
 THREADS = 4
@@ -95,18 +91,9 @@ def test_workers_sending_notes_at_once_send_each_once_in_order(
     agent: User,
     zendesk: FakeZendesk,
 ) -> None:
-    case = cases.case_create(actor=agent, conversation=conversation)
-    assert cases.case_deliver(case.pk) == "created"
-    case.refresh_from_db()
-    start = timezone.now() - timedelta(minutes=3)
+    case = created_case(agent, conversation)
     texts = [f"message {n}" for n in range(5)]
-    store_items(
-        account,
-        [
-            incoming(text, thread_key=conversation.thread_key, at=start + timedelta(seconds=n))
-            for n, text in enumerate(texts)
-        ],
-    )
+    customer_writes(account, conversation, *texts)
 
     results = run_at_once(THREADS, lambda _index: cases.case_notes_send(case.pk))
 

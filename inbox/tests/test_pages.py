@@ -73,6 +73,14 @@ def test_a_bad_filter_is_a_400_page(triager: User) -> None:
     assert page.status_code == 400
 
 
+def test_search_text_with_a_nul_character_is_a_400_page(triager: User) -> None:
+    page = _client(triager).get("/inbox/", {"tab": "all", "q": "parcel\x00lost"})
+
+    assert page.status_code == 400
+    assert b"may not contain a NUL character" in page.content
+    assert b"data-inbox-row" not in page.content
+
+
 def test_people_outside_any_department_may_not_open_the_inbox(hr_user: User) -> None:
     assert _client(hr_user).get("/inbox/").status_code == 403
 
