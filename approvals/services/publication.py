@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 def _lock_by_id(post_id: int) -> Post | None:
     return (
         Post.objects.select_for_update(of=("self",))
-        .select_related("brand_account", "department", "author", "current_revision", "scheduled_by")
+        .select_related(
+            "brand_account__connection", "department", "author", "current_revision", "scheduled_by"
+        )
+        .defer("brand_account__connection__credentials_encrypted")  # readiness reads the rest
         .filter(pk=post_id)
         .first()
     )
