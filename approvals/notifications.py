@@ -117,23 +117,12 @@ def post_waits_on_connection(post: Post, *, problem: str) -> None:
             target=post,
             url=reverse("brandaccount_detail", args=[account.pk]),
         )
-    recipients = [post.author]
-    if post.scheduled_by is not None:
-        recipients.append(post.scheduled_by)
-    notify(
-        recipients=recipients,
-        kind=Notification.Kind.SCHEDULE_MISSED,
-        subject=f"Post #{post.pk} missed its scheduled time",
-        message=f"Post #{post.pk} was not published: {problem} Reschedule it once it is.",
-        target=post,
-        url=_post_url(post),
-    )
+    _schedule_missed(post, f"{problem} Reschedule it once it is.")
 
 
 def approval_expired(post: Post, *, notice: str) -> None:
-    recipients: list[Any] = [post.author]
     notify(
-        recipients=recipients,
+        recipients=[post.author],
         kind=Notification.Kind.DECISION,
         subject=f"Post #{post.pk}: the approval expired",
         message=f"Post #{post.pk}: {notice}",
@@ -177,6 +166,15 @@ def comment_added(comment: ReviewComment, *, mentioned: Iterable[User] = ()) -> 
 
 
 def schedule_missed(post: Post, *, reason: str) -> None:
+    _schedule_missed(
+        post,
+        f"its scheduled time came during a crisis pause ({reason}). Reschedule it when "
+        "publishing resumes.",
+    )
+
+
+def _schedule_missed(post: Post, why: str) -> None:
+    """The author and whoever scheduled the post hear that it was not published, and why."""
     recipients = [post.author]
     if post.scheduled_by is not None:
         recipients.append(post.scheduled_by)
@@ -184,10 +182,7 @@ def schedule_missed(post: Post, *, reason: str) -> None:
         recipients=recipients,
         kind=Notification.Kind.SCHEDULE_MISSED,
         subject=f"Post #{post.pk} missed its scheduled time",
-        message=(
-            f"Post #{post.pk} was not published: its scheduled time came during a crisis pause "
-            f"({reason}). Reschedule it when publishing resumes."
-        ),
+        message=f"Post #{post.pk} was not published: {why}",
         target=post,
         url=_post_url(post),
     )

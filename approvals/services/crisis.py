@@ -3,6 +3,7 @@ while one holds for an account."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,18 @@ def crisis_pause_covering(account: BrandAccount) -> CrisisPause | None:
         .order_by(F("brand_account").asc(nulls_first=True), "started_at")
         .first()
     )
+
+
+def paused_account_ids(account_ids: Iterable[int]) -> set[int]:
+    """Those of the accounts a crisis pause holds for (all of them under an org-wide one): one
+    query whatever their number, for lists."""
+    ids = set(account_ids)
+    scopes = set(
+        CrisisPause.objects.filter(
+            Q(brand_account__isnull=True) | Q(brand_account__in=ids), lifted_at__isnull=True
+        ).values_list("brand_account_id", flat=True)
+    )
+    return ids if None in scopes else ids & scopes
 
 
 def _require_no_crisis_pause(account: BrandAccount) -> None:

@@ -62,19 +62,39 @@ def post_create(
     planned = _plan_images(choices, [], cleaned, platform)
     department = _choose_department(actor, brand_account)
     with transaction.atomic():
-        post = Post.objects.create(brand_account=brand_account, department=department, author=actor)
-        revision = Revision.objects.create(post=post, number=1, body=body, created_by=actor)
-        rows = _copy_images(post, revision, None, planned, actor)
-        Post.objects.filter(pk=post.pk).update(current_revision=revision)
-        post.current_revision = revision
-        audit_record(
-            actor=actor,
-            action="post.created",
-            target=post,
-            department=department,
-            to_state=post.state,
-            data={"revision": 1, "brand_account": brand_account.pk, "images": len(rows)},
+        return _new_draft(
+            actor=actor, account=brand_account, department=department, body=body, planned=planned
         )
+
+
+def _new_draft(
+    *,
+    actor: User,
+    account: BrandAccount,
+    department: Any,
+    body: str,
+    planned: list[_PlannedImage] | None = None,
+    source: Post | None = None,
+) -> Post:
+    """A new post with its first revision and its images (the planned uploads, or those of the
+    source post's current revision), recorded as created. Runs in the caller's transaction."""
+    post = Post.objects.create(brand_account=account, department=department, author=actor)
+    revision = Revision.objects.create(post=post, number=1, body=body, created_by=actor)
+    from_revision = source.current_revision if source is not None else None
+    rows = _copy_images(post, revision, from_revision, planned, actor)
+    Post.objects.filter(pk=post.pk).update(current_revision=revision)
+    post.current_revision = revision
+    data: dict[str, Any] = {"revision": 1, "brand_account": account.pk, "images": len(rows)}
+    if source is not None:
+        data["copied_from"] = source.pk
+    audit_record(
+        actor=actor,
+        action="post.created",
+        target=post,
+        department=department,
+        to_state=post.state,
+        data=data,
+    )
     return post
 
 
@@ -102,23 +122,8 @@ def post_copy_to_draft(*, post: Post, actor: User) -> Post:
     department = _choose_department(actor, account)
     with transaction.atomic():
         source = _lock(post)  # the source cannot change state (it is closed), but stays whole
-        copy = Post.objects.create(brand_account=account, department=department, author=actor)
-        revision = Revision.objects.create(post=copy, number=1, body=source.body, created_by=actor)
-        rows = _copy_images(copy, revision, source.current_revision, None, actor)
-        Post.objects.filter(pk=copy.pk).update(current_revision=revision)
-        copy.current_revision = revision
-        audit_record(
-            actor=actor,
-            action="post.created",
-            target=copy,
-            department=department,
-            to_state=copy.state,
-            data={
-                "revision": 1,
-                "brand_account": account.pk,
-                "images": len(rows),
-                "copied_from": source.pk,
-            },
+        copy = _new_draft(
+            actor=actor, account=account, department=department, body=source.body, source=source
         )
         audit_record(
             actor=actor,

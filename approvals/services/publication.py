@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 def _lock_by_id(post_id: int) -> Post | None:
     return (
         Post.objects.select_for_update(of=("self",))
-        .select_related("brand_account", "department", "author", "current_revision", "scheduled_by")
+        .select_related(
+            "brand_account__connection", "department", "author", "current_revision", "scheduled_by"
+        )
+        .defer("brand_account__connection__credentials_encrypted")  # readiness reads the rest
         .filter(pk=post_id)
         .first()
     )
@@ -82,44 +85,40 @@ def post_hold_for_crisis(*, post_id: int) -> Post | None:
 
 
 def _hold(locked: Post, pause: CrisisPause) -> Post:
-    missed = locked.scheduled_at
-    missed_text = datetime_text(missed, zone=UTC) if missed else ""
     notice = (
-        f"Not published: its scheduled time ({missed_text}) came during a crisis pause "
+        f"Not published: its scheduled time ({_missed_text(locked)}) came during a crisis pause "
         f"({pause.reason}). Reschedule it once publishing resumes."
     )
     notifications.schedule_missed(locked, reason=pause.reason)
-    return perform_transition(
-        post=locked,
-        action=Action.HOLD_FOR_CRISIS,
-        actor=None,
-        note=notice,
-        data={
-            "crisis_pause": pause.pk,
-            "missed_scheduled_at": missed.isoformat() if missed else None,
-        },
-        fields={
-            "scheduled_at": None,
-            "scheduled_by": None,
-            "notice": notice,
-            "next_attempt_at": None,
-        },
-    )
+    return _hold_back(locked, Action.HOLD_FOR_CRISIS, notice, {"crisis_pause": pause.pk})
 
 
 def _hold_for_connection(locked: Post, problem: str) -> Post:
     """A due post on an account that cannot send: not sent to fail at the platform, but back to
     approved with a notice, to be rescheduled once the account is connected."""
-    missed = locked.scheduled_at
-    missed_text = missed.astimezone(UTC).strftime("%d %b %Y %H:%M UTC") if missed else ""
-    notice = f"Not published at its scheduled time ({missed_text}): {problem} Reschedule it then."
+    notice = (
+        f"Not published at its scheduled time ({_missed_text(locked)}): {problem} "
+        "Reschedule it then."
+    )
     notifications.post_waits_on_connection(locked, problem=problem)
+    return _hold_back(locked, Action.HOLD_FOR_CONNECTION, notice, {})
+
+
+def _missed_text(locked: Post) -> str:
+    missed = locked.scheduled_at
+    return datetime_text(missed, zone=UTC) if missed else ""
+
+
+def _hold_back(locked: Post, action: str, notice: str, data: dict[str, Any]) -> Post:
+    """A due post not sent (crisis pause, account not connected): back to approved, unscheduled,
+    with the notice saying why; the audit records the time it missed."""
+    missed = locked.scheduled_at
     return perform_transition(
         post=locked,
-        action=Action.HOLD_FOR_CONNECTION,
+        action=action,
         actor=None,
         note=notice,
-        data={"missed_scheduled_at": missed.isoformat() if missed else None},
+        data={**data, "missed_scheduled_at": missed.isoformat() if missed else None},
         fields={
             "scheduled_at": None,
             "scheduled_by": None,

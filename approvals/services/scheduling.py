@@ -66,24 +66,7 @@ def clean_schedule_time(scheduled_at: datetime | None) -> datetime:
 
 def post_schedule(*, post: Post, actor: User, scheduled_at: datetime | None) -> Post:
     """Schedule an approved post. The time must carry its zone; it is stored in UTC."""
-    _require_publish_permission(actor, post.brand_account)
-    when = clean_schedule_time(scheduled_at)
-    with transaction.atomic():
-        locked = _lock_for_sending(post, Action.SCHEDULE)
-        perform_transition(
-            post=locked,
-            action=Action.SCHEDULE,
-            actor=actor,
-            data={"scheduled_at": when.isoformat()},
-            fields={
-                "scheduled_at": when,
-                "scheduled_by": actor,
-                "notice": "",
-                "next_attempt_at": None,
-            },
-            on_commit=[lambda: handover.hand_over_scheduled(locked.pk, when)],
-        )
-    return locked
+    return _set_time(post, actor, scheduled_at, Action.SCHEDULE)[0]
 
 
 def post_reschedule(
@@ -92,19 +75,26 @@ def post_reschedule(
     """Move a scheduled post to another time (the calendar's drag and drop, its Move form, and
     Undo, which moves it back). The same checks as scheduling: publish permission, a time ahead,
     an active account, no crisis pause. Answers the post and the time it had before, for undo."""
+    return _set_time(post, actor, scheduled_at, Action.RESCHEDULE)
+
+
+def _set_time(
+    post: Post, actor: User, scheduled_at: datetime | None, action: str
+) -> tuple[Post, datetime | None]:
+    """Schedule or reschedule: the post locked and the time it had before."""
     _require_publish_permission(actor, post.brand_account)
     when = clean_schedule_time(scheduled_at)
     with transaction.atomic():
-        locked = _lock_for_sending(post, Action.RESCHEDULE)
+        locked = _lock_for_sending(post, action)
         previous = locked.scheduled_at
+        data: dict[str, str | None] = {"scheduled_at": when.isoformat()}
+        if action == Action.RESCHEDULE:
+            data["previous_scheduled_at"] = previous.isoformat() if previous else None
         perform_transition(
             post=locked,
-            action=Action.RESCHEDULE,
+            action=action,
             actor=actor,
-            data={
-                "scheduled_at": when.isoformat(),
-                "previous_scheduled_at": previous.isoformat() if previous else None,
-            },
+            data=data,
             fields={
                 "scheduled_at": when,
                 "scheduled_by": actor,

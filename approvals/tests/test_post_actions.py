@@ -152,6 +152,33 @@ def test_a_list_reads_the_same_actions_as_one_post(
     reviewer = User.objects.get(pk=cast["comms_reviewer"].pk)
     # One by one first: the reviewer's roles and each post's account are read (and kept) here.
     one_by_one = {post.pk: post_actions(reviewer, post) for post in posts}
-    with django_assert_num_queries(2):  # the reviewer's grants: direct, through groups
+    # The reviewer's grants (direct, through groups), and the crisis pauses once for the list.
+    with django_assert_num_queries(3):
         together = post_actions_by_post(reviewer, posts)
     assert together == one_by_one
+
+
+@pytest.mark.parametrize("org_wide", [True, False])
+def test_a_crisis_pause_hides_publish_now_on_the_page_and_in_the_api_alike(
+    org_wide: bool, cast: dict[str, User], account: BrandAccount
+) -> None:
+    from approvals import services
+
+    reviewer = cast["comms_reviewer"]
+    approved = force_state(submitted_post(cast["author"], account), PostState.APPROVED)
+    services.crisis_pause_set(
+        actor=cast["org_admin"], reason="Incident", brand_account=None if org_wide else account
+    )
+    client = Client()
+    client.force_login(reviewer)
+    assert _api_actions(reviewer, approved) == {"schedule", "withdraw"}
+    assert _page_actions(client, approved) == {"schedule", "withdraw"}
+    assert post_actions_by_post(reviewer, [approved]) == {approved.pk: ["schedule", "withdraw"]}
+    # Another account's approved post is not held by a pause on this one.
+    from approvals.tests.factories import make_account
+
+    other = make_account(account.department, drafters=[account.department])
+    elsewhere = force_state(submitted_post(cast["author"], other), PostState.APPROVED)
+    listed = post_actions_by_post(User.objects.get(pk=cast["org_admin"].pk), [approved, elsewhere])
+    assert ("publish_now" in listed[elsewhere.pk]) is not org_wide
+    assert "publish_now" not in listed[approved.pk]

@@ -281,3 +281,18 @@ def test_a_due_post_on_a_connected_account_is_released(
     services.posts_release_due(now=timezone.now() + timedelta(hours=3))
     post.refresh_from_db()
     assert post.state == PostState.PUBLISHING
+
+
+def test_releasing_a_due_post_reads_its_connection_with_the_post(
+    sme: User, linkedin: BrandAccount, comms_reviewer: User, django_assert_num_queries: Any
+) -> None:
+    store_connection(linkedin)
+    post = scheduled_post(sme, linkedin, comms_reviewer)
+    # The locked post (its connection joined), the crisis pauses, the transition and its audit
+    # event, in savepoints: no query of its own for the readiness check.
+    with django_assert_num_queries(8):
+        services.post_release_due(
+            post_id=post.pk, now=timezone.now() + timedelta(hours=3), hand_over=False
+        )
+    post.refresh_from_db()
+    assert post.state == PostState.PUBLISHING

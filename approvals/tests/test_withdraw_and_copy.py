@@ -103,6 +103,21 @@ def test_api_withdraw_by_comms_requires_a_reason(
     assert done.json()["state"] == PostState.WITHDRAWN
 
 
+def test_api_withdraw_reads_the_older_note_field_and_refuses_a_long_reason(
+    api_as: Any, in_review: Post, comms_reviewer: User, sme: User
+) -> None:
+    url = f"/api/v1/posts/{in_review.pk}/withdraw/"
+    too_long = api_as(comms_reviewer).post(url, {"reason": "x" * 5001}, format="json")
+    assert too_long.status_code == 400
+    assert "reason" in too_long.json()
+    in_review.refresh_from_db()
+    assert in_review.state == PostState.IN_REVIEW
+    done = api_as(comms_reviewer).post(url, {"note": "Out of date."}, format="json")
+    assert done.status_code == 200
+    notice = Notification.objects.get(recipient=sme, message__contains="withdrew")
+    assert "Out of date." in notice.message
+
+
 def test_api_withdraw_by_the_author_needs_no_reason(
     api_as: Any, in_review: Post, sme: User
 ) -> None:

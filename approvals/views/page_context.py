@@ -23,10 +23,10 @@ def _can(state: str, action: str) -> bool:
     return (state, action) in TRANSITIONS
 
 
-def _post_flags(user: Any, post: Post) -> dict[str, bool]:
+def _post_flags(user: Any, post: Post, *, paused: bool | None = None) -> dict[str, bool]:
     """Which buttons the person sees: the actions post_actions offers them, the same list the
     post API returns as `actions`. The services check again on every request."""
-    actions = set(post_actions(user, post))
+    actions = set(post_actions(user, post, paused=paused))
     return {
         "is_author": permissions.is_author(user, post),
         "can_edit": Action.REVISE in actions,
@@ -53,11 +53,8 @@ def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
     attempts = None
     if permissions.can_see_attempts(request.user, post):
         attempts = handover.publishing_attempts(post)
-    flags = _post_flags(request.user, post)
     pause = services.crisis_pause_covering(post.brand_account)
-    if pause is not None:
-        # The service refuses it while the pause lasts; the schedule form's notice says why.
-        flags["can_publish_now"] = False
+    flags = _post_flags(request.user, post, paused=pause is not None)
     context = {
         "attempts": attempts,
         "post": post,

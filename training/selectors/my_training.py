@@ -49,6 +49,21 @@ def assignments_for_person(*, user: Any) -> QuerySet[Assignment]:
     )
 
 
+def _draftable_accounts_missing(
+    user: Any, now: datetime
+) -> tuple[list[tuple[Any, list[Any]]], dict[str, Any] | None]:
+    """Each active account the person may draft on, with what they still miss to publish on it,
+    and their policy state (three queries)."""
+    accounts = list(
+        authz.objects_with_any_perm(
+            user, ["draft_on"], BrandAccount.objects.filter(is_active=True)
+        ).order_by("display_name", "id")
+    )
+    policy = current_policy_state(user, now=now)
+    missing = missing_requirements_for_accounts(user, accounts, now=now, policy_state=policy)
+    return [(account, missing[account.pk]) for account in accounts], policy
+
+
 def my_training(*, user: Any, now: datetime | None = None) -> MyTraining:
     """Everything the My training page shows, in a fixed number of queries."""
 
@@ -79,13 +94,7 @@ def my_training(*, user: Any, now: datetime | None = None) -> MyTraining:
         for course in courses
     ]
     held = {CertStatus.VALID, CertStatus.EXPIRING}
-    accounts = list(
-        authz.objects_with_any_perm(
-            user, ["draft_on"], BrandAccount.objects.filter(is_active=True)
-        ).order_by("display_name", "id")
-    )
-    policy = current_policy_state(user, now=now)
-    missing = missing_requirements_for_accounts(user, accounts, now=now, policy_state=policy)
+    accounts, policy = _draftable_accounts_missing(user, now)
     return MyTraining(
         courses=rows,
         assigned=[r for r in rows if r.assignment is not None and r.status not in held],
@@ -96,7 +105,7 @@ def my_training(*, user: Any, now: datetime | None = None) -> MyTraining:
         ],
         certified=[r for r in rows if r.status in held or r.status == CertStatus.EXPIRED],
         expiring=[r for r in rows if r.status == CertStatus.EXPIRING],
-        accounts=[(account, missing[account.pk]) for account in accounts],
+        accounts=accounts,
         policy=policy,
         notices=list(
             TrainingNotice.objects.filter(user=user, read_at=None).select_related("course")[:20]
@@ -159,13 +168,7 @@ def home_training(*, user: Any, now: datetime | None = None) -> HomeTraining:
     """Five queries whatever the number of accounts, certificates and assignments: the
     accounts, the policy state, the requirements, the certificates, the assignments."""
     now = now or timezone.now()
-    accounts = list(
-        authz.objects_with_any_perm(
-            user, ["draft_on"], BrandAccount.objects.filter(is_active=True)
-        ).order_by("display_name", "id")
-    )
-    policy = current_policy_state(user, now=now)
-    missing = missing_requirements_for_accounts(user, accounts, now=now, policy_state=policy)
+    accounts, _policy = _draftable_accounts_missing(user, now)
     certs = list(
         Certification.objects.filter(user=user)
         .select_related("course")
@@ -188,7 +191,7 @@ def home_training(*, user: Any, now: datetime | None = None) -> HomeTraining:
         if assignment.course_id not in held:
             assignments.setdefault(assignment.course_id, assignment)
     return HomeTraining(
-        accounts=[(account, missing[account.pk]) for account in accounts],
+        accounts=accounts,
         expiring=[c for c in certs if c.status_at(now) == CertStatus.EXPIRING],
         revoked=revoked,
         assignments=list(assignments.values()),

@@ -79,8 +79,29 @@ def attempt_submit(
     if not course.is_published:
         raise Conflict("This course was withdrawn; your attempt cannot be scored.")
     keys = _question_keys(course)
-    parsed = parse_answers(answers, keys)  # 400 before anything is written
+    parsed = _answers(answers, keys)
+    return _score(actor=actor, attempt=attempt, course=course, keys=keys, parsed=parsed, now=now)
+
+
+def _answers(answers: Any, keys: list[QuestionKey]) -> dict[int, list[int]]:
+    """The answers read against the questions; 400 (before anything is written) when malformed
+    or when a question has none."""
+    parsed = parse_answers(answers, keys)
     require_every_answer(parsed, keys)
+    return parsed
+
+
+def _score(
+    *,
+    actor: User,
+    attempt: Attempt,
+    course: Course,
+    keys: list[QuestionKey],
+    parsed: dict[int, list[int]],
+    now: datetime | None,
+) -> Attempt:
+    """Score the attempt on its read answers and close it; a pass issues or renews the
+    certificate."""
     result = score(keys, parsed, pass_mark=course.pass_mark)
     now = now or timezone.now()
     with transaction.atomic():
@@ -111,6 +132,6 @@ def attempt_take(
         raise Http404("Not found.")
     # Validate first, so bad input writes nothing (not even an empty attempt).
     keys = _question_keys(course)
-    require_every_answer(parse_answers(answers, keys), keys)
+    parsed = _answers(answers, keys)
     attempt = attempt_start(actor=actor, course=course, now=now)
-    return attempt_submit(actor=actor, attempt=attempt, answers=answers, now=now)
+    return _score(actor=actor, attempt=attempt, course=course, keys=keys, parsed=parsed, now=now)
