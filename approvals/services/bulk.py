@@ -114,7 +114,8 @@ def posts_bulk_apply(
             f"Choose an action: {', '.join(BulkAction.values)}.", field="action", code="invalid"
         )
     post_ids = _clean_ids(ids)
-    run: Callable[[Post], Any]
+    # Each run answers the post as its service left it (locked, moved, state set).
+    run: Callable[[Post], Post]
     if action == BulkAction.SCHEDULE:
         when = clean_schedule_time(scheduled_at)
         # The wrong role is refused as a whole (each post would be refused for it anyway).
@@ -124,7 +125,7 @@ def posts_bulk_apply(
                 code="no_publish_permission",
             )
 
-        def run(post: Post) -> Any:
+        def run(post: Post) -> Post:
             return post_schedule(post=post, actor=actor, scheduled_at=when)
 
     else:
@@ -144,8 +145,8 @@ def posts_bulk_apply(
 
         seen = _clean_revisions(revisions)
 
-        def run(post: Post) -> Any:
-            return decide(post=post, actor=actor, note=note, revision=seen.get(post.pk))
+        def run(post: Post) -> Post:
+            return decide(post=post, actor=actor, note=note, revision=seen.get(post.pk)).post
 
     # One query for every post the person may see among the ids; the rest are "not found".
     visible = {
@@ -161,12 +162,12 @@ def posts_bulk_apply(
             results.append(BulkResult(pk, False, "not_found", "No such post.", ""))
             continue
         try:
-            run(post)
+            state = run(post).state
         except DomainError as exc:
+            # Read again: the refusal may come from a state changed since the lookup above.
             state = Post.objects.filter(pk=pk).values_list("state", flat=True).first() or ""
             results.append(BulkResult(pk, False, exc.code, exc.message, state, post))
             continue
-        state = Post.objects.filter(pk=pk).values_list("state", flat=True).first() or ""
         label = PostState(state).label.lower() if state in PostState.values else state
         results.append(BulkResult(pk, True, "done", f"Done: the post is {label}.", state, post))
     return results

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts import authz
 from accounts.models import Department, User
+from accounts.roles import OrgRole
+from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
 from approvals import services
 from approvals.models import Post, PostState
 from channels_app.models import BrandAccount
@@ -44,6 +46,28 @@ def make_account(
         for granted in departments:
             authz.grant_to_group(perm, granted.group, account)
     return account
+
+
+def sales_desk() -> tuple[User, User, BrandAccount]:
+    """The browser journeys' cast: Sam Sales (sme@, in Sales, drafts), Colin Comms (comms@, comms
+    reviewer in Communications, reviews and publishes) and their Sales news account."""
+    sales = DepartmentFactory.create(name="Sales", slug="sales")
+    comms_department = DepartmentFactory.create(name="Communications", slug="communications")
+    sme = UserFactory.create(email="sme@example.test", full_name="Sam Sales")
+    add_member(sme, sales)
+    comms = give_org_role(
+        UserFactory.create(email="comms@example.test", full_name="Colin Comms"),
+        OrgRole.COMMS_REVIEWER,
+    )
+    add_member(comms, comms_department)
+    account = make_account(
+        sales,
+        display_name="Sales news",
+        drafters=[sales],
+        reviewers=[comms_department],
+        publishers=[comms_department],
+    )
+    return sme, comms, account
 
 
 def make_post(

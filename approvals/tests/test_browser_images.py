@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
-from accounts.roles import OrgRole
-from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, give_org_role
 from approvals.models import MediaAttachment, Post, PostState
-from approvals.tests.factories import make_account
+from approvals.tests.factories import sales_desk
 from approvals.tests.media_factories import gps_photo, picture
 from approvals.tests.test_browser_journey import _log_in, _log_out
 from publishing import tasks
@@ -25,22 +23,7 @@ def test_attach_describe_submit_review_approve_publish(
     page: Page, live_server: Any, transactional_db: None
 ) -> None:
     base = live_server.url
-    sales = DepartmentFactory.create(name="Sales", slug="sales")
-    comms_department = DepartmentFactory.create(name="Communications", slug="communications")
-    sme = UserFactory.create(email="sme@example.test", full_name="Sam Sales")
-    add_member(sme, sales)
-    comms = give_org_role(
-        UserFactory.create(email="comms@example.test", full_name="Colin Comms"),
-        OrgRole.COMMS_REVIEWER,
-    )
-    add_member(comms, comms_department)
-    account = make_account(
-        sales,
-        display_name="Sales news",
-        drafters=[sales],
-        reviewers=[comms_department],
-        publishers=[comms_department],
-    )
+    sme, comms, account = sales_desk()
 
     # 1. The SME attaches two images; previews appear, guidance asks for alt text.
     _log_in(page, base, sme.email)

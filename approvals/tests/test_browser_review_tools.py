@@ -11,26 +11,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.roles import OrgRole
-from accounts.tests.factories import (
-    PASSWORD,
-    DepartmentFactory,
-    UserFactory,
-    add_member,
-    give_org_role,
-)
 from approvals.models import Post, PostState
-from approvals.tests.factories import make_account, scheduled_post, submitted_post
+from approvals.tests.factories import sales_desk, scheduled_post, submitted_post
+from approvals.tests.test_browser_journey import _log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _local(day: Any, hour: int) -> datetime:
@@ -45,22 +30,7 @@ def test_bulk_approve_move_undo_drag_and_mention(
     page: Page, live_server: Any, transactional_db: None
 ) -> None:
     base = live_server.url
-    sales = DepartmentFactory.create(name="Sales", slug="sales")
-    comms_department = DepartmentFactory.create(name="Communications", slug="communications")
-    sme = UserFactory.create(email="sme@example.test", full_name="Sam Sales")
-    add_member(sme, sales)
-    comms = give_org_role(
-        UserFactory.create(email="comms@example.test", full_name="Colin Comms"),
-        OrgRole.COMMS_REVIEWER,
-    )
-    add_member(comms, comms_department)
-    account = make_account(
-        sales,
-        display_name="Sales news",
-        drafters=[sales],
-        reviewers=[comms_department],
-        publishers=[comms_department],
-    )
+    sme, comms, account = sales_desk()
     waiting = [submitted_post(sme, account, f"Desk news number {n}.") for n in range(3)]
     today = timezone.localdate()
     tuesday = today + timedelta(days=7 - today.weekday() + 1)  # next week's Tuesday

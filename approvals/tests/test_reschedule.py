@@ -115,6 +115,19 @@ def test_move_then_undo_from_the_calendar(
     assert AuditEvent.objects.filter(action="post.reschedule").count() == 2
 
 
+def test_a_move_never_sends_the_person_to_another_site(
+    sme: User, account: BrandAccount, comms_reviewer: User
+) -> None:
+    post = scheduled_post(sme, account, comms_reviewer, at=_at(1))
+    moved = _client(comms_reviewer).post(
+        f"/posts/{post.pk}/reschedule/",
+        {"scheduled_at": f"{_at(2):%Y-%m-%dT%H:%M}", "next": "https://evil.example/calendar/"},
+    )
+    assert moved.status_code == 302
+    assert moved["Location"] == "/calendar/"
+    assert _scheduled_at(post) == _at(2)
+
+
 def test_move_page_refusals(
     sme: User,
     manager: User,

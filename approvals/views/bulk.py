@@ -8,23 +8,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from approvals import services
 from approvals.forms import ScheduleForm
+from approvals.views.page_context import _next_or
 from core.errors import DomainError, InvalidInput
-
-
-def _back(request: HttpRequest) -> str:
-    """Where the person came from (the queue with its filters), if it is a page of this site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("review_queue")
 
 
 @login_required
@@ -33,7 +22,8 @@ def posts_bulk(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     ids = request.POST.getlist("ids")
     labels = dict(services.BulkAction.choices)
-    context: dict[str, Any] = {"back": _back(request)}
+    # Back to where the person came from (the queue or a post list, with its filters).
+    context: dict[str, Any] = {"back": _next_or(request, "review_queue")}
     try:
         when = None
         if action == services.BulkAction.SCHEDULE:

@@ -10,10 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from approvals import content_calendar as calendar_grid
@@ -21,6 +19,7 @@ from approvals import permissions, selectors, services
 from approvals.forms import ScheduleForm
 from approvals.post_actions import post_actions_by_post
 from approvals.state_machine import Action
+from approvals.views.page_context import _next_or
 from core.errors import DomainError, InvalidInput
 
 # The last move, kept for one page view so the calendar can offer to undo it.
@@ -79,15 +78,6 @@ def content_calendar(request: HttpRequest) -> HttpResponse:
     return render(request, "approvals/calendar.html", context, status=status)
 
 
-def _back(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("content_calendar")
-
-
 def _requested_time(request: HttpRequest) -> Any:
     """The new time: Undo sends the exact earlier time (ISO 8601 with its offset); the Move
     form and drag and drop a date and time in the person's zone."""
@@ -134,4 +124,4 @@ def post_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             "to": previous.isoformat(),
             "label": f"{timezone.localtime(previous):%d %b %Y, %H:%M}",
         }
-    return redirect(_back(request))
+    return redirect(_next_or(request, "content_calendar"))

@@ -8,7 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from approvals import guidance, handover, permissions, selectors, services
 from approvals.forms import CommentForm, DecisionForm, ScheduleForm
@@ -17,6 +19,17 @@ from approvals.post_actions import COPY_TO_DRAFT, post_actions
 from approvals.revision_diff import has_changes, word_diff
 from approvals.state_machine import TRANSITIONS, Action
 from core.errors import DomainError
+
+
+def _next_or(request: HttpRequest, default: str) -> str:
+    """The posted `next` page (where the form was, with its filters) if it is a page of this
+    site, else the named default page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
 
 
 def _can(state: str, action: str) -> bool:
