@@ -69,6 +69,7 @@ def test_bulk_approve_move_undo_drag_and_mention(
 
     # 3. Drag and drop onto Wednesday: same time of day, through the same page and service.
     wednesday = tuesday + timedelta(days=1)
+    page.wait_for_load_state("load")  # the drag handlers come from a deferred script
     page.drag_and_drop(f'[data-move-post="{planned.pk}"]', f'td[data-date="{wednesday:%Y-%m-%d}"]')
     expect(page.locator(".messages")).to_contain_text(f"Post #{planned.pk} moved to")
     assert _scheduled_at(planned) == _local(wednesday, 10)

@@ -72,7 +72,9 @@ def test_rnd_expert_gets_certified_and_hr_sees_it(page: Page, live_server: Any) 
     # The quiz page has no right answers or explanations in it.
     expect(page.get_by_role("heading", name="Quiz: Social media basics")).to_be_visible()
     assert "Because of reason" not in page.content()
-    # Sent empty: the page names the unanswered questions and sends nothing (no dialog).
+    # Sent empty: the page names the unanswered questions and sends nothing (no dialog). The
+    # check is a deferred script: wait until the page has loaded it, or the form goes unchecked.
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Submit answers").click()
     expect(page.locator("#quiz-check")).to_contain_text(
         "Answer every question before submitting: questions 1, 2 have no answer yet."
