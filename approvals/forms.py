@@ -30,6 +30,16 @@ class ComposeForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    requested_at = forms.DateTimeField(
+        label="Would like it published at",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=(
+            "Optional, in your time zone. Reviewers see it and comms schedules it; if it passes "
+            "while the post is still in review, the post comes back to you."
+        ),
+    )
 
     def __init__(self, *args: Any, accounts: Any = None, fixed_account: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -61,6 +61,9 @@ class Post(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True, help_text="Last entry into review.")
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # When the author would like it to go out: a wish reviewers and publishers see, not a
+    # schedule. A post still in review when it passes goes back to the author (expiry).
+    requested_at = models.DateTimeField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -120,11 +120,11 @@ def post_waits_on_connection(post: Post, *, problem: str) -> None:
     _schedule_missed(post, f"{problem} Reschedule it once it is.")
 
 
-def approval_expired(post: Post, *, notice: str) -> None:
+def approval_expired(post: Post, *, notice: str, subject: str = "the approval expired") -> None:
     notify(
         recipients=[post.author],
         kind=Notification.Kind.DECISION,
-        subject=f"Post #{post.pk}: the approval expired",
+        subject=f"Post #{post.pk}: {subject}",
         message=f"Post #{post.pk}: {notice}",
         target=post,
         url=_post_url(post),

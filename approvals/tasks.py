@@ -18,6 +18,6 @@ def forget_old_media_uploads() -> int:
 
 @shared_task(name="approvals.expire_approvals", ignore_result=True)
 def expire_approvals() -> int:
-    """Hourly (beat): approved posts not scheduled within SOCIALHUB_APPROVAL_EXPIRY_DAYS go back
-    to their authors."""
-    return len(services.posts_expire_approvals())
+    """Hourly (beat): approved posts not scheduled within SOCIALHUB_APPROVAL_EXPIRY_DAYS, and
+    posts still in review when the time their authors asked for passed, go back to them."""
+    return len(services.posts_expire_approvals()) + len(services.posts_expire_passed_requests())

@@ -544,7 +544,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # Remembered platform uploads (so a retry never uploads an image twice) outlive any retry
     # after 30 days.
-    # Approvals not used (scheduled) within SOCIALHUB_APPROVAL_EXPIRY_DAYS go back to the author.
+    # Approvals not used (scheduled) within SOCIALHUB_APPROVAL_EXPIRY_DAYS, and posts still in
+    # review when their requested time passed, go back to the author.
     "approvals-expire-approvals": {
         "task": "approvals.expire_approvals",
         "schedule": crontab(minute=15),
@@ -596,6 +597,8 @@ if SOCIALHUB_APPROVAL_EXPIRY_DAYS < 0:
     raise ImproperlyConfigured(
         "Environment variable SOCIALHUB_APPROVAL_EXPIRY_DAYS has a bad value: 0 or more days."
     )
+# A post still in review when the time its author asked for passes goes back to the author.
+SOCIALHUB_EXPIRE_PASSED_REQUESTS = _env_bool("SOCIALHUB_EXPIRE_PASSED_REQUESTS", True)
 SOCIALHUB_PUBLISH_TIME_LIMIT: int = _env("int", "SOCIALHUB_PUBLISH_TIME_LIMIT", default=300)
 if SOCIALHUB_PUBLISH_TIME_LIMIT < 2:
     raise ImproperlyConfigured(

@@ -82,6 +82,7 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "stages",
             "open_comment_count",
             "notice",
+            "requested_at",
             "scheduled_at",
             "submitted_at",
             "approved_at",
@@ -134,13 +135,31 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return list(self.context["post_actions"][post.pk])
 
 
+def requested_at_field() -> serializers.CharField:
+    # Text, not DateTimeField: DRF would quietly read a time without offset in the server's zone.
+    return serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="When you would like it published (ISO 8601 with its offset); null clears it. "
+        "A wish reviewers see, not a schedule: a post still in review when it passes comes back "
+        "to you.",
+    )
+
+
 class PostCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     brand_account = serializers.IntegerField(help_text="Id of a brand account you may draft on.")
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    requested_at = requested_at_field()
 
 
 class PostUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The new text; left out, the text stays as it is.",
+    )
+    requested_at = requested_at_field()
 
 
 class DecisionRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]

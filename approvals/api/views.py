@@ -72,7 +72,7 @@ class PostActionsMixin:
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
 
-def _parse_time(text: str) -> Any:
+def _parse_time(text: str, *, field: str = "scheduled_at") -> Any:
     """An ISO 8601 time from the request; the services refuse one without its offset."""
     try:
         when = parse_datetime(text.strip())
@@ -81,9 +81,17 @@ def _parse_time(text: str) -> Any:
     if when is None:
         raise InvalidInput(
             "Give an ISO 8601 date and time with its offset, e.g. 2030-05-01T09:00:00+02:00.",
-            field="scheduled_at",
+            field=field,
         )
     return when
+
+
+def _requested_time(data: dict[str, Any]) -> Any:
+    """The requested_at of a create or update payload: absent → unchanged, null → cleared."""
+    if "requested_at" not in data:
+        return services.UNCHANGED
+    text = data["requested_at"]
+    return None if text is None else _parse_time(text, field="requested_at")
 
 
 def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
@@ -125,18 +133,31 @@ class PostViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _parsed(s.PostCreateSerializer, request.data)
         account = access_brand_account(request.user, data["brand_account"])
-        post = services.post_create(actor=request.user, brand_account=account, body=data["body"])  # type: ignore[arg-type]
+        requested = _requested_time(data)
+        post = services.post_create(
+            actor=request.user,  # type: ignore[arg-type]
+            brand_account=account,
+            body=data["body"],
+            requested_at=None if requested is services.UNCHANGED else requested,
+        )
         return self._answer(post, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.PostUpdateSerializer,
         responses=s.PostSerializer,
-        summary="Save a new revision of the body",
+        summary="Save a new revision of the body, or change the requested time",
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         post = self._post()
         data = _parsed(s.PostUpdateSerializer, request.data)
-        post = services.post_revise(post=post, actor=request.user, body=data["body"])  # type: ignore[arg-type]
+        if "body" not in data and "requested_at" not in data:
+            raise InvalidInput("Give the new body, the requested time, or both.", field="body")
+        post = services.post_revise(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            body=data.get("body"),
+            requested_at=_requested_time(data),
+        )
         return self._answer(post)
 
     # --- Transitions ----------------------------------------------------------------------------

@@ -34,6 +34,8 @@ from approvals.services.comments import (
 from approvals.services.crisis import crisis_pause_covering, crisis_pause_lift, crisis_pause_set
 from approvals.services.drafting import (
     COPYABLE_STATES,
+    UNCHANGED,
+    clean_requested_time,
     post_copy_to_draft,
     post_create,
     post_media_add,
@@ -41,7 +43,12 @@ from approvals.services.drafting import (
     post_media_update,
     post_revise,
 )
-from approvals.services.expiry import post_expire_approval, posts_expire_approvals
+from approvals.services.expiry import (
+    post_expire_approval,
+    post_expire_passed_request,
+    posts_expire_approvals,
+    posts_expire_passed_requests,
+)
 from approvals.services.images import ImageChoice, ImagePlan, current_images
 from approvals.services.publication import (
     post_hold_for_crisis,
@@ -80,10 +87,12 @@ __all__ = [
     "MAX_NOTE_LENGTH",
     "MAX_SCHEDULE_AHEAD",
     "MIN_SCHEDULE_LEAD",
+    "UNCHANGED",
     "BulkAction",
     "BulkResult",
     "ImageChoice",
     "ImagePlan",
+    "clean_requested_time",
     "clean_schedule_time",
     "comment_add",
     "comment_apply_suggestion",
@@ -96,6 +105,7 @@ __all__ = [
     "post_copy_to_draft",
     "post_create",
     "post_expire_approval",
+    "post_expire_passed_request",
     "post_hold_for_crisis",
     "post_mark_failed",
     "post_mark_failed_locked",
@@ -119,5 +129,6 @@ __all__ = [
     "post_withdraw",
     "posts_bulk_apply",
     "posts_expire_approvals",
+    "posts_expire_passed_requests",
     "posts_release_due",
 ]

@@ -4,6 +4,7 @@ save one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -32,12 +33,28 @@ from approvals.services.images import (
     _same_images,
     current_images,
 )
+from approvals.services.scheduling import clean_schedule_time
 from approvals.state_machine import Action, perform_transition
 from channels_app.models import BrandAccount
 from core.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# post_revise's requested_at when the call leaves the requested time as it is.
+UNCHANGED: Any = object()
+
+
+def clean_requested_time(requested_at: datetime | None) -> datetime | None:
+    """The time an author asks for, in UTC: None (no wish), or a time with its zone that lies
+    ahead within the year, as a schedule would need."""
+    if requested_at is None:
+        return None
+    try:
+        return clean_schedule_time(requested_at)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="requested_at") from exc
 
 
 def post_create(
@@ -47,12 +64,14 @@ def post_create(
     body: str,
     uploads: Sequence[tuple[Any, str]] = (),
     alt_texts: Sequence[str] = (),
+    requested_at: datetime | None = None,
 ) -> Post:
     """A new draft with its first revision (and its images: uploads are (file, name) pairs,
-    alt_texts their alt texts in the same order)."""
+    alt_texts their alt texts in the same order), and the time the author would like it out."""
     _require_draft_permission(actor, brand_account)
     _require_active_account(brand_account)
     body = _clean_body(body)
+    requested_at = clean_requested_time(requested_at)
     platform = brand_account.platform
     cleaned = _prepare_uploads(uploads, platform) if uploads else []
     choices = [
@@ -63,7 +82,12 @@ def post_create(
     department = _choose_department(actor, brand_account)
     with transaction.atomic():
         return _new_draft(
-            actor=actor, account=brand_account, department=department, body=body, planned=planned
+            actor=actor,
+            account=brand_account,
+            department=department,
+            body=body,
+            planned=planned,
+            requested_at=requested_at,
         )
 
 
@@ -75,10 +99,13 @@ def _new_draft(
     body: str,
     planned: list[_PlannedImage] | None = None,
     source: Post | None = None,
+    requested_at: datetime | None = None,
 ) -> Post:
     """A new post with its first revision and its images (the planned uploads, or those of the
     source post's current revision), recorded as created. Runs in the caller's transaction."""
-    post = Post.objects.create(brand_account=account, department=department, author=actor)
+    post = Post.objects.create(
+        brand_account=account, department=department, author=actor, requested_at=requested_at
+    )
     revision = Revision.objects.create(post=post, number=1, body=body, created_by=actor)
     from_revision = source.current_revision if source is not None else None
     rows = _copy_images(post, revision, from_revision, planned, actor)
@@ -87,6 +114,8 @@ def _new_draft(
     data: dict[str, Any] = {"revision": 1, "brand_account": account.pk, "images": len(rows)}
     if source is not None:
         data["copied_from"] = source.pk
+    if requested_at is not None:
+        data["requested_at"] = requested_at.isoformat()
     audit_record(
         actor=actor,
         action="post.created",
@@ -144,6 +173,7 @@ def post_revise(
     body: str | None = None,
     images: ImagePlan | None = None,
     uploads: Sequence[tuple[Any, str]] = (),
+    requested_at: datetime | None = UNCHANGED,
 ) -> Post:
     """Save the next numbered revision: a new body, new images (their order and alt text), or
     both. Approvals of earlier revisions no longer count; an approved post goes back to review.
@@ -151,10 +181,13 @@ def post_revise(
 
     body None keeps the text; images None keeps the images. uploads are (file, name) pairs that
     ImageChoice.new points at; each is checked and cleaned before anything is written.
+    requested_at (None clears it) changes the time the author asks for; that alone is no new
+    revision, so it voids no approval.
     """
     _require_author(actor, post, "edit")
     _require_draft_permission(actor, post.brand_account)
     clean_body = _clean_body(body) if body is not None else None
+    new_time = requested_at if requested_at is UNCHANGED else clean_requested_time(requested_at)
     platform = post.brand_account.platform
     cleaned = _prepare_uploads(uploads, platform) if uploads else []
     with transaction.atomic():
@@ -168,9 +201,30 @@ def post_revise(
             planned = _plan_images(choices, current, cleaned, platform)
             if _same_images(planned, current):
                 planned = None
+        if new_time is not UNCHANGED and new_time != locked.requested_at:
+            _set_requested_time(locked, actor=actor, requested_at=new_time)
         if new_body == locked.body and planned is None:
             return locked
         return _save_revision(locked, actor=actor, body=new_body, images=planned)
+
+
+def _set_requested_time(locked: Post, *, actor: User, requested_at: datetime | None) -> None:
+    """Store the author's new wish with its audit event (in the caller's transaction)."""
+    previous = locked.requested_at
+    Post.objects.filter(pk=locked.pk).update(requested_at=requested_at, updated_at=timezone.now())
+    locked.requested_at = requested_at
+    audit_record(
+        actor=actor,
+        action="post.requested_time_set",
+        target=locked,
+        department=locked.department,
+        from_state=locked.state,
+        to_state=locked.state,
+        data={
+            "requested_at": requested_at.isoformat() if requested_at else None,
+            "previous": previous.isoformat() if previous else None,
+        },
+    )
 
 
 def post_media_add(

@@ -1,8 +1,11 @@
 """Approval expiry: an approval left unused goes stale (the facts, the campaign or the account
 may have moved on), so an approved post that nobody scheduled within
 SOCIALHUB_APPROVAL_EXPIRY_DAYS goes back to its author (changes requested), with a notice, to
-revise and submit again. Run hourly by beat (approvals.expire_approvals); idempotent: a post
-already sent back is no longer approved, and a second run finds nothing."""
+revise and submit again. Likewise a post still in review when the time its author asked for
+(requested_at) passes: the moment it was written for is gone, so the author picks another
+(SOCIALHUB_EXPIRE_PASSED_REQUESTS). Run hourly by beat (approvals.expire_approvals);
+idempotent: a post sent back is no longer approved or in review, and a second run finds
+nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from approvals import notifications
 from approvals.models import Post, PostState
 from approvals.services.checks import _lock
 from approvals.state_machine import Action, perform_transition
+from core.dates import datetime_text
 from core.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -73,6 +77,54 @@ def posts_expire_approvals(*, now: datetime | None = None) -> list[Post]:
         try:
             result = post_expire_approval(post=post, now=now)
         except Conflict:  # scheduled or edited at the same moment: it is no longer stale
+            continue
+        if result is not None:
+            expired.append(result)
+    return expired
+
+
+def post_expire_passed_request(*, post: Post, now: datetime) -> Post | None:
+    """Send one post back to its author when it is still in review and the time they asked for
+    has passed; the wish is cleared, so they choose a new one. None when it is not (or no
+    longer) due."""
+    if not settings.SOCIALHUB_EXPIRE_PASSED_REQUESTS:
+        return None
+    with transaction.atomic():
+        locked = _lock(post)
+        requested_at = locked.requested_at
+        if locked.state != PostState.IN_REVIEW or requested_at is None or requested_at > now:
+            return None
+        notice = (
+            f"Sent back to you: you asked for it to go out on {datetime_text(requested_at)}, "
+            "but it was still in review then. Pick a new time (or none), then submit it again."
+        )
+        perform_transition(
+            post=locked,
+            action=Action.EXPIRE,
+            actor=None,
+            note=notice,
+            data={"requested_at": requested_at.isoformat(), "reason": "requested_time_passed"},
+            fields={"notice": notice, "requested_at": None},
+        )
+        notifications.approval_expired(
+            locked, notice=notice, subject="the time you asked for passed in review"
+        )
+    return locked
+
+
+def posts_expire_passed_requests(*, now: datetime | None = None) -> list[Post]:
+    """Every post in review whose requested time has passed, one transaction each."""
+    if not settings.SOCIALHUB_EXPIRE_PASSED_REQUESTS:
+        return []
+    now = now or timezone.now()
+    due = Post.objects.filter(state=PostState.IN_REVIEW, requested_at__lte=now).order_by(
+        "requested_at", "pk"
+    )
+    expired = []
+    for post in due:
+        try:
+            result = post_expire_passed_request(post=post, now=now)
+        except Conflict:  # decided or edited at the same moment
             continue
         if result is not None:
             expired.append(result)

@@ -19,6 +19,7 @@ from approvals.services.checks import (
 )
 from approvals.services.images import _by_order, current_images
 from approvals.state_machine import Action, perform_transition, refusal_message
+from core.dates import datetime_text
 from core.errors import Conflict, InvalidInput, NotAllowed
 from training import requirements as training_requirements
 
@@ -35,6 +36,12 @@ def post_submit(*, post: Post, actor: User) -> Post:
         account = locked.brand_account
         _require_draft_permission(actor, account)
         _require_active_account(account)
+        if locked.requested_at is not None and locked.requested_at <= timezone.now():
+            raise InvalidInput(
+                f"The time you asked for, {datetime_text(locked.requested_at)}, has passed: "
+                "pick another or clear it, then submit.",
+                field="requested_at",
+            )
         missing = training_requirements.missing_requirements(actor, account)
         if missing:
             raise NotAllowed(

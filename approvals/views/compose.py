@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from approvals import guidance, permissions, selectors, services
@@ -117,6 +118,7 @@ def post_compose(request: HttpRequest) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 uploads=[uploads[c.new] for c in choices if c.new is not None],
                 alt_texts=[c.alt_text for c in choices],
+                requested_at=form.cleaned_data["requested_at"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -167,7 +169,12 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _refused(request, post, refusal)
     form = ComposeForm(
-        request.POST or None, fixed_account=post.brand_account, initial={"body": post.body}
+        request.POST or None,
+        fixed_account=post.brand_account,
+        initial={
+            "body": post.body,
+            "requested_at": timezone.localtime(post.requested_at) if post.requested_at else None,
+        },
     )
     status = 200
     current = list(selectors.media_list(post=post))
@@ -180,6 +187,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 images=choices,
                 uploads=uploads,
+                requested_at=form.cleaned_data["requested_at"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -78,12 +78,20 @@ def _detail_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
         "threads": selectors.comment_threads(post=post),
         "result": result,
         "pause": pause,
-        "schedule_form": ScheduleForm(),
+        "schedule_form": _schedule_form(post),
         "comment_form": CommentForm(),
         "user_timezone": timezone.get_current_timezone_name(),
     }
     context.update(extra)
     return context
+
+
+def _schedule_form(post: Post) -> ScheduleForm:
+    """The schedule form, offering the time the author asked for when it still lies ahead."""
+    wish = post.requested_at
+    if wish is None or wish <= timezone.now():
+        return ScheduleForm()
+    return ScheduleForm(initial={"scheduled_at": timezone.localtime(wish)})
 
 
 def _refused(
