@@ -17,6 +17,9 @@ Errors say what the engine should do next:
 - ``RateLimited`` (a ``RetryableError``): the platform answered 429 or its own rate-limit code;
   ``retry_after_seconds`` says how long to leave the account alone.
 
+Engagement (``fetch_engagement`` → ``EngagementBatch``: the public figures of published posts,
+in batches of ``engagement_batch_size``) is described in docs/insights.md.
+
 The read side (``fetch_incoming`` → ``IncomingPage`` of ``IncomingItem``) and replies (a
 ``ReplyTarget`` in ``PostPayload.reply_to``) are described in docs/connectors.md, "Reading
 incoming items and replying"; their types live in incoming_items.py, the credentials each
@@ -28,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol, TypeVar
@@ -39,6 +42,8 @@ from channels_app.connectors.credential_fields import (
     required_credential_names,
     secret_credential_names,
 )
+from channels_app.connectors.engagement_figures import Engagement as Engagement
+from channels_app.connectors.engagement_figures import EngagementBatch as EngagementBatch
 from channels_app.connectors.incoming_items import IncomingItem as IncomingItem
 from channels_app.connectors.incoming_items import IncomingKind as IncomingKind
 from channels_app.connectors.incoming_items import IncomingPage, ReplyTarget
@@ -53,11 +58,20 @@ Credentials = Mapping[str, str]
 class ConnectorError(Exception):
     """A platform call that did not publish (or did not confirm). ``str()`` is the message."""
 
-    def __init__(self, message: str, *, platform: str = "", status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        status: int | None = None,
+        code: int | str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.platform = platform
         self.status = status
+        # The platform's own error code when it gives one (Graph's 100, 190, …).
+        self.code = code
 
     def __str__(self) -> str:
         return self.message
@@ -252,6 +266,9 @@ class Connector(ABC):
     reads_direct_messages: ClassVar[bool] = False
     can_reply: ClassVar[bool] = False
     can_reply_privately: ClassVar[bool] = False
+    # Engagement of published posts (fetch_engagement): how many posts one call may ask for.
+    reads_engagement: ClassVar[bool] = False
+    engagement_batch_size: ClassVar[int] = 1
 
     def secrets_in(self, credentials: Credentials) -> list[str]:
         return [credentials.get(name, "") for name in secret_credential_names(self.platform)]
@@ -275,6 +292,29 @@ class Connector(ABC):
     @abstractmethod
     def verify(self, credentials: Credentials) -> ConnectedIdentity:
         """Check the credentials and say who they speak as."""
+
+    # --- engagement of published posts ------------------------------------------------------
+
+    def fetch_engagement(
+        self, credentials: Credentials, external_ids: Sequence[str]
+    ) -> EngagementBatch:
+        """The public figures of posts this account published (``PublishResult.external_id``
+        values, at most ``engagement_batch_size`` of them): each found post's figures, and a
+        reason for each the platform no longer shows. Errors as for publishing: RateLimited
+        says how long to wait, PermanentError that the platform will not tell (a missing
+        permission), with its message."""
+        raise PermanentError(
+            f"{self.label} connections do not report engagement.", platform=self.platform
+        )
+
+    def _engagement_ids(self, external_ids: Sequence[str]) -> list[str]:
+        ids = [str(value) for value in external_ids if str(value)]
+        if len(ids) > self.engagement_batch_size:
+            raise ValueError(
+                f"{self.label} reads the engagement of at most {self.engagement_batch_size} "
+                f"posts a call; {len(ids)} were asked for."
+            )
+        return ids
 
     # --- incoming items and replies --------------------------------------------------------
 

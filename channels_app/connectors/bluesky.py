@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -31,6 +32,8 @@ from channels_app.connectors.base import (
     Connector,
     ConnectorError,
     Credentials,
+    Engagement,
+    EngagementBatch,
     Image,
     IncomingItem,
     IncomingKind,
@@ -42,6 +45,7 @@ from channels_app.connectors.base import (
     RetryableError,
     fingerprint,
 )
+from channels_app.connectors.engagement_figures import count
 from channels_app.connectors.incoming import (
     MalformedItem,
     Sweep,
@@ -114,6 +118,9 @@ class BlueskyConnector(Connector):
     label = "Bluesky"
     reads_incoming = True
     can_reply = True
+    # app.bsky.feed.getPosts takes up to 25 uris.
+    reads_engagement = True
+    engagement_batch_size = 25
 
     def __init__(
         self, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
@@ -416,6 +423,41 @@ class BlueskyConnector(Connector):
             more=more,
             skipped=skipped,
         )
+
+    def fetch_engagement(
+        self, credentials: Credentials, external_ids: Sequence[str]
+    ) -> EngagementBatch:
+        """Likes, reposts, replies and quotes of our posts (their ``at://`` uris):
+        ``app.bsky.feed.getPosts``, which the PDS answers from the AppView behind it."""
+        uris = self._engagement_ids(external_ids)
+        if not uris:
+            return EngagementBatch()
+        session, response = self._xrpc(
+            credentials, "GET", "app.bsky.feed.getPosts", sends=False, params={"uris": uris}
+        )
+        if response.status_code != 200:
+            raise self._error(response, credentials, session)
+        body = json_or_empty(response)
+        posts = body.get("posts") if isinstance(body, dict) else None
+        if not isinstance(posts, list):
+            raise RetryableError(
+                "Bluesky answered getPosts without a list of posts.", platform=self.platform
+            )
+        found: dict[str, Engagement] = {}
+        for post in posts:
+            if isinstance(post, dict) and post.get("uri") in uris:
+                found[str(post["uri"])] = Engagement(
+                    likes=count(post.get("likeCount")),
+                    reposts=count(post.get("repostCount")),
+                    replies=count(post.get("replyCount")),
+                    quotes=count(post.get("quoteCount")),
+                )
+        missing = {
+            uri: "Bluesky no longer shows this post (deleted, or not yet indexed)."
+            for uri in uris
+            if uri not in found
+        }
+        return EngagementBatch(found=found, missing=missing)
 
     def _item(self, own_did: str, raw: Any) -> IncomingItem | None:
         if not isinstance(raw, dict):

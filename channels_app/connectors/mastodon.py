@@ -20,15 +20,18 @@ the author's ``@acct`` so that they are notified.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from functools import partial
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
     Credentials,
+    Engagement,
+    EngagementBatch,
     Image,
     IncomingItem,
     IncomingKind,
@@ -40,6 +43,7 @@ from channels_app.connectors.base import (
     RetryableError,
     fingerprint,
 )
+from channels_app.connectors.engagement_figures import count
 from channels_app.connectors.incoming import (
     MalformedItem,
     collect,
@@ -78,6 +82,9 @@ class MastodonConnector(Connector):
     reads_direct_messages = True
     can_reply = True
     can_reply_privately = True
+    # GET /api/v1/statuses takes up to 20 id[] (Mastodon 4.3 and later).
+    reads_engagement = True
+    engagement_batch_size = 20
 
     def __init__(
         self, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
@@ -92,6 +99,8 @@ class MastodonConnector(Connector):
         self._own_ids: dict[tuple[str, str], str] = {}
         # Instances without grouped notifications (before Mastodon 4.3): read with v1.
         self._without_v2: set[str] = set()
+        # Instances without GET /api/v1/statuses?id[] (before 4.3): one status a call.
+        self._without_batch_statuses: set[str] = set()
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -244,6 +253,52 @@ class MastodonConnector(Connector):
             url=account.get("url") or "",
             max_characters=max_characters,
         )
+
+    def fetch_engagement(
+        self, credentials: Credentials, external_ids: Sequence[str]
+    ) -> EngagementBatch:
+        """Favourites, boosts, replies (and quotes where the instance counts them) of our
+        statuses: ``GET /api/v1/statuses?id[]=…``, one status at a time on older instances."""
+        ids = self._engagement_ids(external_ids)
+        base = self._base(credentials)
+        statuses: list[Any] | None = None
+        if ids and base not in self._without_batch_statuses:
+            try:
+                body = self._get(credentials, "/api/v1/statuses", **{"id[]": ids})
+            except PermanentError as exc:
+                if exc.status not in (404, 410):
+                    raise
+                self._without_batch_statuses.add(base)
+            else:
+                statuses = body if isinstance(body, list) else []
+        if statuses is None:
+            statuses = [status for status in map(self._status_or_none(credentials), ids) if status]
+        found: dict[str, Engagement] = {}
+        for status in statuses:
+            if isinstance(status, dict) and str(status.get("id", "")) in ids:
+                found[str(status["id"])] = Engagement(
+                    likes=count(status.get("favourites_count")),
+                    reposts=count(status.get("reblogs_count")),
+                    replies=count(status.get("replies_count")),
+                    quotes=count(status.get("quotes_count")),
+                )
+        missing = {
+            status_id: "Mastodon no longer shows this post (deleted, or not visible to us)."
+            for status_id in ids
+            if status_id not in found
+        }
+        return EngagementBatch(found=found, missing=missing)
+
+    def _status_or_none(self, credentials: Credentials) -> Callable[[str], Any]:
+        def read(status_id: str) -> Any:
+            try:
+                return self._get(credentials, f"/api/v1/statuses/{quote(status_id, safe='')}")
+            except PermanentError as exc:
+                if exc.status in (404, 410):
+                    return None
+                raise
+
+        return read
 
     def _instance_limits(self, credentials: Credentials) -> tuple[int | None, str]:
         """The instance's own status length limit (v2 instance API, else v1) and its domain."""

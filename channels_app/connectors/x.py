@@ -15,6 +15,7 @@ needs the ``dm.read`` scope, sending them ``dm.write``.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -25,6 +26,8 @@ from channels_app.connectors import oauth
 from channels_app.connectors.base import (
     ConnectedIdentity,
     Credentials,
+    Engagement,
+    EngagementBatch,
     Image,
     IncomingItem,
     IncomingKind,
@@ -37,6 +40,7 @@ from channels_app.connectors.base import (
     TokenExpiredError,
     fingerprint,
 )
+from channels_app.connectors.engagement_figures import count
 from channels_app.connectors.incoming import (
     MalformedItem,
     Sweep,
@@ -82,6 +86,9 @@ class XConnector(oauth.OAuthConnector):
     reads_direct_messages = True
     can_reply = True
     can_reply_privately = True
+    # GET /2/tweets takes up to 100 ids.
+    reads_engagement = True
+    engagement_batch_size = 100
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -275,6 +282,41 @@ class XConnector(oauth.OAuthConnector):
         if key not in self._own_ids:
             self._own_ids[key] = text_field(self._me(credentials), "id")
         return self._own_ids[key]
+
+    def fetch_engagement(
+        self, credentials: Credentials, external_ids: Sequence[str]
+    ) -> EngagementBatch:
+        """Likes, reposts, replies, quotes and views of our posts: ``GET /2/tweets`` with
+        ``public_metrics``; X answers the ones it cannot find as resource-not-found errors."""
+        ids = self._engagement_ids(external_ids)
+        if not ids:
+            return EngagementBatch()
+        body = self._get(
+            credentials, "/2/tweets", {"ids": ",".join(ids), "tweet.fields": "public_metrics"}
+        )
+        data = body.get("data") if isinstance(body, dict) else None
+        found: dict[str, Engagement] = {}
+        for entry in data if isinstance(data, list) else []:
+            metrics = entry.get("public_metrics") if isinstance(entry, dict) else None
+            if isinstance(metrics, dict) and str(entry.get("id", "")) in ids:
+                found[str(entry["id"])] = Engagement(
+                    likes=count(metrics.get("like_count")),
+                    reposts=count(metrics.get("retweet_count")),
+                    replies=count(metrics.get("reply_count")),
+                    quotes=count(metrics.get("quote_count")),
+                    views=count(metrics.get("impression_count")),
+                )
+        reasons = {
+            str(error.get("resource_id") or error.get("value")): str(error.get("detail") or "")
+            for error in (body.get("errors") or [] if isinstance(body, dict) else [])
+            if isinstance(error, dict)
+        }
+        missing = {
+            post_id: reasons.get(post_id) or "X no longer shows this post."
+            for post_id in ids
+            if post_id not in found
+        }
+        return EngagementBatch(found=found, missing=missing)
 
     def fetch_incoming(
         self, credentials: Credentials, *, cursor: str | None, limit: int = PAGE_LIMIT

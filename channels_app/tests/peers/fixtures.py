@@ -355,6 +355,24 @@ class BlueskyNetwork:
         response.raise_for_status()
         return response.json()
 
+    def record_as_fan(self, collection: str, subject: dict[str, str]) -> dict[str, str]:
+        """A like (``app.bsky.feed.like``) or repost (``app.bsky.feed.repost``) of ``subject``
+        ({"uri", "cid"}) by the fan. Its uri and cid."""
+        record: dict[str, Any] = {
+            "$type": collection,
+            "subject": subject,
+            "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
+        }
+        response = requests.post(
+            f"{self.pds_url}/xrpc/com.atproto.repo.createRecord",
+            headers={"Authorization": f"Bearer {self.token('fan')}"},
+            json={"repo": self.fan_did, "collection": collection, "record": record},
+            timeout=10,
+        )
+        response.raise_for_status()
+        created = response.json()
+        return {"uri": created["uri"], "cid": created["cid"]}
+
     def post_as_fan(
         self,
         text: str,

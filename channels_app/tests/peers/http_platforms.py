@@ -119,6 +119,11 @@ class FakeLinkedIn(FakePlatform):
             re.compile(r"^/rest/socialActions/.+/comments$")
         ).respond_with_handler(self.dispatch)
         self.server.expect_request("/rest/posts").respond_with_handler(self.dispatch)
+        # Engagement: totalShareStatistics of our posts, by post URN (zeros until set).
+        self.statistics: dict[str, dict[str, int]] = {}
+        self.server.expect_request(
+            "/rest/organizationalEntityShareStatistics", method="GET"
+        ).respond_with_handler(self.dispatch)
         self.server.expect_request("/rest/images", method="POST").respond_with_handler(
             self.dispatch
         )
@@ -187,6 +192,8 @@ class FakeLinkedIn(FakePlatform):
             return refused
         if request.path.startswith("/rest/socialActions/"):
             return self._social_action(request)
+        if request.path == "/rest/organizationalEntityShareStatistics":
+            return self._share_statistics(request)
         if request.path == "/rest/images":
             return self._initialize_upload(request)
         if request.path.startswith("/rest/organizations/"):
@@ -245,6 +252,49 @@ class FakeLinkedIn(FakePlatform):
         urn = f"urn:li:share:{next(self.ids)}"
         self.posts.append({**body, "id": urn})
         return Response(b"", status=201, headers={"x-restli-id": urn})
+
+    def _share_statistics(self, request: Request) -> Response:
+        """Organization post statistics (Rest.li 2.0): ``q=organizationalEntity``, the
+        organization's URN, and ``shares=List(…)`` or ``ugcPosts=List(…)`` of encoded URNs."""
+        organization = f"urn:li:organization:{self.organization_id}"
+        if request.args.get("q") != "organizationalEntity":
+            self.problem("share statistics without q=organizationalEntity")
+            return _json({"message": "Invalid query", "status": 400}, 400)
+        if request.args.get("organizationalEntity") != organization:
+            return _json({"message": "Not enough permissions", "status": 403}, 403)
+        raw = request.query_string.decode()
+        if "List(urn:" in raw or "List%28" in raw:
+            self.problem(f"URNs in List() not encoded as Rest.li 2.0 wants: {raw}")
+            return _json({"message": "Invalid Rest.li syntax", "status": 400}, 400)
+        elements = []
+        for key, field_name in (("shares", "share"), ("ugcPosts", "ugcPost")):
+            listed = request.args.get(key, "")
+            if not listed:
+                continue
+            if not (listed.startswith("List(") and listed.endswith(")")):
+                self.problem(f"{key} is not a List(): {listed}")
+                return _json({"message": f"Invalid {key}", "status": 400}, 400)
+            for urn in filter(None, listed[len("List(") : -1].split(",")):
+                if not any(p["id"] == urn for p in self.posts):
+                    continue
+                totals = {
+                    "uniqueImpressionsCount": 0,
+                    "shareCount": 0,
+                    "engagement": 0.0,
+                    "clickCount": 0,
+                    "likeCount": 0,
+                    "impressionCount": 0,
+                    "commentCount": 0,
+                    **self.statistics.get(urn, {}),
+                }
+                elements.append(
+                    {
+                        "totalShareStatistics": totals,
+                        field_name: urn,
+                        "organizationalEntity": organization,
+                    }
+                )
+        return _json({"paging": {"count": 10, "start": 0, "links": []}, "elements": elements})
 
     # Comments API: /rest/socialActions/{post or comment URN}/comments. A comment's "object"
     # is the post's activity URN; a reply names its top-level comment as parentComment.
@@ -479,6 +529,9 @@ class FakeX(FakePlatform):
             re.compile(r"^/2/dm_conversations/with/\d+/(messages|dm_events)$")
         ).respond_with_handler(self.dispatch)
         self.server.expect_request("/2/tweets", method="POST").respond_with_handler(self.dispatch)
+        # Engagement: public_metrics of our posts, by post id (zeros until set).
+        self.metrics: dict[str, dict[str, int]] = {}
+        self.server.expect_request("/2/tweets", method="GET").respond_with_handler(self.dispatch)
         self.server.expect_request("/2/media/upload", method="POST").respond_with_handler(
             self.dispatch
         )
@@ -531,6 +584,8 @@ class FakeX(FakePlatform):
             return self._mentions(request)
         if request.path == "/2/dm_events" or request.path.startswith("/2/dm_conversations/"):
             return self._direct_messages(request)
+        if request.method == "GET" and request.path == "/2/tweets":
+            return self._lookup(request)
         if request.method == "GET":
             if request.path != f"/2/users/{self.user_id}/tweets":
                 return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
@@ -582,6 +637,45 @@ class FakeX(FakePlatform):
         return served
 
     # --- the read side: mentions timeline and direct messages ------------------------------
+
+    def _lookup(self, request: Request) -> Response:
+        """``GET /2/tweets?ids=…&tweet.fields=public_metrics``: found posts in ``data``, the
+        others as resource-not-found ``errors`` (X answers 200 with both)."""
+        ids = [value for value in request.args.get("ids", "").split(",") if value]
+        if not 1 <= len(ids) <= 100:
+            self.problem(f"{len(ids)} ids asked for")
+            return self._invalid("The number of values in the `ids` query parameter must be 1..100")
+        zero = {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0}
+        with_metrics = "public_metrics" in request.args.get("tweet.fields", "")
+        data, errors = [], []
+        for post_id in ids:
+            post = self._find(post_id)
+            if post is None:
+                errors.append(
+                    {
+                        "value": post_id,
+                        "detail": f"Could not find tweet with ids: [{post_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": post_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
+                continue
+            served: dict[str, Any] = {"id": post_id, "text": post["text"]}
+            if with_metrics:
+                served["public_metrics"] = {
+                    **zero,
+                    "bookmark_count": 0,
+                    "impression_count": 0,
+                    **self.metrics.get(post_id, {}),
+                }
+            data.append(served)
+        body: dict[str, Any] = {"data": data} if data else {}
+        if errors:
+            body["errors"] = errors
+        return _json(body)
 
     def _moment(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{next(self.ids) % 1000:03d}Z"
@@ -929,6 +1023,8 @@ class FakeFacebook(FakePlatform):
         self.conversations: dict[str, dict[str, Any]] = {}
         self.privately_answered: set[str] = set()
         self.truncated: set[str] = set()
+        # Engagement: reactions and shares of our posts, by post id (zero until set).
+        self.engagement: dict[str, dict[str, int]] = {}
         self.clock = int(time.time())
         self.server.expect_request(re.compile(r"^/v\d+\.\d+/.*")).respond_with_handler(
             self.dispatch
@@ -999,6 +1095,8 @@ class FakeFacebook(FakePlatform):
         """Posts, comments and conversations by their own ids (None: not one of ours)."""
         post = next((p for p in self.posts if p["id"] == node), None)
         comment = next((c for c in self.comments if c["id"] == node), None)
+        if post is not None and edge is None and request.method == "GET":
+            return self._post_fields(request, post)
         if edge == "comments" and (post or comment):
             if request.method == "POST":
                 message = request.form.get("message")
@@ -1038,6 +1136,29 @@ class FakeFacebook(FakePlatform):
             limit = int(request.args.get("limit", "25"))
             return _json({"data": [self._as_served(m) for m in newest_first[:limit]]})
         return None
+
+    def _post_fields(self, request: Request, post: dict[str, Any]) -> Response:
+        """A Page post with the engagement fields asked for: reactions and comments as
+        summaries (the comments counted from those made), shares only when there are some."""
+        fields = request.args.get("fields", "")
+        served: dict[str, Any] = {"id": post["id"]}
+        counts = self.engagement.get(post["id"], {})
+        if "reactions.summary(total_count)" in fields:
+            served["reactions"] = {
+                "data": [],
+                "summary": {"total_count": counts.get("reactions", 0), "viewer_reaction": "NONE"},
+            }
+        if "comments.summary(total_count)" in fields:
+            made = sum(
+                1 for c in self.comments if c["post_id"] == post["id"] and not c["parent_id"]
+            )
+            served["comments"] = {
+                "data": [],
+                "summary": {"order": "ranked", "total_count": made, "can_comment": True},
+            }
+        if "shares" in fields.split(",") and counts.get("shares"):
+            served["shares"] = {"count": counts["shares"]}
+        return _json(served)
 
     def _conversations(self, request: Request) -> Response:
         if request.args.get("platform", "messenger") != "messenger":
