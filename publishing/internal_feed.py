@@ -24,10 +24,13 @@ repeated publish finds the entry and writes nothing. The feed pages show them th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +38,8 @@ from channels_app.connectors.base import (
     ConnectedIdentity,
     Connector,
     Credentials,
+    Engagement,
+    EngagementBatch,
     Image,
     IncomingItem,
     IncomingKind,
@@ -185,6 +190,35 @@ class InternalConnector(Connector):
                     f"Image {number} is empty or larger than the internal feed takes.",
                     platform=self.platform,
                 )
+
+    # --- engagement ------------------------------------------------------------------------
+
+    reads_engagement = True
+    engagement_batch_size = 500
+
+    def fetch_engagement(
+        self, credentials: Credentials, external_ids: Sequence[str]
+    ) -> EngagementBatch:
+        """Employees' comments under our entries (the brand's own answers not counted); the
+        feed has no likes or reposts, and does not count readers."""
+        account = self._account(credentials)
+        ids = [int(value) for value in self._engagement_ids(external_ids) if value.isdigit()]
+        entries = set(
+            FeedEntry.objects.filter(pk__in=ids, brand_account=account).values_list("pk", flat=True)
+        )
+        comments = dict(
+            FeedComment.objects.filter(entry_id__in=entries, author__isnull=False)
+            .values("entry_id")
+            .annotate(total=Count("pk"))
+            .values_list("entry_id", "total")
+        )
+        found = {str(pk): Engagement(replies=comments.get(pk, 0)) for pk in entries}
+        missing = {
+            value: "The entry is no longer in the feed."
+            for value in external_ids
+            if value not in found
+        }
+        return EngagementBatch(found=found, missing=missing)
 
     # --- comments: the read side and the brand's answers -----------------------------------
 

@@ -182,3 +182,66 @@ class FeedComment(models.Model):
     @property
     def is_answer(self) -> bool:
         return self.brand_account_id is not None
+
+
+class EngagementWatch(models.Model):
+    """When a published post's engagement is read next: at each of the steps after publishing
+    (SOCIALHUB_ENGAGEMENT_AFTER_HOURS, e.g. 1 h, 24 h, 7 days), then never again. A row per
+    post, made by the first collection run after the post was published."""
+
+    post = models.OneToOneField(
+        "approvals.Post", on_delete=models.CASCADE, primary_key=True, related_name="engagement"
+    )
+    # The next step to take (0 for the first); equal to the number of steps once done.
+    step = models.PositiveSmallIntegerField(default=0)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    # The collection run that holds it (publishing.engagement), until its lease ends.
+    claim = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(
+                fields=("next_due_at",),
+                condition=models.Q(next_due_at__isnull=False),
+                name="publishing_engagement_due",
+            ),
+            models.Index(
+                fields=("claim",), condition=~models.Q(claim=""), name="publishing_engagement_claim"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Engagement of post #{self.post_id}"
+
+
+class EngagementSnapshot(models.Model):
+    """A published post's public figures as its platform counted them at one step after
+    publishing. A figure the platform does not report is null (never 0); when the platform
+    would not tell at all, every figure is null and ``unavailable`` says why, in its words."""
+
+    post = models.ForeignKey(
+        "approvals.Post", on_delete=models.CASCADE, related_name="engagement_snapshots"
+    )
+    step = models.PositiveSmallIntegerField()
+    taken_at = models.DateTimeField()
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    reposts = models.PositiveIntegerField(null=True, blank=True)
+    replies = models.PositiveIntegerField(null=True, blank=True)
+    quotes = models.PositiveIntegerField(null=True, blank=True)
+    views = models.PositiveBigIntegerField(null=True, blank=True)
+    unavailable = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("post", "step")
+        constraints = (
+            # A step is read once: a second run of the same step stores nothing.
+            models.UniqueConstraint(fields=("post", "step"), name="publishing_engagement_step"),
+        )
+
+    def __str__(self) -> str:
+        return f"Engagement of post #{self.post_id} at step {self.step}"
+
+    @property
+    def interactions(self) -> int:
+        """Likes, reposts, replies and quotes together (what the platform reports of them)."""
+        return sum(value or 0 for value in (self.likes, self.reposts, self.replies, self.quotes))

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 
 from publishing import engine
+from publishing.engagement import engagement_collect
 
 
 @shared_task(
@@ -32,3 +33,11 @@ def release_due_posts() -> int:
     due ones (or hold them under a crisis pause), and queue again any publish whose task was
     lost. Returns how many posts it acted on."""
     return engine.sweep().total
+
+
+@shared_task(name="publishing.collect_engagement", ignore_result=True)
+def collect_engagement() -> int:
+    """Beat (every SOCIALHUB_ENGAGEMENT_INTERVAL seconds): read back the public figures of
+    published posts whose next step is due. Returns how many posts it read."""
+    report = engagement_collect()
+    return report.stored + report.unavailable

@@ -10,4 +10,5 @@ urlpatterns = [
     path("feed/entries/<int:pk>/comments/", views.feed_comment_create, name="feed_comment_create"),
     path("feed/entries/<int:pk>/images/<int:image_id>/", views.feed_image, name="feed_image"),
     path("feed/<slug:slug>/", views.department_feed, name="department_feed"),
+    path("posts/<int:pk>/engagement/", views.post_engagement, name="post_engagement"),
 ]

@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from approvals.permissions import access_post
 from core.errors import InvalidInput
 from core.files import private_file_response
 from publishing import feed_comments, permissions, selectors
+from publishing.engagement import engagement_for_post
 
 
 def _feed_page(request: HttpRequest, entries: Any) -> Any:
@@ -43,6 +45,18 @@ def department_feed(request: HttpRequest, slug: str) -> HttpResponse:
         "departments": selectors.feed_departments(user=request.user),
     }
     return render(request, "publishing/feed.html", context)
+
+
+@login_required
+@require_GET
+def post_engagement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published post's figures at each step read so far (the post page loads it into its
+    Engagement section; without JavaScript it is a page of its own). 404 as for the post."""
+    post = access_post(request.user, pk)
+    snapshots, next_due_at = engagement_for_post(post)
+    context = {"post": post, "snapshots": snapshots, "next_due_at": next_due_at}
+    template = "publishing/_engagement.html" if request.htmx else "publishing/engagement.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @login_required

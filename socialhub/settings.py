@@ -556,6 +556,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # The inbox: queue a poll of every account whose next poll is due (each account has its
     # own interval, below), and send SLA notices before and at breach.
+    # Engagement of published posts: read back the figures of those whose next step is due.
+    "publishing-collect-engagement": {
+        "task": "publishing.collect_engagement",
+        "schedule": _env("float", "SOCIALHUB_ENGAGEMENT_INTERVAL", default=300.0),
+    },
     "inbox-poll-accounts": {
         "task": "inbox.poll_accounts",
         "schedule": _env("float", "SOCIALHUB_INBOX_SWEEP_INTERVAL", default=30.0),
@@ -634,6 +639,22 @@ if _visibility_timeout is not None and _visibility_timeout <= max(
         f"must be longer than a publish may take ({SOCIALHUB_PUBLISH_LEASE} s) and than the "
         f"scheduling horizon ({SOCIALHUB_PUBLISH_ETA_HORIZON:.0f} s), or the broker hands a "
         "running or waiting publish to a second worker."
+    )
+
+# --- Engagement of published posts (docs/insights.md) ------------------------------------------
+# Hours after publishing at which a post's public figures are read back (then never again).
+SOCIALHUB_ENGAGEMENT_AFTER_HOURS: list[float] = [
+    float(h) for h in _env("list", "SOCIALHUB_ENGAGEMENT_AFTER_HOURS", default=["1", "24", "168"])
+]
+if any(h <= 0 for h in SOCIALHUB_ENGAGEMENT_AFTER_HOURS):
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_ENGAGEMENT_AFTER_HOURS has a bad value: hours above 0."
+    )
+# Posts one collection run reads at most (the rest waits for the next run).
+SOCIALHUB_ENGAGEMENT_RUN_LIMIT: int = _env("int", "SOCIALHUB_ENGAGEMENT_RUN_LIMIT", default=5000)
+if SOCIALHUB_ENGAGEMENT_RUN_LIMIT < 1:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_ENGAGEMENT_RUN_LIMIT has a bad value: 1 or more."
     )
 
 # --- Inbox (docs/inbox.md) -----------------------------------------------------------------------

@@ -12,4 +12,9 @@ urlpatterns = [
         views.PostAttemptsView.as_view(),
         name="api_post-attempts",
     ),
+    re_path(
+        r"^posts/(?P<pk>[^/.]+)/engagement/$",
+        views.PostEngagementView.as_view(),
+        name="api_post-engagement",
+    ),
 ]
