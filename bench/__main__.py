@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.publish",
     "bench.concurrency",
     "bench.inbox",
+    "bench.engagement",
 ]
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from approvals.models import Post, PostState
@@ -69,11 +70,6 @@ def engagement_steps() -> list[timedelta]:
     return [timedelta(hours=float(h)) for h in sorted(hours)]
 
 
-def due_at(post_published_at: datetime, step: int) -> datetime | None:
-    steps = engagement_steps()
-    return post_published_at + steps[step] if step < len(steps) else None
-
-
 def _step_to_take(published_at: datetime, step: int, now: datetime) -> int:
     """The latest step already due (steps missed while nothing ran are taken once, as one)."""
     steps = engagement_steps()
@@ -99,7 +95,9 @@ def engagement_enrol(*, now: datetime) -> int:
         reply_private=False,  # a private reply has no public figures
     ).values_list("pk", "published_at")
     watches = [
-        EngagementWatch(post_id=pk, step=0, next_due_at=published_at + steps[0])
+        EngagementWatch(
+            post_id=pk, published_at=published_at, step=0, next_due_at=published_at + steps[0]
+        )
         for pk, published_at in fresh
     ]
     EngagementWatch.objects.bulk_create(watches, ignore_conflicts=True, batch_size=1000)
@@ -241,9 +239,11 @@ def _store(
     platform no longer shows, or a refusal, is stored as unavailable with the reason."""
     snapshots: list[EngagementSnapshot] = []
     stored = unavailable = 0
+    taken: dict[int, list[int]] = defaultdict(list)  # step taken -> watches
     for watch in watches:
         post = watch.post
-        step = _step_to_take(post.published_at or now, watch.step, now)
+        step = _step_to_take(watch.published_at, watch.step, now)
+        taken[step].append(watch.pk)
         figures = batch.found.get(post.external_id)
         if figures is not None:
             snapshots.append(
@@ -275,12 +275,20 @@ def _store(
                 )
             )
             unavailable += 1
-        watch.step = step + 1
-        watch.next_due_at = due_at(post.published_at or now, watch.step)
-        watch.claim = ""
+    steps = engagement_steps()
     with transaction.atomic():
         EngagementSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
-        EngagementWatch.objects.bulk_update(watches, ["step", "next_due_at", "claim"])
+        # One UPDATE per step taken (a batch usually takes one): the next due time is the
+        # post's publishing time plus the next step, computed by the database.
+        for step, pks in taken.items():
+            following = step + 1
+            EngagementWatch.objects.filter(pk__in=pks).update(
+                step=following,
+                next_due_at=F("published_at") + steps[following]
+                if following < len(steps)
+                else None,
+                claim="",
+            )
     return stored, unavailable
 
 

@@ -192,6 +192,8 @@ class EngagementWatch(models.Model):
     post = models.OneToOneField(
         "approvals.Post", on_delete=models.CASCADE, primary_key=True, related_name="engagement"
     )
+    # The post's, copied so the next due time is computed in the UPDATE itself.
+    published_at = models.DateTimeField()
     # The next step to take (0 for the first); equal to the number of steps once done.
     step = models.PositiveSmallIntegerField(default=0)
     next_due_at = models.DateTimeField(null=True, blank=True)

@@ -239,7 +239,9 @@ def _with_figures(sme: User, sales: Department) -> Post:
         taken_at=timezone.now(),
         unavailable="The entry is no longer in the feed.",
     )
-    EngagementWatch.objects.create(post=post, step=2, next_due_at=timezone.now() + 100 * HOUR)
+    EngagementWatch.objects.create(
+        post=post, published_at=post.published_at, step=2, next_due_at=timezone.now() + 100 * HOUR
+    )
     return post
 
 
