@@ -34,6 +34,8 @@ from channels_app.connectors.base import (
     RateLimited,
     ReplyTarget,
     RetryableError,
+    SearchKind,
+    SearchTerm,
     TokenExpiredError,
     call_with_fresh_token,
 )
@@ -62,6 +64,8 @@ __all__ = [
     "RateLimited",
     "ReplyTarget",
     "RetryableError",
+    "SearchKind",
+    "SearchTerm",
     "TokenExpiredError",
     "call_with_fresh_token",
     "connector_for",

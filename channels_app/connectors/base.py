@@ -47,6 +47,8 @@ from channels_app.connectors.engagement_figures import EngagementBatch as Engage
 from channels_app.connectors.incoming_items import IncomingItem as IncomingItem
 from channels_app.connectors.incoming_items import IncomingKind as IncomingKind
 from channels_app.connectors.incoming_items import IncomingPage, ReplyTarget
+from channels_app.connectors.incoming_items import SearchKind as SearchKind
+from channels_app.connectors.incoming_items import SearchTerm as SearchTerm
 from channels_app.rules import RULES
 
 Credentials = Mapping[str, str]
@@ -315,6 +317,26 @@ class Connector(ABC):
                 f"posts a call; {len(ids)} were asked for."
             )
         return ids
+
+    # --- listening: public posts matching a term -----------------------------------------
+
+    # The SearchKind values this platform can look for (empty: it cannot search).
+    searches: ClassVar[frozenset[str]] = frozenset()
+
+    def search_posts(
+        self, credentials: Credentials, *, term: SearchTerm, cursor: str | None, limit: int = 40
+    ) -> IncomingPage:
+        """Public posts matching ``term`` (IncomingKind.POST items, the account's own left
+        out) that appeared since ``cursor``; None: the first read, which takes the newest page
+        only. The returned cursor never goes backwards; ``more``: call again at once."""
+        raise PermanentError(f"{self.label} cannot be searched for posts.", platform=self.platform)
+
+    def _require_search(self, term: SearchTerm) -> None:
+        if term.kind not in self.searches:
+            raise PermanentError(
+                f"{self.label} cannot look for a {SearchKind(term.kind).label.lower()}.",
+                platform=self.platform,
+            )
 
     # --- incoming items and replies --------------------------------------------------------
 

@@ -17,6 +17,31 @@ class IncomingKind(models.TextChoices):
     QUOTE = "quote", "Quote"
     DIRECT_MESSAGE = "direct_message", "Direct message"
     COMMENT = "comment", "Comment"
+    # A public post found by listening (a search term), not addressed to the brand.
+    POST = "post", "Post"
+
+
+class SearchKind(models.TextChoices):
+    """What a listening term looks for (Connector.searches says which a platform can)."""
+
+    KEYWORD = "keyword", "Keyword"
+    HASHTAG = "hashtag", "Hashtag"
+    HANDLE = "handle", "Account"
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """One listening term: a keyword or phrase, a hashtag (without #), or an account's handle
+    (without the leading @; on Mastodon user@domain)."""
+
+    kind: str  # a SearchKind value
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in SearchKind.values:
+            raise ValueError(f"Unknown search kind {self.kind!r}.")
+        if not self.value.strip():
+            raise ValueError("A search term needs a value.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -41,6 +41,8 @@ from channels_app.connectors.base import (
     PublishResult,
     ReplyTarget,
     RetryableError,
+    SearchKind,
+    SearchTerm,
     fingerprint,
 )
 from channels_app.connectors.engagement_figures import count
@@ -85,6 +87,8 @@ class MastodonConnector(Connector):
     # GET /api/v1/statuses takes up to 20 id[] (Mastodon 4.3 and later).
     reads_engagement = True
     engagement_batch_size = 20
+    # Hashtag timelines, an account's statuses, and full-text search where the instance has it.
+    searches = frozenset({SearchKind.HASHTAG, SearchKind.HANDLE, SearchKind.KEYWORD})
 
     def __init__(
         self, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
@@ -288,6 +292,82 @@ class MastodonConnector(Connector):
             if status_id not in found
         }
         return EngagementBatch(found=found, missing=missing)
+
+    def search_posts(
+        self, credentials: Credentials, *, term: SearchTerm, cursor: str | None, limit: int = 40
+    ) -> IncomingPage:
+        """Hashtags: ``GET /api/v1/timelines/tag/{tag}``; accounts: their statuses
+        (``/api/v1/accounts/lookup`` then ``…/{id}/statuses``), both read forwards from the
+        cursor with ``min_id``; keywords: ``GET /api/v2/search?type=statuses`` (newest
+        matches; only those newer than the cursor are new). Public statuses only."""
+        self._require_search(term)
+        limit = max(1, min(limit, 40))
+        params: dict[str, Any] = {"limit": limit}
+        if term.kind == SearchKind.KEYWORD:
+            body = self._get(
+                credentials, "/api/v2/search", q=term.value, type="statuses", limit=limit
+            )
+            statuses = body.get("statuses") if isinstance(body, dict) else None
+            if not isinstance(statuses, list):
+                raise RetryableError(
+                    "Mastodon answered a search without a list of statuses.", platform=self.platform
+                )
+            more = False
+        else:
+            if cursor:
+                params["min_id"] = cursor
+            if term.kind == SearchKind.HASHTAG:
+                path = f"/api/v1/timelines/tag/{quote(term.value.lstrip('#'), safe='')}"
+            else:
+                account = self._get(
+                    credentials, "/api/v1/accounts/lookup", acct=term.value.lstrip("@")
+                )
+                path = f"/api/v1/accounts/{quote(text_field(account, 'id'), safe='')}/statuses"
+            statuses = self._page(credentials, path, params)
+            more = bool(cursor) and len(statuses) >= limit
+        me = self._own_id(credentials)
+        fresh = [
+            status
+            for status in statuses
+            if isinstance(status, dict)
+            and str(status.get("id", "")).isdigit()
+            and (not cursor or int(status["id"]) > int(cursor))
+        ]
+        items, skipped = collect(self.platform, fresh, partial(self._found_post, me), what="status")
+        newest = _newest_id(fresh, "id")
+        if cursor and newest and int(newest) < int(cursor):
+            newest = cursor
+        return IncomingPage(items=tuple(items), cursor=newest or cursor, more=more, skipped=skipped)
+
+    def _found_post(self, me: str, status: dict[str, Any]) -> IncomingItem | None:
+        account = status.get("account")
+        if not isinstance(account, dict):
+            raise MalformedItem("status without its account")
+        if text_field(account, "id") == me or status.get("visibility") not in (
+            "public",
+            "unlisted",
+        ):
+            return None  # our own, or not public
+        acct = text_field(account, "acct")
+        handle = acct
+        if "@" not in acct:
+            domain = urlsplit(str(account.get("url") or "")).hostname or ""
+            handle = f"{acct}@{domain}" if domain else acct
+        status_id = text_field(status, "id")
+        return IncomingItem(
+            platform_item_id=status_id,
+            kind=IncomingKind.POST,
+            thread_key=status_id,
+            text=html_to_text(str(status.get("content") or "")),
+            created_at=parse_time(status.get("created_at")),
+            in_reply_to_platform_id=str(status.get("in_reply_to_id") or ""),
+            author_id=text_field(account, "id"),
+            author_handle=f"@{handle}",
+            author_name=str(account.get("display_name") or account.get("username") or acct),
+            author_url=str(account.get("url") or ""),
+            url=str(status.get("url") or status.get("uri") or ""),
+            raw_ref={"acct": acct, "visibility": str(status.get("visibility"))},
+        )
 
     def _status_or_none(self, credentials: Credentials) -> Callable[[str], Any]:
         def read(status_id: str) -> Any:

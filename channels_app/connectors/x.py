@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -37,6 +38,8 @@ from channels_app.connectors.base import (
     PublishResult,
     ReplyTarget,
     RetryableError,
+    SearchKind,
+    SearchTerm,
     TokenExpiredError,
     fingerprint,
 )
@@ -89,6 +92,8 @@ class XConnector(oauth.OAuthConnector):
     # GET /2/tweets takes up to 100 ids.
     reads_engagement = True
     engagement_batch_size = 100
+    # Recent search (the last seven days): words, hashtags, from:account.
+    searches = frozenset({SearchKind.KEYWORD, SearchKind.HASHTAG, SearchKind.HANDLE})
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -317,6 +322,52 @@ class XConnector(oauth.OAuthConnector):
             if post_id not in found
         }
         return EngagementBatch(found=found, missing=missing)
+
+    def search_posts(
+        self, credentials: Credentials, *, term: SearchTerm, cursor: str | None, limit: int = 100
+    ) -> IncomingPage:
+        """``GET /2/tweets/search/recent`` with ``since_id``: newest first, so a read walks
+        back page by page (``next_token``) to the cursor, as mentions do."""
+        self._require_search(term)
+        value = term.value.strip()
+        query = {
+            SearchKind.HASHTAG: f"#{value.lstrip('#')}",
+            SearchKind.HANDLE: f"from:{value.lstrip('@')}",
+            SearchKind.KEYWORD: value,
+        }[SearchKind(term.kind)]
+        state = decode_cursor(cursor, platform=self.platform)
+        sweep = Sweep.from_state(state.get("s"))
+        params: dict[str, Any] = {
+            **MENTION_FIELDS,
+            "query": f"{query} -is:retweet",
+            "max_results": max(10, min(limit, PAGE_LIMIT)),
+        }
+        if sweep.mark:
+            params["since_id"] = sweep.mark
+        if sweep.next:
+            params["next_token"] = sweep.next
+        body = self._get(credentials, "/2/tweets/search/recent", params)
+        data, users, meta = _page_parts(body)
+        me = self._own_id(credentials)
+        items, skipped = collect(
+            self.platform, data, partial(self._found_post, me, users), what="post"
+        )
+        more = sweep.advance(
+            page_top=meta.get("newest_id") or _first_id(data),
+            reached_mark=False,  # since_id already stops X at the mark
+            platform_next=meta.get("next_token"),
+        )
+        swept = sweep.state()
+        return IncomingPage(
+            items=tuple(items),
+            cursor=encode_cursor({"s": swept}) if swept.get("mark") or swept.get("next") else None,
+            more=more,
+            skipped=skipped,
+        )
+
+    def _found_post(self, me: str, users: dict[str, Any], raw: Any) -> IncomingItem | None:
+        item = self._mention(me, users, raw)
+        return None if item is None else replace(item, kind=IncomingKind.POST)
 
     def fetch_incoming(
         self, credentials: Credentials, *, cursor: str | None, limit: int = PAGE_LIMIT

@@ -532,6 +532,9 @@ class FakeX(FakePlatform):
         # Engagement: public_metrics of our posts, by post id (zeros until set).
         self.metrics: dict[str, dict[str, int]] = {}
         self.server.expect_request("/2/tweets", method="GET").respond_with_handler(self.dispatch)
+        self.server.expect_request("/2/tweets/search/recent", method="GET").respond_with_handler(
+            self.dispatch
+        )
         self.server.expect_request("/2/media/upload", method="POST").respond_with_handler(
             self.dispatch
         )
@@ -586,6 +589,8 @@ class FakeX(FakePlatform):
             return self._direct_messages(request)
         if request.method == "GET" and request.path == "/2/tweets":
             return self._lookup(request)
+        if request.path == "/2/tweets/search/recent":
+            return self._search(request)
         if request.method == "GET":
             if request.path != f"/2/users/{self.user_id}/tweets":
                 return _json({"errors": [{"message": "user not found"}], "title": "Not Found"}, 404)
@@ -745,6 +750,53 @@ class FakeX(FakePlatform):
         ):
             return {}
         return {"users": [self.users[u] for u in sorted(user_ids) if u in self.users]}
+
+    def _search(self, request: Request) -> Response:
+        """Recent search: ``#tag``, ``from:username`` or words (all must appear), newest
+        first, after ``since_id``; paged with ``next_token``."""
+        query = request.args.get("query", "").strip()
+        if not query or len(query) > 512:
+            return self._invalid("query must be 1..512 characters")
+        since = int(request.args.get("since_id", "0") or 0)
+        usernames = {u["username"].lower(): u["id"] for u in self.users.values()}
+        # This stand-in has no reposts, so "-is:retweet" holds for every post.
+        tokens = [t for t in query.split() if t != "-is:retweet"]
+        authors = {
+            usernames.get(t[len("from:") :].lower()) for t in tokens if t.startswith("from:")
+        }
+        words = [t.strip('"').lower() for t in tokens if not t.startswith("from:")]
+
+        def matches(post: dict[str, Any]) -> bool:
+            if authors and post["author_id"] not in authors:
+                return False
+            return all(w in post["text"].lower() for w in words)
+
+        # Search sees everyone's posts, the brand's own among them.
+        ours = [
+            {"author_id": self.user_id, "created_at": "2026-11-23T17:00:00.000Z", **p}
+            for p in self.posts
+        ]
+        everyone = sorted([*self.others, *ours], key=lambda p: int(p["id"]), reverse=True)
+        found = [p for p in everyone if int(p["id"]) > since and matches(p)]
+        count = int(request.args.get("max_results", "10"))
+        if not 10 <= count <= 100:
+            self.problem(f"search max_results {count} outside 10..100")
+            return self._invalid("max_results must be between 10 and 100")
+        if "pagination_token" in request.args:
+            self.problem("search paged with pagination_token instead of next_token")
+        start = int(request.args.get("next_token", "0") or 0)
+        page = found[start : start + count]
+        next_token = str(start + count) if start + count < len(found) else None
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = page[0]["id"], page[-1]["id"]
+        if next_token:
+            meta["next_token"] = next_token
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [self._served(p) for p in page]
+            body["includes"] = self._includes(request, {p["author_id"] for p in page})
+        return _json(body)
 
     def _mentions(self, request: Request) -> Response:
         if request.path != f"/2/users/{self.user_id}/mentions":
