@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "approvals",
     "publishing",
     "inbox",
+    "listening",
     "dashboards",
 ]
 
@@ -556,6 +557,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # The inbox: queue a poll of every account whose next poll is due (each account has its
     # own interval, below), and send SLA notices before and at breach.
+    # Listening streams: search the terms whose next read is due.
+    "listening-read-streams": {
+        "task": "listening.read_streams",
+        "schedule": _env("float", "SOCIALHUB_LISTENING_SWEEP_INTERVAL", default=60.0),
+    },
     # Engagement of published posts: read back the figures of those whose next step is due.
     "publishing-collect-engagement": {
         "task": "publishing.collect_engagement",
@@ -655,6 +661,14 @@ SOCIALHUB_ENGAGEMENT_RUN_LIMIT: int = _env("int", "SOCIALHUB_ENGAGEMENT_RUN_LIMI
 if SOCIALHUB_ENGAGEMENT_RUN_LIMIT < 1:
     raise ImproperlyConfigured(
         "Environment variable SOCIALHUB_ENGAGEMENT_RUN_LIMIT has a bad value: 1 or more."
+    )
+
+# --- Listening streams (docs/insights.md) ---------------------------------------------------------
+# Seconds between two reads of one stream term through one account.
+SOCIALHUB_LISTENING_INTERVAL: float = _env("float", "SOCIALHUB_LISTENING_INTERVAL", default=300.0)
+if SOCIALHUB_LISTENING_INTERVAL < 10:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_LISTENING_INTERVAL has a bad value: 10 seconds or more."
     )
 
 # --- Inbox (docs/inbox.md) -----------------------------------------------------------------------
