@@ -239,6 +239,7 @@ def _with_figures(sme: User, sales: Department) -> Post:
         taken_at=timezone.now(),
         unavailable="The entry is no longer in the feed.",
     )
+    assert post.published_at is not None
     EngagementWatch.objects.create(
         post=post, published_at=post.published_at, step=2, next_due_at=timezone.now() + 100 * HOUR
     )
