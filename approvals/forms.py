@@ -117,7 +117,7 @@ class QuietPeriodForm(forms.Form):
     brand_account = forms.ModelChoiceField(
         queryset=BrandAccount.objects.order_by("display_name", "id"),
         required=False,
-        label="Account",
+        label="Brand account",
         empty_label="Any account",
         help_text="Leave both empty for the whole organisation; choose one, not both.",
     )
