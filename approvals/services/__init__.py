@@ -64,6 +64,7 @@ from approvals.services.quiet_periods import (
     quiet_period_exception_revoke,
     quiet_period_update,
     quiet_periods_for_post,
+    require_no_quiet_period,
 )
 from approvals.services.review import (
     post_approve,
@@ -138,4 +139,5 @@ __all__ = [
     "quiet_period_exception_revoke",
     "quiet_period_update",
     "quiet_periods_for_post",
+    "require_no_quiet_period",
 ]

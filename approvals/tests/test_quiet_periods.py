@@ -61,11 +61,12 @@ def test_each_scope_refuses_scheduling_inside_it_with_its_reason(
     sales: Department,
     soon: datetime,
 ) -> None:
-    kwargs: dict[str, Any] = {
+    scopes: dict[str, dict[str, Any]] = {
         "organisation": {},
         "department": {"department": sales},
         "account": {"brand_account": account},
-    }[scope]
+    }
+    kwargs = scopes[scope]
     _window(legal_reviewer, start=soon, reason="Launch blackout.", **kwargs)
     post = approved_post(sme, account, comms_reviewer)
 
@@ -310,8 +311,9 @@ def test_a_new_window_holds_posts_scheduled_inside_it_and_tells_their_people(
     assert AuditEvent.objects.for_target(inside).filter(action="post.quiet_period_held").exists()
     assert Post.objects.get(pk=inside.pk).state == PostState.SCHEDULED  # held, not moved
     [shown] = services.quiet_periods_for_post(post=Post.objects.get(pk=inside.pk))
-    assert (shown, shown.holds_post) == (period, True)
-    assert not services.quiet_periods_for_post(post=Post.objects.get(pk=outside.pk))[0].holds_post
+    assert (shown, getattr(shown, "holds_post", None)) == (period, True)
+    [other] = services.quiet_periods_for_post(post=Post.objects.get(pk=outside.pk))
+    assert getattr(other, "holds_post", None) is False
 
 
 def test_moving_a_window_over_a_post_holds_it_once(
