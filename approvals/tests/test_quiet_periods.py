@@ -577,3 +577,69 @@ def test_the_calendar_shows_windows(
 
     assert f'data-quiet-day="{period.pk}"' in page
     assert "Launch blackout." in page
+
+
+def test_a_post_handed_over_just_before_a_window_fails_unsent_inside_it(
+    sme: User, account: BrandAccount, comms_reviewer: User, legal_reviewer: User
+) -> None:
+    post = approved_post(sme, account, comms_reviewer)
+    services.post_publish_now(post=post, actor=comms_reviewer)
+    QuietPeriod.objects.create(  # began between the hand-over and the send
+        starts_at=timezone.now() - timedelta(seconds=1),
+        ends_at=timezone.now() + timedelta(hours=1),
+        reason="Embargo from now.",
+        created_by=legal_reviewer,
+    )
+
+    outcome = _claim(post.pk, now=timezone.now())
+
+    assert outcome == "failed"
+    failed = Post.objects.get(pk=post.pk)
+    assert failed.state == PostState.FAILED
+    assert "Embargo from now." in failed.last_error
+
+
+def test_cancelling_the_window_lets_a_held_post_go_out_at_its_time(
+    sme: User, account: BrandAccount, comms_reviewer: User, legal_reviewer: User, soon: datetime
+) -> None:
+    post = scheduled_post(sme, account, comms_reviewer, at=soon + timedelta(hours=1))
+    period = _window(legal_reviewer, start=soon)
+    services.quiet_period_cancel(period=period, actor=legal_reviewer)
+
+    released = services.post_release_due(
+        post_id=post.pk, now=soon + timedelta(hours=1), hand_over=False
+    )
+
+    assert released is not None
+    assert released.state == PostState.PUBLISHING
+
+
+def test_exceptions_on_the_page_are_legals_alone(
+    client: Client,
+    sme: User,
+    account: BrandAccount,
+    comms_reviewer: User,
+    legal_reviewer: User,
+    outsider: User,
+    soon: datetime,
+) -> None:
+    post = approved_post(sme, account, comms_reviewer)
+    period = _window(legal_reviewer, start=soon)
+    url = reverse("quiet_period_exception_grant", args=[post.pk, period.pk])
+
+    client.force_login(comms_reviewer)
+    assert client.post(url, {"note": "Please."}).status_code == 403
+    client.force_login(outsider)  # may not see the post
+    assert client.post(url, {"note": "Please."}).status_code == 404
+    client.force_login(legal_reviewer)
+    missing = reverse("quiet_period_exception_grant", args=[post.pk, 999999])
+    assert client.post(missing, {"note": "Please."}).status_code == 404
+    assert not QuietPeriodException.objects.exists()
+
+    assert client.post(url, {"note": "Cleared."}).status_code == 302
+    revoke = reverse("quiet_period_exception_revoke", args=[post.pk, period.pk])
+    client.force_login(comms_reviewer)
+    assert client.post(revoke).status_code == 403
+    client.force_login(legal_reviewer)
+    assert client.post(revoke).status_code == 302
+    assert not QuietPeriodException.objects.exists()
