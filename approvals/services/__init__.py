@@ -58,6 +58,7 @@ from approvals.services.publication import (
 )
 from approvals.services.quiet_periods import (
     blocking_quiet_period,
+    held_post_ids,
     quiet_period_cancel,
     quiet_period_create,
     quiet_period_exception_grant,
@@ -105,6 +106,7 @@ __all__ = [
     "crisis_pause_lift",
     "crisis_pause_set",
     "current_images",
+    "held_post_ids",
     "post_approve",
     "post_copy_to_draft",
     "post_create",

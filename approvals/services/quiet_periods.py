@@ -120,6 +120,38 @@ def quiet_periods_for_post(*, post: Post, now: datetime | None = None) -> list[Q
     return periods
 
 
+def _covers(period: QuietPeriod, post: Post) -> bool:
+    if period.brand_account_id is not None:
+        return period.brand_account_id == post.brand_account_id
+    if period.department_id is not None:
+        return period.department_id in {post.department_id, post.brand_account.department_id}
+    return True
+
+
+def held_post_ids(posts: Iterable[Post], periods: Iterable[QuietPeriod]) -> set[int]:
+    """Of these posts, the scheduled ones one of these windows holds (no exception for it): for
+    lists such as the calendar, which read the windows already. One query for the exceptions,
+    none when no scheduled post falls inside a window."""
+    live = [period for period in periods if period.cancelled_at is None]
+    inside: dict[int, set[int]] = {}
+    for post in posts:
+        when = post.scheduled_at
+        if post.state != PostState.SCHEDULED or when is None:
+            continue
+        for period in live:
+            if period.starts_at <= when < period.ends_at and _covers(period, post):
+                inside.setdefault(post.pk, set()).add(period.pk)
+    if not inside:
+        return set()
+    excepted = set(
+        QuietPeriodException.objects.filter(
+            post_id__in=list(inside),
+            quiet_period_id__in=list(set().union(*inside.values())),
+        ).values_list("post_id", "quiet_period_id")
+    )
+    return {pk for pk, ids in inside.items() if any((pk, q) not in excepted for q in ids)}
+
+
 def quiet_period_message(period: QuietPeriod, *, at: datetime, now: bool = False) -> str:
     """Why publishing at `at` is refused, in the words people read on every entry point."""
     when = "Now" if now else datetime_text(at)

@@ -566,17 +566,30 @@ def test_the_review_screen_shows_the_hold_and_legal_grants_an_exception_there(
     assert "The announcement itself." in page
 
 
-def test_the_calendar_shows_windows(
-    client: Client, legal_reviewer: User, sme: User, soon: datetime
+def test_the_calendar_shows_windows_and_the_posts_they_hold(
+    client: Client,
+    legal_reviewer: User,
+    sme: User,
+    account: BrandAccount,
+    comms_reviewer: User,
+    soon: datetime,
 ) -> None:
+    held = scheduled_post(sme, account, comms_reviewer, at=soon + timedelta(hours=1))
+    scheduled_post(sme, account, comms_reviewer, at=soon + timedelta(hours=5))  # after it
     period = _window(legal_reviewer, start=soon, reason="Launch blackout.")
     client.force_login(sme)
 
     day = timezone.localtime(soon).date().isoformat()
-    page = client.get(reverse("content_calendar") + f"?date={day}").content.decode()
+    url = reverse("content_calendar") + f"?date={day}"
+    page = client.get(url).content.decode()
 
     assert f'data-quiet-day="{period.pk}"' in page
     assert "Launch blackout." in page
+    assert page.count("data-quiet-held") == 1
+    services.quiet_period_exception_grant(
+        post=held, period=period, actor=legal_reviewer, note="The launch post."
+    )
+    assert "data-quiet-held" not in client.get(url).content.decode()
 
 
 def test_a_post_handed_over_just_before_a_window_fails_unsent_inside_it(

@@ -58,8 +58,12 @@ def _calendar_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
     # Which posts the person may move: the same answer as the post page's buttons, read for the
     # whole page at once.
     actions = post_actions_by_post(request.user, posts)
+    # Scheduled posts a quiet period holds get a "Held" badge (one query, only when some fall
+    # inside a window).
+    held = services.held_post_ids(posts, quiet)
     for post in posts:
         post.can_move = Action.RESCHEDULE in actions.get(post.pk, [])  # type: ignore[attr-defined]
+        post.held_by_quiet_period = post.pk in held  # type: ignore[attr-defined]
     departments, accounts = selectors.calendar_filter_choices(user=request.user)
     context = {
         "period": period,
