@@ -136,10 +136,3 @@ class QuietPeriodForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class QuietPeriodExceptionForm(forms.Form):
-    note = forms.CharField(
-        label="Why this post may go out during the quiet period",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from approvals import permissions, selectors, services
-from approvals.forms import NoteForm, QuietPeriodExceptionForm, QuietPeriodForm
+from approvals.forms import NoteForm, QuietPeriodForm
 from approvals.models import QuietPeriod
 from approvals.views.page_context import _refused
 from core.errors import DomainError
@@ -148,13 +148,13 @@ def _back(request: HttpRequest, pk: int) -> HttpResponse:
 def quiet_period_exception_grant(request: HttpRequest, pk: int, period_pk: int) -> HttpResponse:
     post = permissions.access_post(request.user, pk)
     period = permissions.access_quiet_period(request.user, period_pk)
-    form = QuietPeriodExceptionForm(request.POST)
     try:
+        # The note goes to the service as sent: it says what is missing or wrong with it.
         services.quiet_period_exception_grant(
             post=post,
             period=period,
             actor=request.user,  # type: ignore[arg-type]
-            note=form.data.get("note", ""),
+            note=request.POST.get("note", ""),
         )
     except DomainError as exc:
         return _refused(request, post, exc, template=_review_template(request))
