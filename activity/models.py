@@ -89,6 +89,7 @@ class Notification(models.Model):
         SCHEDULE_MISSED = "schedule_missed", "Schedule missed"
         PUBLISH_FAILED = "publish_failed", "Publishing failed"
         CRISIS = "crisis", "Crisis pause"
+        QUIET_PERIOD = "quiet_period", "Quiet period"
         CONNECTION = "connection", "Brand account connection"
         INBOX = "inbox", "Inbox conversation"
         MENTION = "mention", "Mention"

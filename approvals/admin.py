@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from approvals.models import CrisisPause, Decision, GuidanceTerm, Post, ReviewComment, Revision
+from approvals.models import (
+    CrisisPause,
+    Decision,
+    GuidanceTerm,
+    Post,
+    QuietPeriod,
+    QuietPeriodException,
+    ReviewComment,
+    Revision,
+)
 from core.admin import ReadOnlyAdmin
 
 
@@ -42,6 +51,32 @@ class CrisisPauseAdmin(ReadOnlyAdmin):
 
     list_display = ("id", "brand_account", "reason", "set_by", "started_at", "lifted_at")
     list_select_related = ("brand_account", "set_by")
+
+
+@admin.register(QuietPeriod)
+class QuietPeriodAdmin(ReadOnlyAdmin):
+    """Plan, change and cancel quiet periods on the Quiet periods page (audited, and posts
+    already scheduled inside a new window are held there)."""
+
+    list_display = (
+        "id",
+        "department",
+        "brand_account",
+        "starts_at",
+        "ends_at",
+        "reason",
+        "created_by",
+        "cancelled_at",
+    )
+    list_select_related = ("department", "brand_account", "created_by")
+
+
+@admin.register(QuietPeriodException)
+class QuietPeriodExceptionAdmin(ReadOnlyAdmin):
+    """Legal grants exceptions on the post and review pages."""
+
+    list_display = ("id", "post", "quiet_period", "granted_by", "granted_at")
+    list_select_related = ("granted_by",)
 
 
 @admin.register(GuidanceTerm)

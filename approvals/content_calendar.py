@@ -18,6 +18,7 @@ class Day:
     is_today: bool
     posts: list[Any] = field(default_factory=list)
     pauses: list[Any] = field(default_factory=list)
+    quiet_periods: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,16 @@ def period_for(view: str, around: date) -> Period:
     )
 
 
-def weeks(period: Period, posts: Iterable[Any], pauses: Iterable[Any] = ()) -> list[list[Day]]:
+def weeks(
+    period: Period,
+    posts: Iterable[Any],
+    pauses: Iterable[Any] = (),
+    quiet_periods: Iterable[Any] = (),
+) -> list[list[Day]]:
     """Rows of seven days; each post on the day of its time in the viewer's zone, each crisis
-    pause on every day it covers (from the day it started to the day it was lifted, or on)."""
+    pause on every day it covers (from the day it started to the day it was lifted, or on), each
+    quiet period on every day with some of its window (its end is excluded: a window ending at
+    midnight does not show on the next day)."""
     today = timezone.localdate()
     days: dict[date, Day] = {}
     current = period.first
@@ -84,5 +92,11 @@ def weeks(period: Period, posts: Iterable[Any], pauses: Iterable[Any] = ()) -> l
         for day in days.values():
             if first <= day.date <= last:
                 day.pauses.append(pause)
+    for quiet in quiet_periods:
+        first = timezone.localtime(quiet.starts_at).date()
+        last = timezone.localtime(quiet.ends_at - timedelta(microseconds=1)).date()
+        for day in days.values():
+            if first <= day.date <= last:
+                day.quiet_periods.append(quiet)
     ordered = list(days.values())
     return [ordered[i : i + 7] for i in range(0, len(ordered), 7)]

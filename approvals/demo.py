@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from accounts.demo import demo_email
 from accounts.models import User
 from approvals import permissions, services
-from approvals.models import Post
+from approvals.models import Post, QuietPeriod
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,32 @@ def seed_posts() -> None:
         _seed(sme, comms, account)
     except DomainError as exc:
         logger.warning("Demo posts stopped early: %s", exc.message)
+
+
+# An upcoming organisation-wide quiet period, well after the demo's scheduled posts (in two
+# minutes and in three days), so every demo journey still schedules freely until then.
+QUIET_PERIOD_IN_DAYS = 10
+QUIET_PERIOD_REASON = (
+    "Annual results quiet period: nothing is published until the results are announced."
+)
+
+
+def seed_quiet_period() -> None:
+    """Lena Legal's quiet period, planned once (idempotent: none is added while one exists)."""
+    legal = User.objects.filter(email=demo_email("legal")).first()
+    if legal is None or QuietPeriod.objects.exists():
+        return
+    day = timezone.localdate() + timedelta(days=QUIET_PERIOD_IN_DAYS)
+    starts = datetime.combine(day, time(7, 0), tzinfo=timezone.get_current_timezone())
+    try:
+        services.quiet_period_create(
+            actor=legal,
+            reason=QUIET_PERIOD_REASON,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=26),
+        )
+    except DomainError as exc:
+        logger.warning("Demo quiet period skipped: %s", exc.message)
 
 
 def _picture(caption: str, colour: tuple[int, int, int]) -> bytes:

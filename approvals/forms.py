@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import Department
 from approvals.models import Stage, Verdict
 from channels_app.models import BrandAccount
 from channels_app.readiness import account_readiness
@@ -106,6 +107,42 @@ class CrisisPauseForm(forms.Form):
     )
     reason = forms.CharField(
         label="Reason (shown to everyone in the banner)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+_WINDOW_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class QuietPeriodForm(forms.Form):
+    """Times are read in the person's time zone; the service checks the window itself."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name", "id"),
+        required=False,
+        label="Department",
+        empty_label="Any department",
+    )
+    brand_account = forms.ModelChoiceField(
+        queryset=BrandAccount.objects.order_by("display_name", "id"),
+        required=False,
+        label="Brand account",
+        empty_label="Any account",
+        help_text="Leave both empty for the whole organisation; choose one, not both.",
+    )
+    starts_at = forms.DateTimeField(
+        label="Starts at (included)",
+        input_formats=_WINDOW_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends at (excluded)",
+        input_formats=_WINDOW_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label="Reason (people whose posts are refused or held read it)",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -1,4 +1,5 @@
-"""Posts, their revisions and review, crisis pauses, guidance word lists and images."""
+"""Posts, their revisions and review, crisis pauses, quiet periods, guidance word lists and
+images."""
 
 from __future__ import annotations
 
@@ -254,6 +255,101 @@ class CrisisPause(models.Model):
     @property
     def is_org_wide(self) -> bool:
         return self.brand_account_id is None
+
+
+class QuietPeriod(models.Model):
+    """A planned window in which nothing may be published (an earnings quiet period, an embargo,
+    a launch blackout): organisation-wide (no department, no account), on one department's posts
+    and accounts, or on one account. It holds from starts_at (included) to ends_at (excluded).
+    Cancelled rather than deleted, so the history of what was forbidden when stays."""
+
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quiet_periods",
+    )
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quiet_periods",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("starts_at", "id")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
+                name="approvals_quietperiod_starts_before_it_ends",
+            ),
+            # A department or an account, not both; neither: the whole organisation.
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(brand_account__isnull=True),
+                name="approvals_quietperiod_one_scope",
+            ),
+        )
+        indexes = (models.Index(fields=("ends_at", "starts_at"), name="approvals_quiet_window"),)
+
+    def __str__(self) -> str:
+        return f"Quiet period #{self.pk} ({self.scope_label})"
+
+    @property
+    def is_org_wide(self) -> bool:
+        return self.department_id is None and self.brand_account_id is None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def scope_label(self) -> str:
+        """Reads the related rows: select them with the period."""
+        if self.brand_account_id is not None:
+            return self.brand_account.display_name  # type: ignore[union-attr]
+        if self.department_id is not None:
+            return f"{self.department.name} department"  # type: ignore[union-attr]
+        return "the whole organisation"
+
+
+class QuietPeriodException(models.Model):
+    """Legal let one post be published inside one quiet period (the note says why)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="quiet_period_exceptions")
+    quiet_period = models.ForeignKey(
+        QuietPeriod, on_delete=models.PROTECT, related_name="exceptions"
+    )
+    note = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("granted_at", "id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("post", "quiet_period"), name="approvals_quietexception_one_per_post"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Exception for post #{self.post_id} in quiet period #{self.quiet_period_id}"
 
 
 class GuidanceTerm(models.Model):

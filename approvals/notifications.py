@@ -173,6 +173,35 @@ def schedule_missed(post: Post, *, reason: str) -> None:
     )
 
 
+def quiet_period_held(post: Post, *, period: Any, actor: Any) -> None:
+    """A window planned over a scheduled post: the author and whoever scheduled it hear that it
+    will not go out at its time unless legal grants an exception or it is moved."""
+    recipients = [post.author]
+    if post.scheduled_by is not None:
+        recipients.append(post.scheduled_by)
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.QUIET_PERIOD,
+        subject=f"Post #{post.pk} is held by a quiet period",
+        message=(
+            f"Post #{post.pk} is held: its scheduled time falls in a quiet period on "
+            f"{period.scope_label} ({period.reason}). Move it outside the window, or ask legal "
+            "for an exception."
+        ),
+        target=post,
+        url=_post_url(post),
+        actor=actor,
+    )
+
+
+def schedule_missed_in_quiet_period(post: Post, *, reason: str) -> None:
+    _schedule_missed(
+        post,
+        f"its scheduled time came during a quiet period ({reason}). Reschedule it outside the "
+        "window.",
+    )
+
+
 def _schedule_missed(post: Post, why: str) -> None:
     """The author and whoever scheduled the post hear that it was not published, and why."""
     recipients = [post.author]

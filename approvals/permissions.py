@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from accounts import authz
 from accounts.roles import OrgRole
-from approvals.models import CrisisPause, MediaAttachment, Post, ReviewComment, Stage
+from approvals.models import (
+    CrisisPause,
+    MediaAttachment,
+    Post,
+    QuietPeriod,
+    ReviewComment,
+    Stage,
+)
 from channels_app.models import BrandAccount, BrandAccountPerm
 from core.errors import NotFound
 
@@ -65,6 +74,44 @@ def can_see_attempts(user: Any, post: Post) -> bool:
 def can_manage_crisis(user: Any) -> bool:
     """Org admins and comms reviewers set and lift crisis pauses."""
     return authz.is_org_admin(user) or authz.has_org_role(user, OrgRole.COMMS_REVIEWER)
+
+
+def can_manage_quiet_periods(user: Any) -> bool:
+    """Org admins and legal reviewers plan, change and cancel quiet periods."""
+    return authz.is_org_admin(user) or authz.has_org_role(user, OrgRole.LEGAL_REVIEWER)
+
+
+def can_grant_quiet_period_exception(user: Any) -> bool:
+    """Only legal lets a post out during a quiet period."""
+    return authz.has_org_role(user, OrgRole.LEGAL_REVIEWER)
+
+
+def sees_every_quiet_period(user: Any) -> bool:
+    """Those who manage them, reviewers (they schedule across accounts), org admins and HR."""
+    return (
+        can_manage_quiet_periods(user)
+        or authz.is_reviewer(user)
+        or authz.sees_all_departments(user)
+    )
+
+
+def visible_quiet_periods(user: Any) -> Any:
+    """The quiet periods the person may know about: all of them for those who see every one;
+    for others, the organisation-wide ones and those on their departments or on the accounts
+    they work on (the ones that can refuse their posts)."""
+    periods = QuietPeriod.objects.all()
+    if not user.is_authenticated:
+        return periods.none()
+    if sees_every_quiet_period(user):
+        return periods
+    departments = list(authz.department_roles(user))
+    accounts = accounts_with(user, [DRAFT_ON, REVIEW_ON, PUBLISH_ON]).values("pk")
+    return periods.filter(
+        Q(department__isnull=True, brand_account__isnull=True)
+        | Q(department_id__in=departments)
+        | Q(brand_account__department_id__in=departments)
+        | Q(brand_account__in=accounts)
+    )
 
 
 def draftable_accounts(user: Any) -> Any:
@@ -139,6 +186,17 @@ def access_crisis_pause(user: Any, pk: Any, *, lock: bool = False) -> CrisisPaus
         raise NotFound()
     return authz.get_visible_or_404(
         CrisisPause.objects.select_related("brand_account", "set_by", "lifted_by"),
+        lock=lock,
+        pk=pk,
+    )
+
+
+def access_quiet_period(user: Any, pk: Any, *, lock: bool = False) -> QuietPeriod:
+    """A quiet period the person may know about (visible_quiet_periods); NotFound otherwise."""
+    return authz.get_visible_or_404(
+        visible_quiet_periods(user).select_related(
+            "department", "brand_account", "created_by", "cancelled_by"
+        ),
         lock=lock,
         pk=pk,
     )

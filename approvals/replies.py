@@ -218,6 +218,8 @@ def _require_preapproval(
             "comms lifts the pause.",
             code="crisis_pause",
         )
+    # A quiet period covers replies too: the engine would refuse to send one inside it.
+    services.require_no_quiet_period(locked, at=timezone.now(), now=True)
     if _normalised(locked.body) != _normalised(saved_reply_text):
         raise NotAllowed(
             "The reply differs from the saved reply comms approved: an edited reply goes to "

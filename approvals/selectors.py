@@ -23,6 +23,7 @@ from approvals.models import (
     MediaAttachment,
     Post,
     PostState,
+    QuietPeriod,
     ReviewComment,
     Revision,
     Stage,
@@ -412,6 +413,53 @@ def crisis_pause_list(*, active: bool | None = None) -> QuerySet[CrisisPause]:
     elif active is False:
         pauses = pauses.filter(lifted_at__isnull=False)
     return pauses.order_by("-started_at", "-id")
+
+
+# --- Quiet periods ----------------------------------------------------------------------------
+
+QUIET_PERIOD_STATES = ("current", "upcoming", "past", "cancelled")
+
+
+def quiet_period_list(*, user: Any, state: str = "") -> QuerySet[QuietPeriod]:
+    """The quiet periods the person may know about, soonest first. state: current (holding
+    now), upcoming, past (ended), cancelled; empty: all. One query."""
+    now = timezone.now()
+    periods = permissions.visible_quiet_periods(user).select_related(
+        "department", "brand_account", "created_by", "cancelled_by"
+    )
+    live = periods.filter(cancelled_at__isnull=True)
+    by_state = {
+        "current": live.filter(starts_at__lte=now, ends_at__gt=now),
+        "upcoming": live.filter(starts_at__gt=now),
+        "past": live.filter(ends_at__lte=now),
+        "cancelled": periods.filter(cancelled_at__isnull=False),
+    }
+    if state and state not in by_state:
+        raise InvalidInput(
+            f"Use state={', '.join(QUIET_PERIOD_STATES)} (or leave it out).", field="state"
+        )
+    chosen = by_state[state] if state else periods
+    if state in ("past", "cancelled"):
+        return chosen.order_by("-ends_at", "-id")
+    return chosen.order_by("starts_at", "id")
+
+
+def calendar_quiet_periods(
+    *, user: Any, start: datetime, end: datetime, brand_account: Any = None
+) -> list[QuietPeriod]:
+    """Quiet periods (not cancelled) holding at some time in [start, end) that the person may
+    know about (one query). With an account filter, those that can cover that account."""
+    periods = permissions.visible_quiet_periods(user).filter(
+        cancelled_at__isnull=True, starts_at__lt=end, ends_at__gt=start
+    )
+    if brand_account:
+        account_id = _int_or_400(brand_account, "brand_account")
+        periods = periods.filter(
+            Q(department__isnull=True, brand_account__isnull=True)
+            | Q(brand_account_id=account_id)
+            | Q(department__brand_accounts=account_id)
+        )
+    return list(periods.select_related("department", "brand_account").order_by("starts_at", "id"))
 
 
 # --- Home page --------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ class Action(models.TextChoices):
     # The publishing engine's actions.
     RELEASE = "release", "release for publishing"
     HOLD_FOR_CRISIS = "hold_for_crisis", "hold back"
+    # A due post whose time falls in a quiet period it has no exception for: back to approved.
+    HOLD_FOR_QUIET_PERIOD = "hold_for_quiet_period", "hold back for a quiet period"
     # A due post whose account is not connected (or needs connecting again): back to approved.
     HOLD_FOR_CONNECTION = "hold_for_connection", "hold back for a connection"
     MARK_PUBLISHED = "mark_published", "mark as published"
@@ -79,6 +81,7 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
     (S.SCHEDULED, A.RESCHEDULE): S.SCHEDULED,
     (S.SCHEDULED, A.RELEASE): S.PUBLISHING,
     (S.SCHEDULED, A.HOLD_FOR_CRISIS): S.APPROVED,
+    (S.SCHEDULED, A.HOLD_FOR_QUIET_PERIOD): S.APPROVED,
     (S.SCHEDULED, A.HOLD_FOR_CONNECTION): S.APPROVED,
     (S.PUBLISHING, A.MARK_PUBLISHED): S.PUBLISHED,
     (S.PUBLISHING, A.MARK_FAILED): S.FAILED,

@@ -42,6 +42,19 @@ urlpatterns = [
     path("calendar/", views.content_calendar, name="content_calendar"),
     path("crisis/", views.crisis_pause_list, name="crisis_pause_list"),
     path("crisis/<int:pk>/lift/", views.crisis_pause_lift, name="crisis_pause_lift"),
+    path("quiet-periods/", views.quiet_period_list, name="quiet_period_list"),
+    path("quiet-periods/<int:pk>/edit/", views.quiet_period_edit, name="quiet_period_edit"),
+    path("quiet-periods/<int:pk>/cancel/", views.quiet_period_cancel, name="quiet_period_cancel"),
+    path(
+        "posts/<int:pk>/quiet-periods/<int:period_pk>/exception/",
+        views.quiet_period_exception_grant,
+        name="quiet_period_exception_grant",
+    ),
+    path(
+        "posts/<int:pk>/quiet-periods/<int:period_pk>/exception/revoke/",
+        views.quiet_period_exception_revoke,
+        name="quiet_period_exception_revoke",
+    ),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

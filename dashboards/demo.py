@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from accounts.demo import seed_people
-from approvals.demo import seed_posts
+from approvals.demo import seed_posts, seed_quiet_period
 from channels_app.demo import seed_brand_accounts
 from inbox.demo import seed_inbox
 from training.demo import seed_training
@@ -21,6 +21,7 @@ DEMO_STEPS: list[Callable[[], None]] = [
     seed_brand_accounts,
     seed_training,
     seed_posts,
+    seed_quiet_period,
     seed_inbox,
 ]
 

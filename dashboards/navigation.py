@@ -48,6 +48,8 @@ NAV_ITEMS: list[NavItem] = [
         lambda u: authz.is_reviewer(u) or authz.is_org_admin(u),
         more=True,
     ),
+    # Everyone: the windows that can refuse their posts are theirs to know about.
+    NavItem("Quiet periods", "quiet_period_list", _everyone, more=True),
     NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u), more=True),
     NavItem("People", "people", lambda u: authz.is_org_admin(u), more=True),
     NavItem("Admin", "admin:index", lambda u: u.is_staff, more=True),

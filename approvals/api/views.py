@@ -24,6 +24,7 @@ from activity import services as activity_services
 from activity.models import Notification
 from approvals import guidance, permissions, selectors, services
 from approvals.api import serializers as s
+from approvals.api.quiet_periods import QuietPeriodExceptionActions
 from approvals.media import open_stored
 from approvals.models import CrisisPause, Post, PostState
 from approvals.post_actions import post_actions_by_post
@@ -105,7 +106,11 @@ def _parsed(serializer_class: Any, data: Any) -> dict[str, Any]:
     retrieve=extend_schema(summary="One post"),
 )
 class PostViewSet(
-    PostActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet
+    PostActionsMixin,
+    QuietPeriodExceptionActions,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ScopedGenericViewSet,
 ):
     serializer_class = s.PostSerializer
     filterset_fields: tuple[str, ...] = ()  # filters are the selector's, named in POST_FILTERS

@@ -14,6 +14,8 @@ The services live in one module per topic and are re-exported here, so callers i
 - drafting: new drafts, revisions and image edits;
 - review: submitting for review and the reviewers' decisions;
 - crisis: crisis pauses and the check that refuses publishing under one;
+- quiet_periods: planned windows without publishing, legal's exceptions, and the check that
+  refuses (or holds) a post inside one;
 - scheduling: scheduling, unscheduling, publishing now and retrying;
 - publication: the publishing engine's side (releasing due posts, recording outcomes);
 - comments: review comments and suggestions (and the @mentions in them);
@@ -61,6 +63,17 @@ from approvals.services.publication import (
     post_release_due_locked,
     posts_release_due,
 )
+from approvals.services.quiet_periods import (
+    blocking_quiet_period,
+    held_post_ids,
+    quiet_period_cancel,
+    quiet_period_create,
+    quiet_period_exception_grant,
+    quiet_period_exception_revoke,
+    quiet_period_update,
+    quiet_periods_for_post,
+    require_no_quiet_period,
+)
 from approvals.services.review import (
     post_approve,
     post_reject,
@@ -92,6 +105,7 @@ __all__ = [
     "BulkResult",
     "ImageChoice",
     "ImagePlan",
+    "blocking_quiet_period",
     "clean_requested_time",
     "clean_schedule_time",
     "comment_add",
@@ -101,6 +115,7 @@ __all__ = [
     "crisis_pause_lift",
     "crisis_pause_set",
     "current_images",
+    "held_post_ids",
     "post_approve",
     "post_copy_to_draft",
     "post_create",
@@ -131,4 +146,11 @@ __all__ = [
     "posts_expire_approvals",
     "posts_expire_passed_requests",
     "posts_release_due",
+    "quiet_period_cancel",
+    "quiet_period_create",
+    "quiet_period_exception_grant",
+    "quiet_period_exception_revoke",
+    "quiet_period_update",
+    "quiet_periods_for_post",
+    "require_no_quiet_period",
 ]

@@ -1,5 +1,5 @@
-"""The publishing engine's side: releasing due posts (or holding them for a crisis pause) and
-recording what the platform answered: published, failed or unconfirmed."""
+"""The publishing engine's side: releasing due posts (or holding them for a crisis pause or a
+quiet period) and recording what the platform answered: published, failed or unconfirmed."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import notifications
-from approvals.models import CrisisPause, Post, PostState
+from approvals.models import CrisisPause, Post, PostState, QuietPeriod
 from approvals.services.crisis import crisis_pause_covering
+from approvals.services.quiet_periods import blocking_quiet_period
 from approvals.services.scheduling import _hand_over
 from approvals.state_machine import Action, perform_transition
 from channels_app.readiness import account_readiness
@@ -58,6 +59,11 @@ def post_release_due_locked(*, post: Post, now: datetime, hand_over: bool = True
     pause = crisis_pause_covering(post.brand_account)
     if pause is not None:
         return _hold(post, pause)
+    # Checked at the time it is sent, not the time it was scheduled for: a post released late
+    # (a sweep after an outage) must not go out inside a window that began in the meantime.
+    quiet = blocking_quiet_period(post=post, at=max(now, post.scheduled_at))
+    if quiet is not None:
+        return _hold_for_quiet_period(post, quiet)
     readiness = account_readiness(post.brand_account)
     if not readiness.ready:
         return _hold_for_connection(post, readiness.message)
@@ -91,6 +97,19 @@ def _hold(locked: Post, pause: CrisisPause) -> Post:
     )
     notifications.schedule_missed(locked, reason=pause.reason)
     return _hold_back(locked, Action.HOLD_FOR_CRISIS, notice, {"crisis_pause": pause.pk})
+
+
+def _hold_for_quiet_period(locked: Post, period: QuietPeriod) -> Post:
+    """A due post inside a quiet period without an exception: never sent late on its own (a
+    burst of posts at the end of an earnings quiet period is what nobody wants), but back to
+    approved with a notice, to be rescheduled."""
+    notice = (
+        f"Not published: its scheduled time ({_missed_text(locked)}) came during a quiet period "
+        f"on {period.scope_label} ({period.reason}). Reschedule it outside the window, or ask "
+        "legal for an exception first."
+    )
+    notifications.schedule_missed_in_quiet_period(locked, reason=period.reason)
+    return _hold_back(locked, Action.HOLD_FOR_QUIET_PERIOD, notice, {"quiet_period": period.pk})
 
 
 def _hold_for_connection(locked: Post, problem: str) -> Post:

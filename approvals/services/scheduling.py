@@ -18,6 +18,7 @@ from approvals.services.checks import (
     _require_state,
 )
 from approvals.services.crisis import _require_no_crisis_pause
+from approvals.services.quiet_periods import require_no_quiet_period
 from approvals.state_machine import Action, perform_transition
 from channels_app.readiness import require_account_ready
 from core.errors import InvalidInput
@@ -37,14 +38,16 @@ def _hand_over(post_id: int) -> Any:
     return lambda: handover.hand_over_for_publishing(post_id)
 
 
-def _lock_for_sending(post: Post, action: str) -> Post:
+def _lock_for_sending(post: Post, action: str, *, at: datetime | None = None) -> Post:
     """The post locked, once the action is allowed in its state and its account may send now
-    (active, connected, no crisis pause): the checks every path towards the platform shares."""
+    (active, connected, no crisis pause) and no quiet period forbids its time (`at`, or now):
+    the checks every path towards the platform shares."""
     locked = _lock(post)
     _require_state(locked, action)
     _require_active_account(locked.brand_account)
     require_account_ready(locked.brand_account)
     _require_no_crisis_pause(locked.brand_account)
+    require_no_quiet_period(locked, at=at or timezone.now(), now=at is None)
     return locked
 
 
@@ -74,7 +77,8 @@ def post_reschedule(
 ) -> tuple[Post, datetime | None]:
     """Move a scheduled post to another time (the calendar's drag and drop, its Move form, and
     Undo, which moves it back). The same checks as scheduling: publish permission, a time ahead,
-    an active account, no crisis pause. Answers the post and the time it had before, for undo."""
+    an active account, no crisis pause, no quiet period at the new time. Answers the post and
+    the time it had before, for undo."""
     return _set_time(post, actor, scheduled_at, Action.RESCHEDULE)
 
 
@@ -85,7 +89,7 @@ def _set_time(
     _require_publish_permission(actor, post.brand_account)
     when = clean_schedule_time(scheduled_at)
     with transaction.atomic():
-        locked = _lock_for_sending(post, action)
+        locked = _lock_for_sending(post, action, at=when)
         previous = locked.scheduled_at
         data: dict[str, str | None] = {"scheduled_at": when.isoformat()}
         if action == Action.RESCHEDULE:

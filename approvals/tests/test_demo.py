@@ -3,7 +3,10 @@ handed over to the internal feeds."""
 
 from __future__ import annotations
 
-from approvals.models import Post, ReviewComment
+from django.utils import timezone
+
+from accounts.demo import demo_email
+from approvals.models import Post, QuietPeriod, ReviewComment
 from dashboards.demo import seed_demo
 from publishing import tasks
 from publishing.models import FeedEntry
@@ -40,3 +43,16 @@ def test_demo_posts_cover_the_workflow_and_are_added_once(db: None) -> None:
         assert tasks.publish_post(post.pk) == "published"
     feed = sorted(FeedEntry.objects.values_list("department__slug", "org_wide"))
     assert feed == [("communications", True), ("sales", False)]
+
+
+def test_the_demo_plans_one_upcoming_quiet_period_once(db: None) -> None:
+    seed_demo()
+    seed_demo()
+
+    period = QuietPeriod.objects.get()
+    assert period.is_org_wide
+    assert period.starts_at > timezone.now()
+    assert period.created_by.email == demo_email("legal")
+    # It holds none of the demo's scheduled posts.
+    scheduled = Post.objects.filter(state="scheduled").values_list("scheduled_at", flat=True)
+    assert all(not (period.starts_at <= at < period.ends_at) for at in scheduled)

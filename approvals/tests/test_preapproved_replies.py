@@ -5,6 +5,7 @@ hard checks and the audit still apply, and the same engine publishes it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -178,6 +179,19 @@ def test_a_crisis_pause_holds_it(
 ) -> None:
     CrisisPause.objects.create(reason="Outage", set_by=comms_reviewer)
     assert _refused(_draft(agent, care_account), agent).code == "crisis_pause"
+
+
+def test_a_quiet_period_holds_it(
+    agent: User, care_account: BrandAccount, legal_reviewer: User
+) -> None:
+    services.quiet_period_create(
+        actor=legal_reviewer,
+        reason="Results embargo.",
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=1),
+        brand_account=care_account,
+    )
+    assert _refused(_draft(agent, care_account), agent).code == "quiet_period"
 
 
 def test_a_reply_already_in_review_is_a_conflict(agent: User, care_account: BrandAccount) -> None:

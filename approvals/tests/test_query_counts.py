@@ -184,9 +184,10 @@ def test_calendar_page(
         lambda: _more_scheduled(sme, account, comms_reviewer, at),
         # AUTH; memberships; the posts of the period with account, department, author and
         # revision; the images of those revisions (thumbnails); the crisis pauses of the period;
-        # the person's grants on the posts' accounts, direct and through groups (who may move
-        # which post); departments and accounts for the filters; unread notifications; pauses.
-        AUTH + 10,
+        # the quiet periods of the period; the person's grants on the posts' accounts, direct and
+        # through groups (who may move which post); departments and accounts for the filters;
+        # unread notifications; pauses.
+        AUTH + 11,
         django_assert_num_queries,
         _links,
     )

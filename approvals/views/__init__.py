@@ -4,7 +4,8 @@ A refused action re-renders the page with the service's message and the matching
 (400 bad input, 403 rule or permission, 409 state); nothing is written in that case.
 
 One module per topic (posts, compose, review, scheduling, comments, media, calendar, crisis,
-notifications; page_context holds what the post pages share); the views are re-exported here.
+quiet periods, notifications; page_context holds what the post pages share); the views are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from approvals.views.crisis import crisis_pause_lift, crisis_pause_list
 from approvals.views.media import media_file, media_thumbnail
 from approvals.views.notifications import notification_list, notifications_read
 from approvals.views.posts import post_copy, post_detail, post_list, post_submit, post_withdraw
+from approvals.views.quiet_periods import (
+    quiet_period_cancel,
+    quiet_period_edit,
+    quiet_period_exception_grant,
+    quiet_period_exception_revoke,
+    quiet_period_list,
+)
 from approvals.views.review import post_decide, post_review, review_queue
 from approvals.views.scheduling import post_publish_now, post_retry, post_schedule, post_unschedule
 
@@ -47,5 +55,10 @@ __all__ = [
     "post_unschedule",
     "post_withdraw",
     "posts_bulk",
+    "quiet_period_cancel",
+    "quiet_period_edit",
+    "quiet_period_exception_grant",
+    "quiet_period_exception_revoke",
+    "quiet_period_list",
     "review_queue",
 ]

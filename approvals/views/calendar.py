@@ -1,5 +1,6 @@
-"""The content calendar: scheduled and published posts by day, the crisis pauses on the days they
-cover, and moving a scheduled post to another time (drag and drop, a Move form, and Undo)."""
+"""The content calendar: scheduled and published posts by day, the crisis pauses and quiet
+periods on the days they cover, and moving a scheduled post to another time (drag and drop, a
+Move form, and Undo)."""
 
 from __future__ import annotations
 
@@ -48,18 +49,25 @@ def _calendar_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
             )
         )
         pauses = selectors.calendar_crisis_pauses(start=start, end=end, brand_account=account)
+        quiet = selectors.calendar_quiet_periods(
+            user=request.user, start=start, end=end, brand_account=account
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
-        posts, pauses, status = [], [], exc.status_code
+        posts, pauses, quiet, status = [], [], [], exc.status_code
     # Which posts the person may move: the same answer as the post page's buttons, read for the
     # whole page at once.
     actions = post_actions_by_post(request.user, posts)
+    # Scheduled posts a quiet period holds get a "Held" badge (one query, only when some fall
+    # inside a window).
+    held = services.held_post_ids(posts, quiet)
     for post in posts:
         post.can_move = Action.RESCHEDULE in actions.get(post.pk, [])  # type: ignore[attr-defined]
+        post.held_by_quiet_period = post.pk in held  # type: ignore[attr-defined]
     departments, accounts = selectors.calendar_filter_choices(user=request.user)
     context = {
         "period": period,
-        "weeks": calendar_grid.weeks(period, posts, pauses),
+        "weeks": calendar_grid.weeks(period, posts, pauses, quiet),
         "departments": departments,
         "accounts": accounts,
         "department": department,

@@ -82,7 +82,7 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | str | None:
             post=post, now=max(now, post.scheduled_at), hand_over=False
         )
         if released is None or post.state != PostState.PUBLISHING:
-            return None  # held back under a crisis pause
+            return None  # held back under a crisis pause or a quiet period
         just_released = True
     else:
         just_released = False
@@ -119,7 +119,7 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | str | None:
     kind = AttemptKind.CHECK if post.state == PostState.UNCONFIRMED else AttemptKind.SEND
     if kind == AttemptKind.SEND:
         # (Released just now: the release checked the crisis pause in this transaction.)
-        refusal = _send_refusal(post, pause_checked=just_released)
+        refusal = _send_refusal(post, now=now, pause_checked=just_released)
         if refusal:
             _fail_before_sending(post, attempts, refusal, now=now)
             return AttemptOutcome.FAILED.value
@@ -168,9 +168,9 @@ def _sends_in_round(attempts: list[PublishAttempt]) -> int:
     return count
 
 
-def _send_refusal(post: Post, *, pause_checked: bool = False) -> str:
-    """Why this post may not be sent now, or "" (checked again at send time, because a pause or
-    a switched-off account can come after the post was scheduled or queued)."""
+def _send_refusal(post: Post, *, now: datetime, pause_checked: bool = False) -> str:
+    """Why this post may not be sent now, or "" (checked again at send time, because a pause, a
+    quiet period or a switched-off account can come after the post was scheduled or queued)."""
     account = post.brand_account
     if not account.is_active:
         return (
@@ -182,6 +182,12 @@ def _send_refusal(post: Post, *, pause_checked: bool = False) -> str:
         return (
             f"Publishing was paused ({pause.reason}) before this post went out. Retry it once "
             "the pause is lifted."
+        )
+    quiet = None if pause_checked else services.blocking_quiet_period(post=post, at=now)
+    if quiet is not None:
+        return (
+            f"A quiet period on {quiet.scope_label} ({quiet.reason}) began before this post went "
+            "out. Retry it once the window ends, or ask legal for an exception."
         )
     return ""
 
