@@ -88,8 +88,9 @@ def blocking_quiet_period(
 
 def quiet_periods_for_post(*, post: Post, now: datetime | None = None) -> list[QuietPeriod]:
     """The windows that cover the post and have not ended or been cancelled, each with
-    `exception` (legal's exception for this post, or None) and `holds_post` (its scheduled
-    time falls inside): what the post and review pages show. Two queries."""
+    `exception` (legal's exception for this post, or None), `holds_post` (its scheduled
+    time falls inside) and `holds_request` (the time its author asked for falls inside): what
+    the post and review pages show. Two queries."""
     now = now or timezone.now()
     account = post.brand_account
     periods = list(
@@ -116,6 +117,13 @@ def quiet_periods_for_post(*, post: Post, now: datetime | None = None) -> list[Q
             and post.scheduled_at is not None
             and period.exception is None  # type: ignore[attr-defined]
             and period.starts_at <= post.scheduled_at < period.ends_at
+        )
+        # The time the author asked for falls inside: reviewers and publishers see it early.
+        period.holds_request = bool(  # type: ignore[attr-defined]
+            post.state != PostState.SCHEDULED
+            and post.requested_at is not None
+            and period.exception is None  # type: ignore[attr-defined]
+            and period.starts_at <= post.requested_at < period.ends_at
         )
     return periods
 

@@ -656,3 +656,29 @@ def test_exceptions_on_the_page_are_legals_alone(
     client.force_login(legal_reviewer)
     assert client.post(revoke).status_code == 302
     assert not QuietPeriodException.objects.exists()
+
+
+def test_the_review_screen_says_when_the_requested_time_falls_in_a_window(
+    client: Client,
+    legal_reviewer: User,
+    sme: User,
+    account: BrandAccount,
+    comms_reviewer: User,
+    soon: datetime,
+) -> None:
+    inside = services.post_create(
+        actor=sme, brand_account=account, body="Launch!", requested_at=soon + timedelta(hours=1)
+    )
+    outside = services.post_create(
+        actor=sme, brand_account=account, body="Later", requested_at=soon + timedelta(hours=9)
+    )
+    for post in (inside, outside):
+        services.post_submit(post=post, actor=sme)
+    _window(legal_reviewer, start=soon, reason="Launch blackout.")
+    client.force_login(comms_reviewer)
+
+    page = client.get(reverse("post_review", args=[inside.pk])).content.decode()
+    assert "data-quiet-requested" in page
+    assert "Launch blackout." in page
+    other = client.get(reverse("post_review", args=[outside.pk])).content.decode()
+    assert "data-quiet-requested" not in other
