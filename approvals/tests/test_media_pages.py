@@ -296,8 +296,8 @@ def test_post_page_queries_are_constant(
         # through groups, read once for every action button (post_actions); approvals of the
         # revision; revisions, comments, decisions and audit events for the timeline; comment
         # threads; the crisis pause on the account; unread notifications; the pauses for the
-        # banner.
-        19,
+        # banner; the quiet periods covering the post.
+        20,
         django_assert_num_queries,
     )
     assert len(re.findall(r"/thumbnail/", response.content.decode())) == 8

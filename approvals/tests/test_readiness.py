@@ -288,9 +288,9 @@ def test_releasing_a_due_post_reads_its_connection_with_the_post(
 ) -> None:
     store_connection(linkedin)
     post = scheduled_post(sme, linkedin, comms_reviewer)
-    # The locked post (its connection joined), the crisis pauses, the transition and its audit
-    # event, in savepoints: no query of its own for the readiness check.
-    with django_assert_num_queries(8):
+    # The locked post (its connection joined), the crisis pauses, the quiet periods, the
+    # transition and its audit event, in savepoints: no query of its own for the readiness check.
+    with django_assert_num_queries(9):
         services.post_release_due(
             post_id=post.pk, now=timezone.now() + timedelta(hours=3), hand_over=False
         )

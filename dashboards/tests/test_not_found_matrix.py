@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, Department, Invitation, Membership, User
 from accounts.tests.factories import UserFactory, add_member
 from approvals import services as post_services
-from approvals.models import MediaAttachment, Post, ReviewComment
+from approvals.models import MediaAttachment, Post, QuietPeriod, ReviewComment
 from approvals.tests.factories import make_account, make_post
 from approvals.tests.media_factories import picture, upload
 from channels_app.models import BrandAccount
@@ -68,6 +68,7 @@ class World:
     conversation: Conversation
     routing_rule: RoutingRule
     saved_reply: SavedReply
+    quiet_period: QuietPeriod
 
 
 def _entry(account: BrandAccount, key: str) -> FeedEntry:
@@ -111,7 +112,15 @@ def world(db: None, sales: Department, rnd: Department, sme: User, hr_user: User
     Conversation.objects.filter(pk=conversation.pk).update(
         department=sales, outcome=Outcome.CUSTOMER_SERVICE, state="triaged"
     )
+    quiet_period = QuietPeriod.objects.create(
+        department=sales,
+        reason="Sales results embargo.",
+        created_by=hr_user,
+        starts_at=timezone.now() + timedelta(days=2),
+        ends_at=timezone.now() + timedelta(days=3),
+    )
     return World(
+        quiet_period=quiet_period,
         outsider=outsider,
         rnd=rnd,
         own_account=own_account,
@@ -215,6 +224,13 @@ _media = _child("pk", "media_id", lambda w: w.media.pk)
 _comment = _child("pk", "comment_id", lambda w: w.comment.pk)
 _membership = _child("slug", "membership_id", lambda w: w.membership.pk)
 _invitation = _child("slug", "invitation_id", lambda w: w.invitation.pk)
+
+# A sales department's quiet period: the R&D outsider does not see it.
+_quiet = (lambda w: {"pk": w.quiet_period.pk}, lambda w: {"pk": MISSING})
+_quiet_on_post = (
+    lambda w: {"pk": w.post.pk, "period_pk": w.quiet_period.pk},
+    lambda w: {"pk": MISSING, "period_pk": MISSING},
+)
 
 CASES: dict[str, Case] = {
     # accounts
@@ -336,6 +352,16 @@ CASES: dict[str, Case] = {
     "api_post-withdraw": Case(("post",), _post, _no_post),
     "api_post-copy": Case(("post",), _post, _no_post),
     "api_post-attempts": Case(("get",), _post, _no_post),
+    "post_engagement": Case(("get",), _post, _no_post),
+    "api_post-engagement": Case(("get",), _post, _no_post),
+    "quiet_period_edit": Case(("get", "post"), *_quiet),
+    "quiet_period_cancel": Case(("post",), *_quiet),
+    "quiet_period_exception_grant": Case(("post",), *_quiet_on_post),
+    "quiet_period_exception_revoke": Case(("post",), *_quiet_on_post),
+    "api_quiet_period-detail": Case(("get", "patch"), *_quiet),
+    "api_quiet_period-cancel": Case(("post",), *_quiet),
+    "api_post-quiet-period-exceptions": Case(("post",), _post, _no_post),
+    "api_post-quiet-period-exception-revoke": Case(("post",), _post, _no_post),
     "api_crisis_pause-detail": Case(
         ("get",), None, lambda w: {"pk": MISSING}, reason="everybody sees crisis pauses"
     ),
