@@ -124,6 +124,15 @@ def connection_credentials(*, account: BrandAccount) -> dict[str, str]:
     return encryption.decrypt_json(connection.credentials_encrypted)
 
 
+def connector_credentials(*, account: BrandAccount) -> dict[str, str]:
+    """What the account's connector is called with: the decrypted connection, or for the
+    internal feed (which needs no connection) the account it speaks as. Raises as
+    connection_credentials does."""
+    if account.platform == Platform.INTERNAL:
+        return {"brand_account": str(account.pk)}
+    return connection_credentials(account=account)
+
+
 def length_limit(account: BrandAccount) -> int | None:
     """The post length limit a Mastodon instance announced when the account was connected, or
     None for the platform's default. Every other platform has one limit for all accounts, so

@@ -37,7 +37,7 @@ from channels_app.connectors import (
 from channels_app.encryption import CredentialsUnreadable
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.platforms import Platform
-from channels_app.selectors import connection_credentials
+from channels_app.selectors import connector_credentials
 from channels_app.services import brand_account_store_refreshed_credentials
 from inbox.models import Conversation, InboxItem, PollState, RoutingRule
 from inbox.routing import active_rules, rule_for
@@ -103,14 +103,6 @@ def due_account_ids(*, now: datetime) -> list[int]:
 # --- One poll ------------------------------------------------------------------------------------
 
 
-def _credentials(account: BrandAccount) -> dict[str, str]:
-    """What the connector reads with: as the publishing engine does, the decrypted connection,
-    or for the internal feed the account it is."""
-    if account.platform == Platform.INTERNAL:
-        return {"brand_account": str(account.pk)}
-    return connection_credentials(account=account)
-
-
 def _fetch(account: BrandAccount, cursor: str | None, limit: int) -> IncomingPage:
     connector = connector_for(account.platform)
 
@@ -120,7 +112,8 @@ def _fetch(account: BrandAccount, cursor: str | None, limit: int) -> IncomingPag
     def call(credentials: Credentials) -> IncomingPage:
         return connector.fetch_incoming(credentials, cursor=cursor, limit=limit)
 
-    return call_with_fresh_token(connector, _credentials(account), call, save=save)
+    credentials = connector_credentials(account=account)
+    return call_with_fresh_token(connector, credentials, call, save=save)
 
 
 def account_poll(

@@ -97,10 +97,6 @@ def due_cursor_ids(*, now: datetime) -> list[int]:
     return due
 
 
-def _credentials(account: BrandAccount) -> dict[str, str]:
-    return connection_credentials(account=account)
-
-
 def _search(account: BrandAccount, term: SearchTerm, cursor: str | None) -> IncomingPage:
     connector = connector_for(account.platform)
 
@@ -110,7 +106,8 @@ def _search(account: BrandAccount, term: SearchTerm, cursor: str | None) -> Inco
     def call(credentials: Credentials) -> IncomingPage:
         return connector.search_posts(credentials, term=term, cursor=cursor, limit=PAGE_LIMIT)
 
-    return call_with_fresh_token(connector, _credentials(account), call, save=save)
+    credentials = connection_credentials(account=account)
+    return call_with_fresh_token(connector, credentials, call, save=save)
 
 
 def cursor_read(*, cursor_id: int, now: datetime | None = None, max_pages: int = 20) -> ReadReport:

@@ -41,8 +41,7 @@ from channels_app.connectors import (
 )
 from channels_app.encryption import CredentialsUnreadable
 from channels_app.models import BrandAccount, BrandAccountConnection
-from channels_app.platforms import Platform
-from channels_app.selectors import connection_credentials
+from channels_app.selectors import connector_credentials
 from channels_app.services import brand_account_store_refreshed_credentials
 from publishing.models import EngagementSnapshot, EngagementWatch
 
@@ -130,12 +129,6 @@ def _claim(*, now: datetime, limit: int) -> tuple[str, list[EngagementWatch]]:
 # --- 3. Reading ----------------------------------------------------------------------------------
 
 
-def _credentials(account: BrandAccount) -> dict[str, str]:
-    if account.platform == Platform.INTERNAL:
-        return {"brand_account": str(account.pk)}
-    return connection_credentials(account=account)
-
-
 def _read(account: BrandAccount, credentials: Credentials, ids: list[str]) -> EngagementBatch:
     connector = connector_for(account.platform)
 
@@ -187,7 +180,7 @@ def _collect_account(
         report.unavailable += len(watches)
         return
     try:
-        credentials = _credentials(account)
+        credentials = connector_credentials(account=account)
     except (BrandAccountConnection.DoesNotExist, CredentialsUnreadable):
         refused = f"{account.display_name} is not connected (or its credentials cannot be read)."
         _store(watches, EngagementBatch(), now=now, refused=refused)

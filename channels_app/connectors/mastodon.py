@@ -349,10 +349,7 @@ class MastodonConnector(Connector):
         ):
             return None  # our own, or not public
         acct = text_field(account, "acct")
-        handle = acct
-        if "@" not in acct:
-            domain = urlsplit(str(account.get("url") or "")).hostname or ""
-            handle = f"{acct}@{domain}" if domain else acct
+        handle = _handle(account)
         status_id = text_field(status, "id")
         return IncomingItem(
             platform_item_id=status_id,
@@ -561,13 +558,8 @@ class MastodonConnector(Connector):
         author_id = text_field(account, "id")
         if author_id == me:
             return None  # our own status (a conversation's last word was ours)
-        # acct is "user" for an account of the instance itself, "user@domain" for others; a
-        # mention is written that way, the handle shown always carries the domain.
         acct = text_field(account, "acct")
-        handle = acct
-        if "@" not in acct:
-            domain = urlsplit(str(account.get("url") or "")).hostname or ""
-            handle = f"{acct}@{domain}" if domain else acct
+        handle = _handle(account)
         visibility = str(status.get("visibility") or "public")
         in_reply_to = str(status.get("in_reply_to_id") or "")
         quoted = _quoted_id(status)
@@ -678,6 +670,16 @@ def _ungrouped(body: Any) -> list[Any] | None:
             }
         )
     return page
+
+
+def _handle(account: dict[str, Any]) -> str:
+    """user@domain: acct is "user" for an account of the instance itself, "user@domain" for
+    others (a mention is written that way); the handle shown always carries the domain."""
+    acct = text_field(account, "acct")
+    if "@" in acct:
+        return acct
+    domain = urlsplit(str(account.get("url") or "")).hostname or ""
+    return f"{acct}@{domain}" if domain else acct
 
 
 def _newest_id(entries: list[Any], key: str) -> str | None:

@@ -24,8 +24,7 @@ from channels_app.connectors import (
 from channels_app.connectors.base import redact
 from channels_app.encryption import CredentialsUnreadable
 from channels_app.models import BrandAccount, BrandAccountConnection
-from channels_app.platforms import Platform
-from channels_app.selectors import connection_credentials
+from channels_app.selectors import connector_credentials
 from channels_app.services import brand_account_store_refreshed_credentials
 from channels_app.tasks import check_connection
 from publishing.engine.claim import Claim
@@ -45,14 +44,6 @@ class Delivery:
     message: str = ""
     result: PublishResult | None = None
     retry_after: float | None = None
-
-
-def _credentials(account: BrandAccount) -> dict[str, str]:
-    """What the connector needs: the decrypted connection, or for the internal feed the
-    account it publishes as."""
-    if account.platform == Platform.INTERNAL:
-        return {"brand_account": str(account.pk)}
-    return connection_credentials(account=account)
 
 
 def _saver(account: BrandAccount) -> Callable[[dict[str, str]], None]:
@@ -91,7 +82,7 @@ def _deliver(claim: Claim) -> Delivery:
     account = claim.account
     secret_values: list[str] = []
     try:
-        credentials: Credentials = _credentials(account)
+        credentials: Credentials = connector_credentials(account=account)
         connector: Connector = connector_for(account.platform)
         secret_values = [v for v in connector.secrets_in(credentials) if v]
         payload = _with_images(claim)
