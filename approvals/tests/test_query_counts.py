@@ -177,7 +177,10 @@ def test_calendar_page(
     django_assert_num_queries: Any,
     view: str,
 ) -> None:
-    at = timezone.now() + timedelta(days=1)
+    # Tomorrow mid-morning: the 30 posts (a minute apart) stay on one day, so in one week and month
+    # whatever the hour the tests run at.
+    at = timezone.localtime() + timedelta(days=1)
+    at = at.replace(hour=10, minute=0, second=0, microsecond=0)
     _scheduled(sme, account, comms_reviewer, at)
     _assert_constant(
         _page(sme, f"/calendar/?view={view}&date={timezone.localdate(at):%Y-%m-%d}"),

@@ -572,14 +572,17 @@ def test_the_calendar_shows_windows_and_the_posts_they_hold(
     sme: User,
     account: BrandAccount,
     comms_reviewer: User,
-    soon: datetime,
 ) -> None:
-    held = scheduled_post(sme, account, comms_reviewer, at=soon + timedelta(hours=1))
-    scheduled_post(sme, account, comms_reviewer, at=soon + timedelta(hours=5))  # after it
-    period = _window(legal_reviewer, start=soon, reason="Launch blackout.")
+    # Tomorrow mid-morning, so the window and both posts fall in the week shown at any hour.
+    start = (timezone.localtime() + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    held = scheduled_post(sme, account, comms_reviewer, at=start + timedelta(hours=1))
+    scheduled_post(sme, account, comms_reviewer, at=start + timedelta(hours=5))  # after it
+    period = _window(legal_reviewer, start=start, reason="Launch blackout.")
     client.force_login(sme)
 
-    day = timezone.localtime(soon).date().isoformat()
+    day = timezone.localtime(start).date().isoformat()
     url = reverse("content_calendar") + f"?date={day}"
     page = client.get(url).content.decode()
 
