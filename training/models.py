@@ -210,7 +210,11 @@ class Certification(models.Model):
                 name="certification_expires_after_issue",
             ),
         )
-        indexes = (models.Index(fields=("course", "expires_at")),)
+        indexes = (
+            models.Index(fields=("course", "expires_at")),
+            # A person's certificates for one course, newest first: the matrix and its export.
+            models.Index(fields=("user", "course", "-issued_at"), name="cert_user_course_issued"),
+        )
 
     def __str__(self) -> str:
         return f"{self.user} · {self.course}"

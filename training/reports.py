@@ -14,9 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from training.models import Course, Policy
-from training.selectors import DepartmentCoverage, matrix_rows
-
-CSV_CHUNK = 500  # people per round of queries: memory stays flat however many there are
+from training.selectors import DepartmentCoverage, certification_lines
 
 
 class _Echo:
@@ -50,28 +48,17 @@ def csv_header(courses: list[Course], policy: Policy | None) -> list[str]:
 def certification_csv(
     *, people: QuerySet[User], courses: list[Course], now: datetime, policy: Policy | None
 ) -> Iterator[str]:
-    """Yield the report line by line. People are read in keyset-paged chunks (by id), so the
-    database cursor and Python memory hold one chunk at a time."""
+    """Yield the report line by line from one streamed query (certification_lines): the
+    database decides every status, Python only formats."""
     writer = csv.writer(_Echo())
     yield writer.writerow(csv_header(courses, policy))
-    ordered = people.order_by("pk").only("pk", "email", "full_name")
-    last_pk = 0
-    while True:
-        chunk = list(ordered.filter(pk__gt=last_pk)[:CSV_CHUNK])
-        if not chunk:
-            return
-        last_pk = chunk[-1].pk
-        for row in matrix_rows(people=chunk, courses=courses, now=now, policy=policy):
-            line = [
-                _cell(row.person.email),
-                _cell(row.person.full_name),
-                _cell("; ".join(row.departments)),
-            ]
-            if policy is not None:
-                line.append("yes" if row.policy_acknowledged else "no")
-            for _course, status, cert in row.cells:
-                line += [status, _iso(cert.expires_at) if cert else ""]
-            yield writer.writerow(line)
+    for row in certification_lines(people=people, courses=courses, now=now, policy=policy):
+        line = [_cell(row.email), _cell(row.full_name), _cell("; ".join(row.departments))]
+        if policy is not None:
+            line.append("yes" if row.policy_acknowledged else "no")
+        for status, expires_at in row.cells:
+            line += [status, _iso(expires_at)]
+        yield writer.writerow(line)
 
 
 # --- The coverage chart ------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from training.selectors.courses import (
 )
 from training.selectors.matrix import (
     STATUS_FILTERS,
+    CertificationLine,
     DepartmentCoverage,
     MatrixFilters,
     MatrixRow,
+    certification_lines,
     department_coverage,
     matrix_courses,
     matrix_people,
@@ -51,6 +53,7 @@ from training.selectors.reminders import certification_ids_expiring, overdue_ass
 
 __all__ = [
     "STATUS_FILTERS",
+    "CertificationLine",
     "CourseRow",
     "DepartmentCoverage",
     "MatrixFilters",
@@ -60,6 +63,7 @@ __all__ = [
     "assignments_for_person",
     "attempt_list",
     "certification_ids_expiring",
+    "certification_lines",
     "certification_list",
     "course_content",
     "course_list",

@@ -200,18 +200,73 @@ def test_csv_follows_the_filters_and_the_managers_scope(
     assert response.status_code == 404
 
 
-def test_csv_reads_people_in_chunks(
-    hr_user: User, sales: Department, monkeypatch: pytest.MonkeyPatch
+def test_csv_is_one_query_for_any_number_of_people(
+    hr_user: User, sales: Department, django_assert_num_queries: Any
 ) -> None:
-    from training import reports
-
-    monkeypatch.setattr(reports, "CSV_CHUNK", 2)
     make_course()
-    for _ in range(5):
+    make_course()
+    make_policy()
+    client = client_for(hr_user)
+
+    def download() -> list[list[str]]:
+        response = client.get("/training/certifications/export.csv")
+        assert isinstance(response, StreamingHttpResponse)
+        return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    download()  # warm-up
+    # session, user, organisation roles, courses, current policy, then the export itself.
+    with django_assert_num_queries(6):
+        assert len(download()) == 1
+    for _ in range(7):
         add_member(UserFactory.create(password=None), sales)
-    rows = read_csv(client_for(hr_user).get("/training/certifications/export.csv"))
-    assert len(rows) == 1 + 5
-    assert len({row[0] for row in rows[1:]}) == 5
+    with django_assert_num_queries(6):
+        assert len(download()) == 1 + 7
+
+
+def test_sql_statuses_agree_with_the_matrix_for_every_history(
+    sales: Department, rnd: Department
+) -> None:
+    """The export decides statuses in SQL; the matrix page in Python. Same answer, every case."""
+    from training import selectors
+
+    now = timezone.now()
+    course, other = make_course(), make_course()
+    policy = make_policy()
+    people = [UserFactory.create() for _ in range(7)]
+    for person in people:
+        add_member(person, sales)
+    add_member(people[0], rnd)
+    certify(people[0], course, expires_at=now + timedelta(days=200))  # valid
+    certify(people[1], course, expires_at=now + timedelta(days=10))  # expiring
+    certify(people[2], course, issued_at=now - timedelta(days=400), expires_at=now)  # expired
+    certify(people[3], course, revoked=True)  # revoked
+    # Revoked, then issued again: the new one counts.
+    certify(people[4], course, issued_at=now - timedelta(days=9), revoked=True)
+    certify(people[4], course, issued_at=now - timedelta(days=2))
+    # Issued, then a later one revoked: the unrevoked one counts.
+    certify(people[5], course, issued_at=now - timedelta(days=9))
+    certify(people[5], course, issued_at=now - timedelta(days=2), revoked=True)
+    certify(people[6], other)  # missing the first course
+    services.policy_acknowledge(actor=people[2], policy=policy)
+
+    visible = User.objects.filter(pk__in=[p.pk for p in people])
+    courses = [course, other]
+    lines = list(
+        selectors.certification_lines(people=visible, courses=courses, now=now, policy=policy)
+    )
+    rows = selectors.matrix_rows(
+        people=list(visible.order_by("pk")), courses=courses, now=now, policy=policy
+    )
+
+    assert [line.email for line in lines] == [row.person.email for row in rows]
+    for line, row in zip(lines, rows, strict=True):
+        assert line.cells == [
+            (status, cert.expires_at if cert else None) for _c, status, cert in row.cells
+        ], row.person.email
+        assert line.departments == row.departments
+        assert line.policy_acknowledged == row.policy_acknowledged
+    statuses = {line.cells[0][0] for line in lines}
+    assert statuses == {"valid", "expiring", "expired", "revoked", "missing"}
 
 
 # --- A certificate's page and revocation -------------------------------------------------------
