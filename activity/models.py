@@ -93,6 +93,7 @@ class Notification(models.Model):
         CONNECTION = "connection", "Brand account connection"
         INBOX = "inbox", "Inbox conversation"
         MENTION = "mention", "Mention"
+        COACHING = "coaching", "Coaching"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

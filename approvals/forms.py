@@ -56,6 +56,13 @@ class DecisionForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
     stage = forms.ChoiceField(choices=[("", "—"), *Stage.choices], required=False)
+    reason = forms.SlugField(required=False, max_length=40)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("verdict") in (Verdict.CHANGES, Verdict.REJECT) and not data.get("reason"):
+            self.add_error("reason", "Choose the reason: it tells the author what kind of problem.")
+        return data
 
 
 class ScheduleForm(forms.Form):

@@ -184,6 +184,31 @@ class ReviewComment(models.Model):
         return None if self.quote_start is None else self.quote_start + len(self.quote)
 
 
+class ReviewReason(models.Model):
+    """Why a reviewer asked for changes or rejected: a taxonomy org admins edit. A reason may
+    point to a course; a person who collects several of one kind is assigned it (coaching)."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    course = models.ForeignKey(
+        "training.Course",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_reasons",
+        help_text="Assigned to a person who collects this reason repeatedly.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("position", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Decision(AppendOnlyModel):
     """A reviewer's verdict for one stage on one revision. Only approvals of the post's current
     revision count: an edit voids earlier ones by making a new revision."""
@@ -196,10 +221,15 @@ class Decision(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    # Request-changes and reject only: what kind of problem it was (coaching counts these).
+    reason = models.ForeignKey(
+        ReviewReason, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("created_at", "id")
+        indexes = (models.Index(fields=("reason", "created_at")),)
         constraints = (
             # The database itself refuses a second approval of one stage of one revision.
             models.UniqueConstraint(
@@ -211,6 +241,32 @@ class Decision(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.get_verdict_display()} on post #{self.post_id}"
+
+
+class CoachingAssignment(AppendOnlyModel):
+    """A person collected `count` decisions with one reason within the window: the reason's
+    course was assigned to them. The decisions up to `last_decision` are spent: the next streak
+    counts only later ones, so nothing is assigned twice for the same streak."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coaching_assignments"
+    )
+    reason = models.ForeignKey(ReviewReason, on_delete=models.PROTECT, related_name="+")
+    last_decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveSmallIntegerField()
+    window_days = models.PositiveSmallIntegerField()
+    # The training assignment made (empty when the course was already assigned and open).
+    assignment = models.ForeignKey(
+        "training.Assignment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("person", "reason", "-created_at")),)
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.reason}, {self.count} times"
 
 
 class CrisisPause(models.Model):

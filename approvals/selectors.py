@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from accounts import authz
@@ -25,6 +25,7 @@ from approvals.models import (
     PostState,
     QuietPeriod,
     ReviewComment,
+    ReviewReason,
     Revision,
     Stage,
     Verdict,
@@ -608,3 +609,58 @@ def mentioned_people(*, post: Post, body: str) -> list[User]:
         if len(named) == 1:
             chosen[named[0].pk] = named[0]
     return list(chosen.values())
+
+
+# --- Review reasons and coaching ---------------------------------------------------------------
+
+
+def review_reasons_offered() -> QuerySet[ReviewReason]:
+    """The reasons a reviewer may choose with request-changes and reject."""
+    return ReviewReason.objects.filter(is_active=True)
+
+
+def reasoned_decisions(
+    *, user: Any, department: Department | None = None, person: Any = None
+) -> QuerySet[Decision]:
+    """Request-changes and rejections with their reason, newest first, that the caller may see:
+    their own posts' (person=user), a department they manage or, for org admins and HR, any
+    department. Anything else is empty (the page answers 404 before asking)."""
+    decisions = Decision.objects.filter(reason__isnull=False).order_by("-created_at", "-id")
+    if person is not None:
+        return decisions.filter(post__author=person)
+    if department is not None:
+        return decisions.filter(post__department=department)
+    if authz.sees_all_departments(user):
+        return decisions
+    return decisions.filter(post__department_id__in=authz.managed_department_ids(user))
+
+
+@dataclass(frozen=True)
+class ReasonMonths:
+    """Counts per reason per month (the table under the feedback pages; newest month first)."""
+
+    reasons: list[ReviewReason]
+    months: list[tuple[date, list[int], int]]  # (first day of the month, per reason, total)
+
+
+def reasons_by_month(*, decisions: QuerySet[Decision], months: int = 12) -> ReasonMonths:
+    """One grouped query: decisions per calendar month (in the organisation's time zone) and
+    reason over the last `months` months."""
+    since = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    for _ in range(months - 1):
+        since = (since - timedelta(days=1)).replace(day=1)
+    grouped = (
+        decisions.filter(created_at__gte=since)
+        .order_by()
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "reason_id")
+        .annotate(n=Count("pk"))
+    )
+    counts = {(row["month"].date(), row["reason_id"]): row["n"] for row in grouped}
+    reasons = list(ReviewReason.objects.filter(pk__in={key[1] for key in counts}))
+    month_keys = sorted({key[0] for key in counts}, reverse=True)
+    table = []
+    for month in month_keys:
+        row = [counts.get((month, reason.pk), 0) for reason in reasons]
+        table.append((month, row, sum(row)))
+    return ReasonMonths(reasons=reasons, months=table)

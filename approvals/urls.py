@@ -43,6 +43,10 @@ urlpatterns = [
     path("crisis/", views.crisis_pause_list, name="crisis_pause_list"),
     path("crisis/<int:pk>/lift/", views.crisis_pause_lift, name="crisis_pause_lift"),
     path("quiet-periods/", views.quiet_period_list, name="quiet_period_list"),
+    path("review-reasons/", views.review_reason_list, name="review_reason_list"),
+    path("review-reasons/<int:pk>/", views.review_reason_edit, name="review_reason_edit"),
+    path("review-reasons/summary/", views.review_reason_summary, name="review_reason_summary"),
+    path("my-feedback/", views.my_feedback, name="my_feedback"),
     path("quiet-periods/<int:pk>/edit/", views.quiet_period_edit, name="quiet_period_edit"),
     path("quiet-periods/<int:pk>/cancel/", views.quiet_period_cancel, name="quiet_period_cancel"),
     path(

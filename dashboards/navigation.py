@@ -50,6 +50,13 @@ NAV_ITEMS: list[NavItem] = [
     ),
     # Everyone: the windows that can refuse their posts are theirs to know about.
     NavItem("Quiet periods", "quiet_period_list", _everyone, more=True),
+    NavItem("My feedback", "my_feedback", _everyone, more=True),
+    NavItem(
+        "Review reasons",
+        "review_reason_summary",
+        lambda u: authz.sees_all_departments(u) or authz.manages_a_department(u),
+        more=True,
+    ),
     NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u), more=True),
     NavItem("People", "people", lambda u: authz.is_org_admin(u), more=True),
     NavItem("Admin", "admin:index", lambda u: u.is_staff, more=True),

@@ -610,6 +610,16 @@ if SOCIALHUB_APPROVAL_EXPIRY_DAYS < 0:
     )
 # A post still in review when the time its author asked for passes goes back to the author.
 SOCIALHUB_EXPIRE_PASSED_REQUESTS = _env_bool("SOCIALHUB_EXPIRE_PASSED_REQUESTS", True)
+# Coaching (docs/governance.md): a person who collects THRESHOLD review reasons of one kind
+# within WINDOW_DAYS is assigned the reason's course, due DUE_DAYS later (threshold 0: never).
+SOCIALHUB_COACHING_THRESHOLD: int = _env("int", "SOCIALHUB_COACHING_THRESHOLD", default=3)
+SOCIALHUB_COACHING_WINDOW_DAYS: int = _env("int", "SOCIALHUB_COACHING_WINDOW_DAYS", default=90)
+SOCIALHUB_COACHING_DUE_DAYS: int = _env("int", "SOCIALHUB_COACHING_DUE_DAYS", default=14)
+for _name in ("THRESHOLD", "WINDOW_DAYS", "DUE_DAYS"):
+    if not 0 <= globals()[f"SOCIALHUB_COACHING_{_name}"] <= 365:
+        raise ImproperlyConfigured(
+            f"Environment variable SOCIALHUB_COACHING_{_name} has a bad value: 0 to 365."
+        )
 SOCIALHUB_PUBLISH_TIME_LIMIT: int = _env("int", "SOCIALHUB_PUBLISH_TIME_LIMIT", default=300)
 if SOCIALHUB_PUBLISH_TIME_LIMIT < 2:
     raise ImproperlyConfigured(

@@ -182,6 +182,14 @@ class DecisionRequestSerializer(serializers.Serializer):  # type: ignore[type-ar
         default=None,
         help_text="Which of your stages decides (only needed when you hold both).",
     )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        help_text="To request changes or reject: a review reason's slug (GET review-reasons/); "
+        "'other' when empty. Coaching counts these.",
+    )
 
 
 class NoteSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -225,6 +233,14 @@ class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
         allow_blank=True,
         default="",
         help_text="One note for every post: required to request changes, the reason to reject.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        help_text="To request changes or reject: a review reason's slug (GET review-reasons/); "
+        "'other' when empty.",
     )
     scheduled_at = serializers.CharField(
         required=False,

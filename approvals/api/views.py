@@ -182,6 +182,7 @@ class PostViewSet(
             note=data["note"],
             revision=data["revision"],
             stage=data["stage"],
+            reason=data["reason"],
         )
         return self._answer(post)
 
@@ -271,6 +272,7 @@ class PostViewSet(
             action=data["action"],
             ids=data["ids"],
             note=data["note"],
+            reason=data["reason"],
             scheduled_at=when,
             revisions=data["revisions"],
         )

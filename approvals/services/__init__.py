@@ -19,6 +19,7 @@ The services live in one module per topic and are re-exported here, so callers i
 - scheduling: scheduling, unscheduling, publishing now and retrying;
 - publication: the publishing engine's side (releasing due posts, recording outcomes);
 - comments: review comments and suggestions (and the @mentions in them);
+- coaching: the review-reason taxonomy and the streak that assigns a course;
 - bulk: one review or scheduling action on many posts, each through its own service;
 - expiry: approvals left unused for too long send the post back to its author.
 """
@@ -27,6 +28,12 @@ from __future__ import annotations
 
 from approvals.services.bulk import MAX_BULK_IDS, BulkAction, BulkResult, posts_bulk_apply
 from approvals.services.checks import MAX_BODY_LENGTH, MAX_NOTE_LENGTH
+from approvals.services.coaching import (
+    clean_reason,
+    coaching_check,
+    review_reason_create,
+    review_reason_update,
+)
 from approvals.services.comments import (
     MAX_COMMENT_LENGTH,
     comment_add,
@@ -106,8 +113,10 @@ __all__ = [
     "ImageChoice",
     "ImagePlan",
     "blocking_quiet_period",
+    "clean_reason",
     "clean_requested_time",
     "clean_schedule_time",
+    "coaching_check",
     "comment_add",
     "comment_apply_suggestion",
     "comment_resolve",
@@ -153,4 +162,6 @@ __all__ = [
     "quiet_period_update",
     "quiet_periods_for_post",
     "require_no_quiet_period",
+    "review_reason_create",
+    "review_reason_update",
 ]

@@ -103,6 +103,7 @@ def posts_bulk_apply(
     note: str = "",
     scheduled_at: datetime | None = None,
     revisions: dict[Any, Any] | None = None,
+    reason: str = "",
 ) -> list[BulkResult]:
     """Approve, request changes (one note for all), reject (one reason for all) or schedule (one
     time for all) each of the posts, in the order given (duplicates once).
@@ -145,8 +146,12 @@ def posts_bulk_apply(
 
         seen = _clean_revisions(revisions)
 
+        chosen_reason = None if action == BulkAction.APPROVE else reason
+
         def run(post: Post) -> Post:
-            return decide(post=post, actor=actor, note=note, revision=seen.get(post.pk)).post
+            return decide(
+                post=post, actor=actor, note=note, revision=seen.get(post.pk), reason=chosen_reason
+            ).post
 
     # One query for every post the person may see among the ids; the rest are "not found".
     visible = {

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import guidance, notifications, permissions
-from approvals.models import Decision, Post, PostState, Stage, Verdict
+from approvals.models import Decision, Post, PostState, ReviewReason, Stage, Verdict
 from approvals.services.checks import (
     _clean_note,
     _lock,
@@ -17,6 +17,7 @@ from approvals.services.checks import (
     _require_draft_permission,
     _require_state,
 )
+from approvals.services.coaching import clean_reason, coaching_check
 from approvals.services.images import _by_order, current_images
 from approvals.state_machine import Action, perform_transition, refusal_message
 from core.dates import datetime_text
@@ -118,6 +119,7 @@ def _decide(
     note: str,
     revision: int | None,
     stage: str | None,
+    reason: ReviewReason | str | None = None,
 ) -> Decision:
     account = post.brand_account
     if not permissions.can_review(actor, account):
@@ -138,6 +140,7 @@ def _decide(
         Verdict.APPROVE: "",
     }[Verdict(verdict)]
     note = _clean_note(note, required=verdict != Verdict.APPROVE, what=why)
+    chosen_reason = clean_reason(reason, verdict=verdict)
     action = {
         Verdict.APPROVE: Action.APPROVE,
         Verdict.CHANGES: Action.REQUEST_CHANGES,
@@ -187,6 +190,7 @@ def _decide(
             verdict=verdict,
             reviewer=actor,
             note=note,
+            reason=chosen_reason,
         )
         fields: dict[str, Any] = {}
         complete = False
@@ -201,10 +205,16 @@ def _decide(
             action=action,
             actor=actor,
             note=note,
-            data={"stage": chosen, "verdict": verdict, "decision": decision.pk},
+            data={
+                "stage": chosen,
+                "verdict": verdict,
+                "decision": decision.pk,
+                **({"reason": chosen_reason.slug} if chosen_reason else {}),
+            },
             fields=fields,
         )
         notifications.decision_made(locked, decision, complete=complete)
+        coaching_check(decision=decision, post=locked)
     return decision
 
 
@@ -215,27 +225,62 @@ def post_approve(
     note: str = "",
     revision: int | None = None,
     stage: str | None = None,
+    reason: ReviewReason | str | None = None,
 ) -> Decision:
     """Approve the current revision for the reviewer's stage; the post is approved once every
-    required stage approved that revision. `revision`: the number the reviewer looked at."""
+    required stage approved that revision. `revision`: the number the reviewer looked at. An
+    approval carries no reason (naming one is refused), the parameter keeps the three
+    decisions' signatures alike."""
     return _decide(
-        post=post, actor=actor, verdict=Verdict.APPROVE, note=note, revision=revision, stage=stage
+        post=post,
+        actor=actor,
+        verdict=Verdict.APPROVE,
+        note=note,
+        revision=revision,
+        stage=stage,
+        reason=reason,
     )
 
 
 def post_request_changes(
-    *, post: Post, actor: User, note: str, revision: int | None = None, stage: str | None = None
+    *,
+    post: Post,
+    actor: User,
+    note: str,
+    revision: int | None = None,
+    stage: str | None = None,
+    reason: ReviewReason | str | None = None,
 ) -> Decision:
+    """Send the post back to its author with a note and a review reason (slug; 'other' when
+    none is given), which coaching counts."""
     return _decide(
-        post=post, actor=actor, verdict=Verdict.CHANGES, note=note, revision=revision, stage=stage
+        post=post,
+        actor=actor,
+        verdict=Verdict.CHANGES,
+        note=note,
+        revision=revision,
+        stage=stage,
+        reason=reason,
     )
 
 
 def post_reject(
-    *, post: Post, actor: User, note: str, revision: int | None = None, stage: str | None = None
+    *,
+    post: Post,
+    actor: User,
+    note: str,
+    revision: int | None = None,
+    stage: str | None = None,
+    reason: ReviewReason | str | None = None,
 ) -> Decision:
     return _decide(
-        post=post, actor=actor, verdict=Verdict.REJECT, note=note, revision=revision, stage=stage
+        post=post,
+        actor=actor,
+        verdict=Verdict.REJECT,
+        note=note,
+        revision=revision,
+        stage=stage,
+        reason=reason,
     )
 
 

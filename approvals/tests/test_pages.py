@@ -230,7 +230,8 @@ def test_request_changes_without_a_note_is_400_and_writes_nothing(
 ) -> None:
     post = submitted_post(sme, account)
     response = _client(comms_reviewer).post(
-        reverse("post_decide", args=[post.pk]), {"verdict": "changes", "note": "", "revision": 1}
+        reverse("post_decide", args=[post.pk]),
+        {"verdict": "changes", "note": "", "revision": 1, "reason": "tone"},
     )
     assert response.status_code == 400
     assert "Add a note" in response.content.decode()
@@ -243,7 +244,7 @@ def test_a_decision_from_the_review_screen(
     post = submitted_post(sme, account)
     response = _client(comms_reviewer).post(
         reverse("post_decide", args=[post.pk]),
-        {"verdict": "changes", "note": "Say when it closes.", "revision": 1},
+        {"verdict": "changes", "note": "Say when it closes.", "revision": 1, "reason": "accuracy"},
     )
     assert response.status_code == 302
     post.refresh_from_db()

@@ -144,8 +144,9 @@ def test_review_queue_page(
         _page(comms_reviewer, "/review/"),
         _more_submitted(sme, account),
         # AUTH; the waiting posts with their relations; their approvals; departments, accounts
-        # and authors for the filters; the unread notifications count; the crisis pauses.
-        AUTH + 7,
+        # and authors for the filters; the review reasons for the bulk form; the unread
+        # notifications count; the crisis pauses.
+        AUTH + 8,
         django_assert_num_queries,
         _links,
     )

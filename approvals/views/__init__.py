@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from approvals.views.bulk import posts_bulk
 from approvals.views.calendar import content_calendar, post_reschedule
+from approvals.views.coaching import (
+    my_feedback,
+    review_reason_edit,
+    review_reason_list,
+    review_reason_summary,
+)
 from approvals.views.comments import comment_apply, comment_create, comment_resolve
 from approvals.views.compose import post_check, post_compose, post_edit
 from approvals.views.crisis import crisis_pause_lift, crisis_pause_list
@@ -37,6 +43,7 @@ __all__ = [
     "crisis_pause_list",
     "media_file",
     "media_thumbnail",
+    "my_feedback",
     "notification_list",
     "notifications_read",
     "post_check",
@@ -61,4 +68,7 @@ __all__ = [
     "quiet_period_exception_revoke",
     "quiet_period_list",
     "review_queue",
+    "review_reason_edit",
+    "review_reason_list",
+    "review_reason_summary",
 ]

@@ -38,6 +38,7 @@ def posts_bulk(request: HttpRequest) -> HttpResponse:
             action=action,
             ids=ids,
             note=request.POST.get("note", ""),
+            reason=request.POST.get("reason", ""),
             scheduled_at=when,
             # The revision each row showed (rev-<id>), so nobody approves a text they did not see.
             revisions={

@@ -145,6 +145,8 @@ def _review_context(request: HttpRequest, post: Post, **extra: Any) -> dict[str,
             "diff_has_changes": has_changes(diff),
             "decision_form": DecisionForm(initial={"revision": post.revision_number}),
             "reviewer_stages": permissions.reviewer_stages(request.user),
+            # Offered with request-changes and reject (a lazy queryset: read only when shown).
+            "review_reasons": selectors.review_reasons_offered(),
         }
     )
     context.update(extra)

@@ -44,6 +44,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
         # roles, read once per request already, so no query of its own.
         "may_bulk": bool(permissions.reviewer_stages(request.user)),
         "bulk_actions": services.BulkAction.choices,
+        "review_reasons": selectors.review_reasons_offered(),
         "here": request.get_full_path(),
     }
     return render(request, "approvals/post_list.html", context)

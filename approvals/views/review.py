@@ -36,6 +36,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "stages": stages,
         "is_reviewer": bool(stages),
         "bulk_actions": services.BulkAction.choices,
+        "review_reasons": selectors.review_reasons_offered(),
         "schedule_form": ScheduleForm(),
         "here": request.get_full_path(),
         **(selectors.queue_filter_choices(user=request.user) if stages else {}),
@@ -55,7 +56,11 @@ def post_decide(request: HttpRequest, pk: int) -> HttpResponse:
     post = permissions.access_post(request.user, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve, request changes or reject.")
+        messages.error(
+            request,
+            " ".join(str(e) for e in form.errors.get("reason", []))
+            or "Choose approve, request changes or reject.",
+        )
         return render(
             request,
             "approvals/post_review.html",
@@ -75,6 +80,7 @@ def post_decide(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             revision=form.cleaned_data["revision"],
             stage=form.cleaned_data["stage"] or None,
+            reason=form.cleaned_data["reason"] if verdict != Verdict.APPROVE else None,
         )
     except DomainError as exc:
         return _refused(

@@ -10,7 +10,12 @@ assignments, policy, and reminders (notices and e-mail about expiring or overdue
 
 from __future__ import annotations
 
-from training.services.assignments import MAX_DUE_DAYS, assignment_cancel, assignment_create
+from training.services.assignments import (
+    MAX_DUE_DAYS,
+    assignment_cancel,
+    assignment_create,
+    assignment_create_for_coaching,
+)
 from training.services.attempts import (
     attempt_start,
     attempt_submit,
@@ -44,6 +49,7 @@ __all__ = [
     "REMINDER_DAYS",
     "assignment_cancel",
     "assignment_create",
+    "assignment_create_for_coaching",
     "assignment_overdue_remind",
     "attempt_start",
     "attempt_submit",

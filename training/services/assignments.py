@@ -64,6 +64,33 @@ def assignment_create(
     if len(note) > 500:
         raise InvalidInput("Keep the note under 500 characters.", field="note")
     _check_can_assign_to(actor, user=user, department=department)
+    return _assign(
+        actor=actor, course=course, due_on=due_on, user=user, department=department, note=note
+    )
+
+
+def assignment_create_for_coaching(
+    *, user: User, course: Course, due_on: date, note: str
+) -> Assignment | None:
+    """Assign a course to a person because of what their reviews keep finding (approvals'
+    coaching decides when). Nobody acts: the audit event has no actor. A course the person
+    already has an open assignment of is left as it is (None)."""
+    if not course.is_published:
+        return None
+    if Assignment.objects.filter(course=course, user=user, cancelled_at=None).exists():
+        return None
+    return _assign(actor=None, course=course, due_on=due_on, user=user, department=None, note=note)
+
+
+def _assign(
+    *,
+    actor: User | None,
+    course: Course,
+    due_on: date,
+    user: User | None,
+    department: Department | None,
+    note: str,
+) -> Assignment:
     with transaction.atomic():
         try:
             with transaction.atomic():
