@@ -35,6 +35,10 @@ The pages, SocialHub / BrightBean (as the workspace owner who reviews):
   (?mode=list&tab=queue);
 - api: GET /api/v1/posts/ (API token, 50 a page) / BrightBean's Agent API has no REST list of
   posts, so its MCP tool list_posts (bearer API key, 50 a page) over POST /api/v1/mcp/.
+
+What the pages hold differs with N: BrightBean's Approvals and Queue tabs stop at 200 posts and
+its month shows three posts a day (the rest as a count); SocialHub's review queue, calendar and
+post list show every post of the period, its REST list 50 a page.
 """
 
 from __future__ import annotations
