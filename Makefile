@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck pytest install install-dev axe bench clean
+.PHONY: run test lint typecheck pytest install install-dev axe bench bench-compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ axe:
 
 bench: install-dev
 	DJANGO_DEBUG=true $(BIN)/python -m bench
+
+# SocialHub next to a BrightBean Studio checkout (BRIGHTBEAN_PATH; see bench/compare.py), e.g.
+# make bench-compare BRIGHTBEAN_PATH=../brightbean-studio ARGS="--database-url postgres://..."
+bench-compare: install-dev
+	DJANGO_DEBUG=true $(BIN)/python -m bench.compare $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

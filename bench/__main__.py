@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = [
     "bench.certification_csv",
     "bench.dashboards",
+    "bench.pages",
     "bench.publish",
     "bench.concurrency",
     "bench.inbox",
