@@ -11,9 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import User
 from channels_app.models import BrandAccount
@@ -191,9 +191,15 @@ class StreamViewSet(
         return self._answer(stream)
 
 
-class MatchSendToTriageView(APIView):
+class MatchSendToTriageView(GenericAPIView):  # type: ignore[type-arg]
     """Send a match that needs an answer to triage: it becomes an inbox conversation. Sending
     it again answers the same conversation."""
+
+    # Names the model, so the schema describes the path's id as the match's.
+    queryset = StreamMatch.objects.none()
+    serializer_class = s.SentToTriageSerializer
+    pagination_class = None
+    filter_backends = ()
 
     @extend_schema(
         summary="Send a match to triage (an inbox conversation; idempotent)",
