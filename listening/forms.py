@@ -21,7 +21,7 @@ class StreamForm(forms.Form):
         empty_label="The organisation (org admins)",
         help_text="Its managers change the stream.",
     )
-    accounts = forms.ModelMultipleChoiceField(
+    accounts: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -31,8 +31,8 @@ class StreamForm(forms.Form):
 
     def __init__(self, *args: Any, accounts: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accounts"].queryset = accounts
-        self.fields["department"].queryset = departments
+        self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
 
 
 class TermForm(forms.Form):

@@ -100,7 +100,7 @@ def _stream_form(request: HttpRequest, stream: ListeningStream | None) -> HttpRe
                 )
             except DomainError as exc:
                 if exc.field == "terms":
-                    terms._non_form_errors = terms.error_class([exc.message])
+                    terms._non_form_errors = terms.error_class([exc.message])  # type: ignore[attr-defined]
                 elif exc.field and exc.field in form.fields:
                     form.add_error(exc.field, exc.message)
                 else:

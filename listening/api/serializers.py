@@ -74,7 +74,7 @@ class StreamWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     accounts = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=20
     )
-    terms = StreamTermSerializer(many=True, max_length=50)
+    terms = StreamTermSerializer(many=True, max_length=50)  # type: ignore[call-arg]
     is_active = serializers.BooleanField(required=False)
 
     def validate_is_active(self, value: Any) -> bool:

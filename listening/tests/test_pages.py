@@ -91,7 +91,9 @@ def test_the_stream_page_shows_volume_terms_and_matches(
     assert lone.url in html
     assert "Follow for" not in html  # a member follows nothing
     filtered = client.get(
-        f"/listening/{stream.pk}/", {"term": keyword.pk, "part": "matches"}, HTTP_HX_REQUEST="true"
+        f"/listening/{stream.pk}/",
+        {"term": str(keyword.pk), "part": "matches"},
+        HTTP_HX_REQUEST="true",
     )
     assert filtered.content.decode().count('id="match-') == 1
     assert "<h1>" not in filtered.content.decode()
