@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.concurrency",
     "bench.inbox",
     "bench.engagement",
+    "bench.listening",
 ]
 
 if __name__ == "__main__":

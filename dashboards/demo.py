@@ -12,6 +12,7 @@ from accounts.demo import seed_people
 from approvals.demo import seed_posts, seed_quiet_period
 from channels_app.demo import seed_brand_accounts
 from inbox.demo import seed_inbox
+from listening.demo import seed_listening
 from training.demo import seed_training
 
 # The workflow's posts come after the accounts, grants and certifications they need; the inbox
@@ -23,6 +24,7 @@ DEMO_STEPS: list[Callable[[], None]] = [
     seed_posts,
     seed_quiet_period,
     seed_inbox,
+    seed_listening,
 ]
 
 

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts import authz
 from inbox.permissions import can_use_inbox
+from listening.permissions import can_use_listening
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Certifications", "certification_matrix", lambda u: authz.sees_all_departments(u)),
     NavItem("Activity", "reports_home", lambda u: authz.may_open_activity_reports(u)),
     NavItem("Internal feed", "internal_feed", _everyone, more=True),
+    NavItem("Listening", "listening:list", can_use_listening, more=True),
     NavItem("Departments", "department_list", _everyone, more=True),
     NavItem("Brand accounts", "brandaccount_list", _everyone, more=True),
     NavItem(

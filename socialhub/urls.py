@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("publishing.api.urls")),
     path("", include("training.api.urls")),
     path("", include("inbox.api.urls")),
+    path("", include("listening.api.urls")),
     path("", include("dashboards.reports.api_urls")),
 ]
 
@@ -57,6 +58,7 @@ urlpatterns = [
     path("", include("publishing.urls")),
     path("", include("training.urls")),
     path("", include("inbox.urls")),
+    path("", include("listening.urls")),
     path("", include("dashboards.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

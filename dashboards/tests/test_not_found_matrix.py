@@ -29,6 +29,8 @@ from channels_app.models import BrandAccount
 from channels_app.tests.factories import grant_user
 from inbox.models import Conversation, Outcome, RoutingRule, SavedReply
 from inbox.tests.factories import make_conversation
+from listening.models import ListeningStream, StreamMatch
+from listening.tests.factories import make_matches, make_stream
 from publishing.models import FeedEntry, FeedImage
 from training import services as training_services
 from training.models import Assignment, Attempt, Certification, Course, Policy, TrainingNotice
@@ -69,6 +71,8 @@ class World:
     routing_rule: RoutingRule
     saved_reply: SavedReply
     quiet_period: QuietPeriod
+    stream: ListeningStream
+    match: StreamMatch
 
 
 def _entry(account: BrandAccount, key: str) -> FeedEntry:
@@ -119,7 +123,12 @@ def world(db: None, sales: Department, rnd: Department, sme: User, hr_user: User
         starts_at=timezone.now() + timedelta(days=2),
         ends_at=timezone.now() + timedelta(days=3),
     )
+    # Sales' listening stream, which R&D does not follow, and one of its matches.
+    stream = make_stream(account, department=sales)
+    (match,) = make_matches(stream)
     return World(
+        stream=stream,
+        match=match,
         quiet_period=quiet_period,
         outsider=outsider,
         rnd=rnd,
@@ -196,6 +205,8 @@ def _no_account(w: World) -> dict[str, Any]:
 
 
 POST_PAGE = Case(("post",), _post, _no_post)
+_stream: tuple[Kwargs, Kwargs] = (lambda w: {"pk": w.stream.pk}, lambda w: {"pk": MISSING})
+_match: tuple[Kwargs, Kwargs] = (lambda w: {"pk": w.match.pk}, lambda w: {"pk": MISSING})
 
 
 def _conversation(w: World) -> dict[str, Any]:
@@ -409,6 +420,16 @@ CASES: dict[str, Case] = {
         lambda w: {"pk": w.saved_reply.pk},
         lambda w: {"pk": MISSING},
     ),
+    # listening: sales' stream (R&D does not follow it) and one of its matches
+    "listening:stream": Case(("get",), *_stream),
+    "listening:edit": Case(("get", "post"), *_stream),
+    "listening:archive": Case(("post",), *_stream),
+    "listening:follow": Case(("post",), *_stream),
+    "listening:send_to_triage": Case(("post",), *_match),
+    "api_listening_stream-detail": Case(("get", "patch", "delete"), *_stream),
+    "api_listening_stream-matches": Case(("get",), *_stream),
+    "api_listening_stream-follow": Case(("post", "delete"), *_stream),
+    "api_listening_match-send-to-triage": Case(("post",), *_match),
     # training
     "training_notice_dismiss": Case(
         ("post",), lambda w: {"notice_id": w.notice.pk}, lambda w: {"notice_id": MISSING}
