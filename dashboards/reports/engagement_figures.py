@@ -56,13 +56,20 @@ class EngagementFigures:
     def from_row(cls, row: dict[str, Any]) -> EngagementFigures:
         # The aggregates are named apart from the columns they read (``_aggregates``). A
         # PostgreSQL SUM of a bigint column is a numeric: back to int.
-        sums = {
-            key: None if row.get(f"sum_{key}") is None else int(row[f"sum_{key}"])
-            for key in FIGURE_KEYS
-        }
+        def total(key: str) -> int | None:
+            value = row.get(f"sum_{key}")
+            return None if value is None else int(value)
+
         return cls(
-            **{key: row.get(f"n_{key}") or 0 for key in COUNTS},
-            **sums,
+            posts=row.get("n_posts") or 0,
+            read=row.get("n_read") or 0,
+            unavailable=row.get("n_unavailable") or 0,
+            pending=row.get("n_pending") or 0,
+            likes=total("likes"),
+            reposts=total("reposts"),
+            replies=total("replies"),
+            quotes=total("quotes"),
+            views=total("views"),
             unavailable_reason=row.get("some_reason") or "",
         )
 
