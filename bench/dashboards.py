@@ -13,7 +13,11 @@ workflow writes them. Then, in the same process and against the same database, i
 - a bare authenticated endpoint (session and user loaded, nothing else): the baseline;
 - the department activity page (HTML with both charts), default range and a whole year;
 - the department activity report endpoint (JSON), default range and a whole year;
-- the organisation overview (every department) and the review queue health page.
+- the organisation overview (every department) and the review queue health page;
+- the engagement section alone (publishing.LatestEngagement, one row per published post with
+  its latest figures; 5 % of them unavailable): one department over 30 days and a year, and
+  the per-department figures of the overview, each behind an authenticated endpoint like the
+  bare one.
 
 Each is requested once to warm up and then --repeat times; the median is reported with the
 number of queries and the ratio to the bare endpoint.
@@ -144,6 +148,7 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
     from activity.models import AuditEvent
     from approvals.models import Decision, Post, Revision
     from channels_app.models import BrandAccount
+    from publishing.models import LatestEngagement
     from training.models import Certification, CertificationRequirement, Course
 
     rng = random.Random(7)
@@ -267,6 +272,14 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
                         )
             AuditEvent.objects.bulk_create(events, batch_size=5_000)
             Decision.objects.bulk_create(decisions, batch_size=5_000)
+            LatestEngagement.objects.bulk_create(
+                (
+                    _latest(rng, post, depts[d], accounts[d], author, times[-1])
+                    for post, (d, author, _actions, state, times) in zip(chunk, plans, strict=True)
+                    if state == "published"
+                ),
+                batch_size=5_000,
+            )
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE approvals_post SET current_revision_id = (SELECT r.id FROM "
@@ -281,7 +294,33 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
         "reviewer": reviewer,
         "admin": admin,
         "events": AuditEvent.objects.count(),
+        "latest": LatestEngagement.objects.count(),
     }
+
+
+def _latest(rng: Any, post: Any, department: Any, account: Any, author: Any, at: Any) -> Any:
+    """A published post's latest figures as the collection leaves them (1 in 20 unavailable)."""
+    from publishing.models import LatestEngagement
+
+    base = {
+        "post": post,
+        "department": department,
+        "brand_account": account,
+        "author": author,
+        "published_at": at,
+        "step": 2,
+        "taken_at": at + timedelta(days=7),
+    }
+    if rng.randrange(20) == 0:
+        return LatestEngagement(**base, unavailable="The platform refused: not permitted.")
+    return LatestEngagement(
+        **base,
+        likes=rng.randrange(200),
+        reposts=rng.randrange(40),
+        replies=rng.randrange(30),
+        quotes=rng.randrange(10),
+        views=rng.randrange(20_000),
+    )
 
 
 # --- Timing -------------------------------------------------------------------------------------
@@ -300,10 +339,46 @@ def _bare_view() -> Any:
     return api_view(["GET"])(bare)
 
 
+def engagement_section(request: Any) -> Any:
+    """The department page's engagement section alone: access, period, its four queries."""
+    from rest_framework.response import Response
+
+    from accounts.permissions import access_department_activity
+    from dashboards.reports.api import DepartmentEngagementSerializer
+    from dashboards.reports.engagement_figures import department_engagement
+    from dashboards.reports.periods import parse_period, viewer_zone
+
+    department = access_department_activity(request.user, request.query_params["department"])
+    period = parse_period(request.query_params, zone=viewer_zone(request.user))
+    found = department_engagement(department=department, period=period)
+    return Response(DepartmentEngagementSerializer(found).data)
+
+
+def engagement_overview(request: Any) -> Any:
+    """The overview's engagement per department alone (one query)."""
+    from rest_framework.response import Response
+
+    from accounts import authz
+    from dashboards.reports.api import EngagementFiguresSerializer
+    from dashboards.reports.engagement_figures import engagement_by_department
+    from dashboards.reports.periods import parse_period, viewer_zone
+
+    authz.require(authz.can_see_organisation_activity(request.user), "Org admins only.")
+    period = parse_period(request.query_params, zone=viewer_zone(request.user))
+    found = engagement_by_department(period=period)
+    return Response({str(pk): EngagementFiguresSerializer(f).data for pk, f in found.items()})
+
+
 def _urlpatterns() -> list[Any]:
     from django.urls import include, path
+    from rest_framework.decorators import api_view
 
-    return [path("bench/bare/", _bare_view()), path("", include("socialhub.urls"))]
+    return [
+        path("bench/bare/", _bare_view()),
+        path("bench/engagement/", api_view(["GET"])(engagement_section)),
+        path("bench/engagement-overview/", api_view(["GET"])(engagement_overview)),
+        path("", include("socialhub.urls")),
+    ]
 
 
 def __getattr__(name: str) -> Any:
@@ -369,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         cast = _populate(args.posts, args.departments, args.members)
         print(
-            f"seeded {args.posts:,} posts ({cast['events']:,} audit events) over "
+            f"seeded {args.posts:,} posts ({cast['events']:,} audit events, "
+            f"{cast['latest']:,} published posts' latest figures) over "
             f"{args.departments} departments in {time.perf_counter() - started:.0f} s "
             f"({connection.vendor}, throwaway)"
         )
@@ -394,6 +470,17 @@ def main(argv: list[str] | None = None) -> int:
             ),
             ("admin", "organisation overview, last 30 days", "/reports/organisation/"),
             ("reviewer", "review queue health", "/reports/review-queue/"),
+            (
+                "manager",
+                "engagement section, last 30 days",
+                "/bench/engagement/?department=department-000",
+            ),
+            (
+                "manager",
+                "engagement section, one year",
+                f"/bench/engagement/?department=department-000&from={year_ago}",
+            ),
+            ("admin", "engagement per department, 30 days", "/bench/engagement-overview/"),
         ]
         clients: dict[str, Any] = {}
         results: list[tuple[str, float, int]] = []

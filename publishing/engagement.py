@@ -8,8 +8,9 @@ A beat task (publishing.collect_engagement) runs `engagement_collect`:
    a lease, so two runs (or a run that outlives its interval) never read the same post twice;
 3. the claimed posts are read per account, in the batches the connector takes, outside any
    transaction (never hold a transaction over a platform call);
-4. each batch's snapshots and the watches' next steps are written in one transaction; the
-   unique (post, step) constraint keeps a step that was somehow read twice stored once.
+4. each batch's snapshots, the posts' latest figures (LatestEngagement, what the activity
+   reports read) and the watches' next steps are written in one transaction; the unique
+   (post, step) constraint keeps a step that was somehow read twice stored once.
 A rate limit leaves the account's claimed posts for the time the platform asked; any other
 temporary error for a few minutes. A platform that refuses (a missing permission) or no longer
 shows a post records the step as unavailable, with its reason.
@@ -43,7 +44,7 @@ from channels_app.encryption import CredentialsUnreadable
 from channels_app.models import BrandAccount, BrandAccountConnection
 from channels_app.selectors import connector_credentials
 from channels_app.services import brand_account_store_refreshed_credentials
-from publishing.models import EngagementSnapshot, EngagementWatch
+from publishing.models import EngagementSnapshot, EngagementWatch, LatestEngagement
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ def _step_to_take(published_at: datetime, step: int, now: datetime) -> int:
 
 
 def engagement_enrol(*, now: datetime) -> int:
-    """A watch for every post published within the window that has none yet."""
+    """A watch for every post published within the window that has none yet, and its latest
+    figures row (empty until the first reading), in one transaction."""
     steps = engagement_steps()
     if not steps:
         return 0
@@ -92,14 +94,26 @@ def engagement_enrol(*, now: datetime) -> int:
         published_at__gte=window_start,
         engagement__isnull=True,
         reply_private=False,  # a private reply has no public figures
-    ).values_list("pk", "published_at")
-    watches = [
-        EngagementWatch(
-            post_id=pk, published_at=published_at, step=0, next_due_at=published_at + steps[0]
+    ).values_list("pk", "published_at", "department_id", "brand_account_id", "author_id")
+    watches, latest = [], []
+    for pk, published_at, department_id, account_id, author_id in fresh:
+        watches.append(
+            EngagementWatch(
+                post_id=pk, published_at=published_at, step=0, next_due_at=published_at + steps[0]
+            )
         )
-        for pk, published_at in fresh
-    ]
-    EngagementWatch.objects.bulk_create(watches, ignore_conflicts=True, batch_size=1000)
+        latest.append(
+            LatestEngagement(
+                post_id=pk,
+                department_id=department_id,
+                brand_account_id=account_id,
+                author_id=author_id,
+                published_at=published_at,
+            )
+        )
+    with transaction.atomic():
+        EngagementWatch.objects.bulk_create(watches, ignore_conflicts=True, batch_size=1000)
+        LatestEngagement.objects.bulk_create(latest, ignore_conflicts=True, batch_size=1000)
     return len(watches)
 
 
@@ -218,6 +232,18 @@ def _collect_account(
 
 # --- 4. Storing ----------------------------------------------------------------------------------
 
+# What a reading replaces in the post's latest figures.
+LATEST_FIGURES = (
+    "step",
+    "taken_at",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "views",
+    "unavailable",
+)
+
 
 def _postpone(watches: list[EngagementWatch], *, until: datetime) -> None:
     EngagementWatch.objects.filter(pk__in=[w.pk for w in watches]).update(
@@ -228,13 +254,16 @@ def _postpone(watches: list[EngagementWatch], *, until: datetime) -> None:
 def _store(
     watches: list[EngagementWatch], batch: EngagementBatch, *, now: datetime, refused: str = ""
 ) -> tuple[int, int]:
-    """The snapshots of one batch and each watch's next step, in one transaction. A post the
-    platform no longer shows, or a refusal, is stored as unavailable with the reason."""
+    """The snapshots of one batch, the posts' latest figures and each watch's next step, in one
+    transaction. A post the platform no longer shows, or a refusal, is stored as unavailable
+    with the reason."""
     snapshots: list[EngagementSnapshot] = []
     stored = unavailable = 0
     taken: dict[int, list[int]] = defaultdict(list)  # step taken -> watches
+    watch_published: dict[int, datetime] = {}
     for watch in watches:
         post = watch.post
+        watch_published[post.pk] = watch.published_at
         step = _step_to_take(watch.published_at, watch.step, now)
         taken[step].append(watch.pk)
         figures = batch.found.get(post.external_id)
@@ -269,8 +298,28 @@ def _store(
             )
             unavailable += 1
     steps = engagement_steps()
+    posts = {watch.post_id: watch.post for watch in watches}
+    latest = [
+        LatestEngagement(
+            post_id=snapshot.post_id,
+            department_id=posts[snapshot.post_id].department_id,
+            brand_account_id=posts[snapshot.post_id].brand_account_id,
+            author_id=posts[snapshot.post_id].author_id,
+            published_at=watch_published[snapshot.post_id],
+            **{name: getattr(snapshot, name) for name in LATEST_FIGURES},
+        )
+        for snapshot in snapshots
+    ]
     with transaction.atomic():
         EngagementSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+        # One upsert: the row made at enrolment (or, for a post watched before the reports
+        # read this table, a new one) takes this reading's figures.
+        LatestEngagement.objects.bulk_create(
+            latest,
+            update_conflicts=True,
+            unique_fields=["post"],
+            update_fields=list(LATEST_FIGURES),
+        )
         # One UPDATE per step taken (a batch usually takes one): the next due time is the
         # post's publishing time plus the next step, computed by the database.
         for step, pks in taken.items():

@@ -247,3 +247,47 @@ class EngagementSnapshot(models.Model):
     def interactions(self) -> int:
         """Likes, reposts, replies and quotes together (what the platform reports of them)."""
         return sum(value or 0 for value in (self.likes, self.reposts, self.replies, self.quotes))
+
+
+class LatestEngagement(models.Model):
+    """A watched post's latest figures, for the reports: one row per post, made when the post is
+    first watched (no reading yet) and replaced in the transaction that stores each snapshot.
+
+    The department, account, author and publishing time are the post's, copied so the activity
+    reports read one indexed table with GROUP BY (dashboards/reports/engagement_figures.py)
+    instead of looking for each post's latest snapshot."""
+
+    post = models.OneToOneField(
+        "approvals.Post",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="latest_engagement",
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.CASCADE, related_name="+"
+    )
+    brand_account = models.ForeignKey(
+        "channels_app.BrandAccount", on_delete=models.CASCADE, related_name="+"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    published_at = models.DateTimeField()
+    # The step of the latest reading; None until the first one.
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    reposts = models.PositiveIntegerField(null=True, blank=True)
+    replies = models.PositiveIntegerField(null=True, blank=True)
+    quotes = models.PositiveIntegerField(null=True, blank=True)
+    views = models.PositiveBigIntegerField(null=True, blank=True)
+    unavailable = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(
+                fields=("department", "published_at"), name="publishing_latest_department"
+            ),
+            models.Index(fields=("published_at",), name="publishing_latest_published"),
+        )
+
+    def __str__(self) -> str:
+        return f"Latest engagement of post #{self.post_id}"

@@ -145,6 +145,65 @@ class CaseFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
+class EngagementFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    posts = serializers.IntegerField(
+        help_text="Posts published in the range whose engagement is watched (private replies "
+        "have no public figures)."
+    )
+    read = serializers.IntegerField(help_text="Posts whose latest reading has figures.")
+    unavailable = serializers.IntegerField(
+        help_text="Posts whose latest reading is unavailable (the platform refused, the post is "
+        "gone, the account is not connected)."
+    )
+    pending = serializers.IntegerField(help_text="Posts not read yet.")
+    likes = serializers.IntegerField(
+        allow_null=True,
+        help_text="Sum over the posts' latest readings; null when no post reports it (never 0 "
+        "for a figure the platform does not give). The same holds for every figure below.",
+    )
+    reposts = serializers.IntegerField(allow_null=True)
+    replies = serializers.IntegerField(allow_null=True)
+    quotes = serializers.IntegerField(allow_null=True)
+    views = serializers.IntegerField(allow_null=True)
+    interactions = serializers.IntegerField(
+        allow_null=True, help_text="Likes, reposts, replies and quotes together."
+    )
+    status = serializers.ChoiceField(
+        choices=["none", "pending", "unavailable", "read"],
+        help_text="none: no post published; pending: none read yet; unavailable: every "
+        "reading unavailable; read: figures read.",
+    )
+    unavailable_reason = serializers.CharField(
+        help_text="One of the platforms' reasons when a reading was unavailable, else empty."
+    )
+
+
+class EngagementWeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    start = serializers.DateField(help_text="Monday of the week of publishing, viewer's zone.")
+    figures = EngagementFiguresSerializer()
+
+
+class EngagementAccountRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    account_id = serializers.IntegerField()
+    name = serializers.CharField()
+    platform = serializers.CharField()
+    figures = EngagementFiguresSerializer()
+
+
+class EngagementPersonRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    figures = EngagementFiguresSerializer()
+
+
+class DepartmentEngagementSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    totals = EngagementFiguresSerializer()
+    weeks = EngagementWeekSerializer(many=True)
+    accounts = EngagementAccountRowSerializer(many=True)
+    people = EngagementPersonRowSerializer(many=True, help_text="Authors of published posts.")
+
+
 class InboxPersonRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     user_id = serializers.IntegerField()
     name = serializers.CharField()
@@ -179,6 +238,10 @@ class DepartmentActivitySerializer(serializers.Serializer):  # type: ignore[type
     inbox = InboxFiguresSerializer()
     inbox_people = InboxPersonRowSerializer(many=True)
     cases = CaseFiguresSerializer(help_text="Helpdesk cases of the department's conversations.")
+    engagement = DepartmentEngagementSerializer(
+        help_text="Public figures of the posts published in the range, each post with its "
+        "latest reading: in all, per week of publishing, per account and per author."
+    )
 
 
 class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -192,6 +255,9 @@ class DepartmentRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     inbox = InboxFiguresSerializer()
     cases = CaseFiguresSerializer(help_text="Helpdesk cases of the department's conversations.")
+    engagement = EngagementFiguresSerializer(
+        help_text="Public figures of the department's posts published in the range."
+    )
 
 
 class QueueRowSerializer(serializers.Serializer):  # type: ignore[type-arg]

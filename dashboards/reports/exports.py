@@ -21,6 +21,8 @@ from dashboards.reports.activity import (
     QueueHealth,
 )
 from dashboards.reports.case_figures import METRICS as CASE_METRICS
+from dashboards.reports.engagement_figures import METRICS as ENGAGEMENT_METRICS
+from dashboards.reports.engagement_figures import EngagementFigures
 from dashboards.reports.inbox_figures import METRICS as INBOX_METRICS
 from dashboards.reports.inbox_figures import InboxFigures
 
@@ -70,6 +72,14 @@ def _inbox_rows(section: str, subject: str, figures: InboxFigures) -> Iterator[l
         yield [section, subject, metric, getattr(figures, metric)]
 
 
+def _engagement_rows(section: str, subject: str, figures: EngagementFigures) -> Iterator[list[Any]]:
+    """A figure no post reports is an empty cell, never 0."""
+    for metric in ENGAGEMENT_METRICS:
+        yield [section, subject, metric, getattr(figures, metric)]
+    if figures.unavailable_reason:
+        yield [section, subject, "unavailable_reason", figures.unavailable_reason]
+
+
 def department_rows(report: DepartmentActivity) -> Iterator[list[Any]]:
     period = report.period
     yield ["section", "subject", "metric", "value"]
@@ -102,6 +112,20 @@ def department_rows(report: DepartmentActivity) -> Iterator[list[Any]]:
         yield from _inbox_rows("inbox_person", inbox_person.email, inbox_person.figures)
     for metric in CASE_METRICS:
         yield ["cases", "", metric, getattr(report.cases, metric)]
+    engagement = report.engagement
+    yield from _engagement_rows("engagement", "", engagement.totals)
+    for engagement_week in engagement.weeks:
+        yield from _engagement_rows(
+            "engagement_week", engagement_week.start.isoformat(), engagement_week.figures
+        )
+    for engagement_account in engagement.accounts:
+        yield from _engagement_rows(
+            "engagement_account", engagement_account.name, engagement_account.figures
+        )
+    for engagement_person in engagement.people:
+        yield from _engagement_rows(
+            "engagement_person", engagement_person.email, engagement_person.figures
+        )
 
 
 def department_csv(report: DepartmentActivity) -> Iterator[str]:
@@ -125,6 +149,7 @@ OVERVIEW_COLUMNS = (
     "last_activity",
     *(f"inbox_{metric}" for metric in INBOX_METRICS),
     *(f"cases_{metric}" for metric in CASE_METRICS),
+    *(f"engagement_{metric}" for metric in ENGAGEMENT_METRICS),
 )
 
 
@@ -147,6 +172,9 @@ def overview_values(row: DepartmentRow) -> dict[str, Any]:
         "last_activity": figures.last_activity,
         **{f"inbox_{metric}": getattr(row.inbox, metric) for metric in INBOX_METRICS},
         **{f"cases_{metric}": getattr(row.cases, metric) for metric in CASE_METRICS},
+        **{
+            f"engagement_{metric}": getattr(row.engagement, metric) for metric in ENGAGEMENT_METRICS
+        },
     }
 
 

@@ -13,7 +13,15 @@ from django.views.decorators.http import require_GET
 from accounts import authz
 from accounts.permissions import access_department_activity
 from core.errors import InvalidInput
-from dashboards.reports import activity, case_figures, charts, exports, inbox_figures, selectors
+from dashboards.reports import (
+    activity,
+    case_figures,
+    charts,
+    engagement_figures,
+    exports,
+    inbox_figures,
+    selectors,
+)
 from dashboards.reports.periods import Period, parse_period, viewer_zone
 
 ALL_ACTIVITY = "Activity reports are for department managers, comms reviewers and org admins."
@@ -89,6 +97,60 @@ def _coverage_chart(report: activity.DepartmentActivity) -> Any:
     )
 
 
+# Counts of reactions, drawn per week (views, on another scale, are in the table only).
+INTERACTIONS = tuple((key, label) for key, label in engagement_figures.FIGURES if key != "views")
+
+
+def _engagement_weeks_chart(report: activity.DepartmentActivity) -> Any:
+    return charts.grouped_bars(
+        chart_id="weekly-engagement",
+        title=f"{report.department.name}: engagement per week of publishing",
+        desc=(
+            "For each week of the range (weeks start on Monday, in your time zone), the likes, "
+            "reposts, replies and quotes of the posts published that week, as their latest "
+            "reading counted them. A figure no platform reports is drawn as no bar. The same "
+            "numbers, with views, are in the table below the chart."
+        ),
+        groups=[week.start.strftime("%d %b") for week in report.engagement.weeks],
+        series=[charts.Series(key, label) for key, label in INTERACTIONS],
+        values=[
+            [getattr(week.figures, key) or 0 for key, _label in INTERACTIONS]
+            for week in report.engagement.weeks
+        ],
+    )
+
+
+def _engagement_status_text(figures: engagement_figures.EngagementFigures) -> str:
+    if figures.status == "unavailable":
+        return "unavailable"
+    if figures.status == "pending":
+        return "not read yet"
+    if figures.interactions is None:
+        return "not reported"
+    return f"{figures.interactions} interactions"
+
+
+def _engagement_accounts_chart(report: activity.DepartmentActivity) -> Any:
+    return charts.horizontal_bars(
+        chart_id="account-engagement",
+        title=f"{report.department.name}: interactions per brand account",
+        desc=(
+            "For each brand account, the likes, reposts, replies and quotes together of the "
+            "posts published in the range. An account whose platform gave no figures says "
+            "unavailable instead of a bar. The table below gives every figure."
+        ),
+        rows=[
+            (
+                row.name,
+                row.figures.interactions if row.figures.status == "read" else None,
+                _engagement_status_text(row.figures),
+            )
+            for row in report.engagement.accounts
+        ],
+        empty="No post was published in this range.",
+    )
+
+
 @login_required
 @require_GET
 def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
@@ -109,6 +171,9 @@ def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
             "values": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
             "weeks_chart": _weeks_chart(report),
             "coverage_chart": _coverage_chart(report),
+            "engagement_weeks_chart": _engagement_weeks_chart(report),
+            "engagement_accounts_chart": _engagement_accounts_chart(report),
+            "engagement_figures": engagement_figures.FIGURES,
             "states": activity.STATES,
             "inbox_outcomes": inbox_figures.OUTCOME_COLUMNS,
             "other_departments": selectors.activity_departments(user=request.user).exclude(
@@ -246,6 +311,9 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
             ("cases_solved", "Cases solved"),
             ("cases_failed", "Cases failed"),
             ("cases_median_solve_seconds", "Median time to solve"),
+            ("engagement_posts", "Published posts watched"),
+            *((f"engagement_{key}", label) for key, label in engagement_figures.FIGURES),
+            ("engagement_unavailable", "Figures unavailable"),
         )
     ]
     context.update(

@@ -273,8 +273,9 @@ def test_csv_has_every_figure(manager: User, known: KnownActivity) -> None:
     # Every figure of every section: 5 header rows, 11 totals, 3 turnaround, 3 now and
     # revisions, 3 weeks x 7 states, 2 accounts and 3 people x 11, 2 coverage rows x 4; the
     # inbox's 8 figures for the department and for each of the 3 people; its 5 helpdesk case
-    # figures.
-    assert len(rows) == 1 + 5 + 11 + 3 + 3 + 21 + 5 * 11 + 2 * 4 + 8 + 3 * 8 + 5
+    # figures; the engagement's 10 figures in all and for each of the 3 weeks (no post was
+    # watched here: no account or person lines).
+    assert len(rows) == 1 + 5 + 11 + 3 + 3 + 21 + 5 * 11 + 2 * 4 + 8 + 3 * 8 + 5 + 4 * 10
 
 
 def test_api_json_and_csv(manager: User, known: KnownActivity) -> None:
@@ -378,18 +379,44 @@ def _count(fetch: Callable[[], Any]) -> int:
 # report (9): totals, turnaround percentiles, revisions of decided posts, posts waiting now,
 # weeks, per account, per person (activity, then the people), coverage; then the inbox (5):
 # totals, their median first response, per person (figures, medians, then the people); then
-# the helpdesk cases (3): totals, their median time to solve, per person.
-DEPARTMENT_API = 5 + 9 + 5 + 3
+# the helpdesk cases (3): totals, their median time to solve, per person; then the engagement of
+# the published posts (4): totals, weeks, per account, per person.
+DEPARTMENT_API = 5 + 9 + 5 + 3 + 4
 # The page also lists the other departments and shows the crisis banner and unread count.
 DEPARTMENT_PAGE = DEPARTMENT_API + 3
 # Session, user, roles; departments, figures, turnaround, revisions, waiting, members,
 # coverage; the inbox per department (figures, medians) and in all (figures, median); the
-# helpdesk cases likewise (counts, medians; per department and in all); the crisis banner and
-# the unread notifications.
-OVERVIEW_PAGE = 2 + 1 + 7 + 4 + 4 + 2
+# helpdesk cases likewise (counts, medians; per department and in all); the engagement per
+# department; the crisis banner and the unread notifications.
+OVERVIEW_PAGE = 2 + 1 + 7 + 4 + 4 + 1 + 2
 # Session, user, roles; waiting posts, departments, decisions per reviewer, missed (count,
 # list); the crisis banner and the unread notifications.
 QUEUE_PAGE = 2 + 1 + 5 + 2
+
+
+def _watch_all(account: Any) -> None:
+    """Every post of the account as if published in the range with a reading (the engagement
+    section reads their latest figures)."""
+    from approvals.models import Post
+    from publishing.models import LatestEngagement
+
+    LatestEngagement.objects.bulk_create(
+        [
+            LatestEngagement(
+                post_id=post.pk,
+                department_id=post.department_id,
+                brand_account_id=post.brand_account_id,
+                author_id=post.author_id,
+                published_at=post.created_at,
+                step=0,
+                taken_at=post.created_at,
+                likes=index,
+                replies=1,
+            )
+            for index, post in enumerate(Post.objects.filter(brand_account=account))
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -425,11 +452,13 @@ def test_query_count_is_the_same_for_1_and_200_posts(
 
     policy_acknowledge(actor=sme, policy=make_policy(effective_at=utc(2, 1, 0)))
     more_posts(clock, sme, account, comms_reviewer, 1)
+    _watch_all(account)
     clock.set(utc(4, 10, 12))
     client = _client(user)
     client.get(url)  # warm-up: per-process caches (content types, templates)
     assert _count(lambda: client.get(url)) == expected
     more_posts(clock, sme, account, comms_reviewer, 199)
+    _watch_all(account)
     with django_assert_num_queries(expected):
         response = client.get(url)
         if getattr(response, "streaming", False):

@@ -23,7 +23,13 @@ from channels_app.models import BrandAccount
 from channels_app.tests.peers.http_platforms import FakeX
 from publishing import engagement, tasks
 from publishing.internal_feed import InternalConnector
-from publishing.models import EngagementSnapshot, EngagementWatch, FeedComment, FeedEntry
+from publishing.models import (
+    EngagementSnapshot,
+    EngagementWatch,
+    FeedComment,
+    FeedEntry,
+    LatestEngagement,
+)
 
 HOUR = timedelta(hours=1)
 
@@ -177,6 +183,47 @@ def test_a_refusal_and_an_unconnected_account_are_recorded_with_the_reason(
     assert "is not connected" in why
     # Unavailable figures still move on: the next step tries again.
     assert EngagementWatch.objects.get(post=refused).step == 1
+
+
+def test_each_reading_replaces_the_posts_latest_figures(
+    x_api: FakeX, x_account: BrandAccount, sme: User, sales: Department
+) -> None:
+    """The reports' summary: a row per watched post from its enrolment, with the department,
+    account, author and publishing time, and the figures of its latest reading."""
+    published = timezone.now() - 2 * HOUR
+    post = _on_x(x_api, sme, x_account, at=published)
+    engagement.engagement_enrol(now=published + HOUR / 2)
+    latest = LatestEngagement.objects.get(post=post)
+    assert (latest.department_id, latest.brand_account_id, latest.author_id) == (
+        sales.pk,
+        x_account.pk,
+        sme.pk,
+    )
+    assert (latest.published_at, latest.step, latest.taken_at, latest.likes) == (
+        published,
+        None,
+        None,
+        None,
+    )
+
+    x_api.metrics[post.external_id] = {"like_count": 3, "impression_count": 50}
+    engagement.engagement_collect(now=published + 2 * HOUR)
+    latest.refresh_from_db()
+    assert (latest.step, latest.likes, latest.views) == (0, 3, 50)
+    assert latest.taken_at == published + 2 * HOUR
+
+    x_api.metrics[post.external_id] = {"like_count": 10}
+    engagement.engagement_collect(now=published + 25 * HOUR)
+    latest.refresh_from_db()
+    assert (latest.step, latest.likes, latest.views) == (1, 10, 0)
+    assert LatestEngagement.objects.count() == 1
+
+    # An unavailable reading replaces the figures too: the reports say so instead of old numbers.
+    x_api.fail_next("GET", "/2/tweets", 403, {"title": "Forbidden", "detail": "Not permitted"})
+    engagement.engagement_collect(now=published + 169 * HOUR)
+    latest.refresh_from_db()
+    assert (latest.step, latest.likes) == (2, None)
+    assert "Not permitted" in latest.unavailable
 
 
 def test_two_runs_never_read_the_same_post(

@@ -27,6 +27,7 @@ from dashboards.reports.activity.figures import (
     review_rounds,
 )
 from dashboards.reports.case_figures import CaseFigures, case_totals, cases_by_person
+from dashboards.reports.engagement_figures import DepartmentEngagement, department_engagement
 from dashboards.reports.inbox_figures import (
     InboxFigures,
     InboxPersonRow,
@@ -103,6 +104,9 @@ class DepartmentActivity:
     inbox_people: list[InboxPersonRow] = field(default_factory=list)
     # The helpdesk cases of its conversations (dashboards/reports/case_figures.py).
     cases: CaseFigures = field(default_factory=CaseFigures)
+    # The public figures of the posts published in the range
+    # (dashboards/reports/engagement_figures.py).
+    engagement: DepartmentEngagement = field(default_factory=DepartmentEngagement)
 
 
 def _waiting_now(*, department: Department | None) -> dict[int, dict[str, Any]]:
@@ -260,7 +264,8 @@ def department_activity(
 ) -> DepartmentActivity:
     """Everything the department page, its CSV and the API show (nine queries for posts and
     coverage, the inbox's own: dashboards/reports/inbox_figures.py, and three for its
-    helpdesk cases: dashboards/reports/case_figures.py)."""
+    helpdesk cases: dashboards/reports/case_figures.py, and four for the engagement of its
+    published posts: dashboards/reports/engagement_figures.py)."""
     inbox, inbox_people = department_inbox(department=department, period=period, now=now)
     cases = case_totals(period=period, department=department)
     by_person = cases_by_person(department=department, period=period)
@@ -286,6 +291,7 @@ def department_activity(
         inbox=inbox,
         inbox_people=inbox_people,
         cases=cases,
+        engagement=department_engagement(department=department, period=period),
     )
 
 

@@ -23,6 +23,7 @@ from dashboards.reports.activity.figures import (
     review_rounds,
 )
 from dashboards.reports.case_figures import CaseFigures, cases_by_department
+from dashboards.reports.engagement_figures import EngagementFigures, engagement_by_department
 from dashboards.reports.inbox_figures import InboxFigures, inbox_by_department
 from dashboards.reports.periods import Period
 from training.requirements import annotate_requirement_coverage
@@ -39,6 +40,7 @@ class DepartmentRow:
     certified_pairs: int
     inbox: InboxFigures = field(default_factory=InboxFigures)
     cases: CaseFigures = field(default_factory=CaseFigures)
+    engagement: EngagementFigures = field(default_factory=EngagementFigures)
 
     @property
     def certified_share(self) -> float | None:
@@ -46,11 +48,12 @@ class DepartmentRow:
 
 
 def organisation_activity(*, period: Period, now: datetime) -> list[DepartmentRow]:
-    """Every department with the same figures as its own page (eleven queries for any
+    """Every department with the same figures as its own page (twelve queries for any
     number)."""
     departments = list(Department.objects.order_by("name"))
     inbox = inbox_by_department(period=period, now=now)
     cases = cases_by_department(period=period)
+    engagement = engagement_by_department(period=period)
     figures = {
         row["department_id"]: Figures.from_row(row)
         for row in post_events(period).values("department_id").annotate(**_figure_aggregates())
@@ -88,6 +91,7 @@ def organisation_activity(*, period: Period, now: datetime) -> list[DepartmentRo
                     inbox.get(department.pk, InboxFigures()), cases.get(department.pk)
                 ),
                 cases=cases.get(department.pk, CaseFigures()),
+                engagement=engagement.get(department.pk, EngagementFigures()),
             )
         )
     return rows
