@@ -208,6 +208,14 @@ class Decision(AppendOnlyModel):
                 name="approvals_decision_one_approval_per_stage",
             ),
         )
+        indexes = (
+            # "Not already approved by me" in the review queue: one lookup per waiting post.
+            models.Index(
+                fields=("revision", "reviewer"),
+                condition=models.Q(verdict="approve"),
+                name="approvals_decision_approver",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.get_verdict_display()} on post #{self.post_id}"
