@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Department, User
 from accounts.roles import OrgRole
 from accounts.tests.factories import UserFactory, add_member, give_org_role
+from activity.notifications import notify
 from approvals import services
 from approvals.content_calendar import MONTH_POSTS_PER_DAY
 from approvals.models import Post
@@ -232,3 +233,55 @@ def test_the_month_shows_a_few_posts_a_day_and_links_to_the_rest(
     assert "data-more-posts" not in week
     listed = client.get(more.group(1).replace("&amp;", "&")).content.decode()
     assert "Page 1 of 3" in listed  # pages of two here: all six posts are in the list
+
+
+# --- The other list pages -------------------------------------------------------------------------
+
+
+def test_notifications_come_a_page_at_a_time(sme: User) -> None:
+    for number in range(3):
+        notify(
+            recipients=[sme],
+            kind="comment",
+            message=f"Notice number {number}",
+            subject=f"Notice number {number}",
+        )
+    client = _client(sme)
+
+    first = client.get("/notifications/").content.decode()
+    second = client.get("/notifications/?page=2").content.decode()
+
+    assert "Notice number 2" in first  # newest first
+    assert "Notice number 1" in first
+    assert "Notice number 0" not in first
+    assert "Notice number 0" in second
+    assert 'aria-label="Pages of notifications"' in first
+
+
+def test_earlier_crisis_pauses_come_a_page_at_a_time(org_admin: User) -> None:
+    for number in range(3):
+        pause = services.crisis_pause_set(actor=org_admin, reason=f"Drill number {number}")
+        services.crisis_pause_lift(pause=pause, actor=org_admin)
+    client = _client(org_admin)
+
+    first = client.get("/crisis/").content.decode()
+    second = client.get("/crisis/?page=2").content.decode()
+
+    assert "Drill number 2" in first
+    assert "Drill number 0" not in first
+    assert "Drill number 0" in second
+    assert 'aria-label="Pages of earlier pauses"' in first
+
+
+def test_a_departments_members_come_a_page_at_a_time(manager: User, sales: Department) -> None:
+    for number in range(3):
+        add_member(UserFactory.create(full_name=f"Seller {number}"), sales)
+    client = _client(manager)
+
+    first = client.get("/departments/sales/").content.decode()
+    last = client.get("/departments/sales/?page=2").content.decode()
+
+    # Four members, the manager first by name ("Max Manager" < "Seller 0"...): two a page.
+    assert "Page 1 of 2" in first
+    assert "Seller 2" not in first
+    assert "Seller 2" in last
