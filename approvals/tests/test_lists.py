@@ -22,6 +22,8 @@ from approvals.content_calendar import MONTH_POSTS_PER_DAY
 from approvals.models import Post
 from approvals.tests.factories import approved_post, submitted_post
 from channels_app.models import BrandAccount
+from training import services as training_services
+from training.tests.factories import make_course
 
 
 @pytest.fixture(autouse=True)
@@ -285,3 +287,22 @@ def test_a_departments_members_come_a_page_at_a_time(manager: User, sales: Depar
     assert "Page 1 of 2" in first
     assert "Seller 2" not in first
     assert "Seller 2" in last
+
+
+def test_open_training_assignments_come_a_page_at_a_time(
+    hr_user: User, sales: Department, rnd: Department, comms_department: Department
+) -> None:
+    course = make_course()
+    due = timezone.localdate() + timedelta(days=10)
+    for department in (sales, rnd, comms_department):
+        training_services.assignment_create(
+            actor=hr_user, course=course, department=department, due_on=due
+        )
+    client = _client(hr_user)
+
+    first = client.get("/training/assignments/").content.decode()
+    second = client.get("/training/assignments/?page=2").content.decode()
+
+    assert "Page 1 of 2" in first
+    assert first.count("everyone in") == 2
+    assert second.count("everyone in") == 1
