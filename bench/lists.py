@@ -12,13 +12,14 @@ spread over the current month. For N = 10, 100 and 1,000 it times, as the comms 
 author:
 
 - the review queue (/review/), the scheduled posts (/posts/?state=scheduled), the month
-  calendar (/calendar/?view=month) and the REST posts list (/api/v1/posts/).
+  calendar (/calendar/?view=month), a week of it (every post of the week: about a quarter of
+  the scheduled ones) and the REST posts list (/api/v1/posts/).
 
 On PostgreSQL every N is measured before ANALYZE (autovacuum is off for the bench's tables,
 so the planner has no statistics at all, as on a new or freshly restored database), then
-N = 1,000 once more after ANALYZE. --page-size sets
-SOCIALHUB_PAGE_SIZE for the run (e.g. 100000 to see every row on one page, as before pages);
---explain prints the plan of the review queue's query at each N.
+N = 1,000 once more after ANALYZE. --page-size sets SOCIALHUB_PAGE_SIZE for the run;
+--all-rows shows every row on one page and every post on each day of the month, as the pages
+did before they were paged; --explain prints the plan of the review queue's query at each N.
 """
 
 from __future__ import annotations
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default="", help="a new PostgreSQL database to use")
     parser.add_argument("--page-size", type=int, default=0, help="SOCIALHUB_PAGE_SIZE for the run")
+    parser.add_argument("--all-rows", action="store_true", help="no pages, no +N more")
     parser.add_argument("--explain", action="store_true", help="print the review queue's plan")
     args = parser.parse_args(argv)
     with throwaway_database(args.database_url) as url:
@@ -162,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         from django.test.utils import override_settings
         from django.utils import timezone
 
+        from approvals import content_calendar
+
         page_size = args.page_size or settings.SOCIALHUB_PAGE_SIZE
+        if args.all_rows:
+            page_size = 1_000_000
+            content_calendar.MONTH_POSTS_PER_DAY = 1_000_000
         postgres = connection.vendor == "postgresql"
         if postgres:
             with connection.cursor() as cursor:
@@ -179,13 +186,18 @@ def main(argv: list[str] | None = None) -> int:
             ("reviewer", "review queue", "/review/"),
             ("author", "scheduled posts", "/posts/?state=scheduled"),
             ("author", "calendar, month", f"/calendar/?view=month&date={today:%Y-%m-%d}"),
+            ("author", "calendar, week", f"/calendar/?date={first + timedelta(days=7):%Y-%m-%d}"),
             ("author", "REST posts list", "/api/v1/posts/"),
         ]
         clients: dict[str, Any] = {}
         for who in ("reviewer", "author"):
             clients[who] = Client(SERVER_NAME="localhost")
             clients[who].force_login(cast[who])
-        print(f"{connection.vendor}, SOCIALHUB_PAGE_SIZE={page_size}, median of {args.repeat}")
+        print(
+            f"{connection.vendor}, SOCIALHUB_PAGE_SIZE={page_size}, "
+            f"{content_calendar.MONTH_POSTS_PER_DAY} posts a day in the month, "
+            f"median of {args.repeat}"
+        )
         seeded = 0
 
         def measure(size: int, label: str) -> None:
