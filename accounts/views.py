@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from accounts.permissions import (
 from accounts.roles import OrgRole
 from core.errors import DomainError, InvalidInput
 from core.links import public_base_url
+from core.paging import page_of
 
 
 @login_required
@@ -48,9 +48,11 @@ def department_list(request: HttpRequest) -> HttpResponse:
 def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
     department = access_department(request.user, slug)
     can_manage = authz.can_manage_department(request.user, department)
+    members = page_of(request, selectors.member_list(department=department))
     context = {
         "department": department,
-        "members": selectors.member_list(department=department),
+        "page": members,
+        "members": members.object_list,
         "can_manage": can_manage,
         "can_see_activity": authz.can_see_department_activity(request.user, department),
         "invitations": selectors.open_invitation_list(department=department) if can_manage else [],
@@ -244,8 +246,6 @@ def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
 
 # --- People and their organisation roles (org admins) ------------------------------------------
 
-PEOPLE_PAGE_SIZE = 50
-
 
 def _people_back(request: HttpRequest, raw: str) -> str:
     """Where a role change returns to: the people page with the filters and page it was made
@@ -281,7 +281,7 @@ def people(request: HttpRequest) -> HttpResponse:
     except InvalidInput as exc:
         errors[exc.field or ""] = exc.message
         listed = selectors.people_with_roles(User.objects.none())
-    page = Paginator(listed, PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, listed)
     back = request.get_full_path()
     context = {
         "page": page,

@@ -10,6 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 
+# The month view shows at most this many posts a day, then a "+N more" link to the day's list.
+MONTH_POSTS_PER_DAY = 4
+
 
 @dataclass
 class Day:
@@ -19,6 +22,12 @@ class Day:
     posts: list[Any] = field(default_factory=list)
     pauses: list[Any] = field(default_factory=list)
     quiet_periods: list[Any] = field(default_factory=list)
+    total: int = 0  # posts on this day in all, shown or not
+
+    @property
+    def more(self) -> int:
+        """Posts of the day not shown (the month view shows a few a day)."""
+        return max(self.total - len(self.posts), 0)
 
 
 @dataclass(frozen=True)
@@ -70,11 +79,13 @@ def weeks(
     posts: Iterable[Any],
     pauses: Iterable[Any] = (),
     quiet_periods: Iterable[Any] = (),
+    day_counts: dict[date, int] | None = None,
 ) -> list[list[Day]]:
     """Rows of seven days; each post on the day of its time in the viewer's zone, each crisis
     pause on every day it covers (from the day it started to the day it was lifted, or on), each
     quiet period on every day with some of its window (its end is excluded: a window ending at
-    midnight does not show on the next day)."""
+    midnight does not show on the next day). day_counts: each day's number of posts when posts
+    holds only some of them (the month view); else every post is there."""
     today = timezone.localdate()
     days: dict[date, Day] = {}
     current = period.first
@@ -86,6 +97,8 @@ def weeks(
         local = timezone.localtime(post.calendar_at).date()
         if local in days:
             days[local].posts.append(post)
+    for day in days.values():
+        day.total = day_counts.get(day.date, 0) if day_counts is not None else len(day.posts)
     for pause in pauses:
         first = timezone.localtime(pause.started_at).date()
         last = timezone.localtime(pause.lifted_at).date() if pause.lifted_at else period.last

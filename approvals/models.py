@@ -229,7 +229,6 @@ class Decision(AppendOnlyModel):
 
     class Meta:
         ordering = ("created_at", "id")
-        indexes = (models.Index(fields=("reason", "created_at")),)
         constraints = (
             # The database itself refuses a second approval of one stage of one revision.
             models.UniqueConstraint(
@@ -237,6 +236,15 @@ class Decision(AppendOnlyModel):
                 condition=models.Q(verdict="approve"),
                 name="approvals_decision_one_approval_per_stage",
             ),
+        )
+        indexes = (
+            # "Not already approved by me" in the review queue: one lookup per waiting post.
+            models.Index(
+                fields=("revision", "reviewer"),
+                condition=models.Q(verdict="approve"),
+                name="approvals_decision_approver",
+            ),
+            models.Index(fields=("reason", "created_at")),
         )
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts import authz
@@ -74,12 +74,40 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
             )
         )
 
+    # The review queue's two questions, "does this stage lack an approval?" and "did I approve
+    # it already?", are scalar subqueries (the first matching approval's id, or NULL), not EXISTS
+    # or NOT IN: PostgreSQL turns EXISTS and NOT IN into joins whose shape it picks from its
+    # statistics, and on a table never analysed (new, restored, just bulk-loaded) it picked a
+    # nested loop reading every approval once per waiting post (1,000 posts: about a second).
+    # A scalar subquery stays a per-row lookup in an index whose columns it names exactly
+    # (approvals_decision_one_approval_per_stage, approvals_decision_approver), whatever the
+    # statistics say.
+
+    def _first_approval(self, **conditions: Any) -> Subquery:
+        approvals = self._related_model("decisions").objects.filter(
+            revision_id=OuterRef("current_revision_id"), verdict=Verdict.APPROVE, **conditions
+        )
+        return Subquery(approvals.order_by().values("pk")[:1])
+
     def pending_stage(self, stage: str) -> PostQuerySet:
         """Posts whose current revision still lacks this stage's approval."""
-        approved = self._related_model("decisions").objects.filter(
-            revision_id=OuterRef("current_revision_id"), verdict=Verdict.APPROVE, stage=stage
+        return self.pending_any_stage([stage])
+
+    def pending_any_stage(self, stages: list[str]) -> PostQuerySet:
+        """Posts whose current revision still lacks the approval of one of these stages."""
+        posts = self
+        pending = Q(pk__in=[])
+        for stage in stages:
+            name = f"approval_for_{stage}"
+            posts = posts.alias(**{name: self._first_approval(stage=stage)})
+            missing = Q(**{f"{name}__isnull": True})
+            if stage == Stage.LEGAL:
+                missing &= Q(legal_required=True)
+            pending |= missing
+        return posts.filter(pending)
+
+    def not_approved_by(self, user: Any) -> PostQuerySet:
+        """Posts whose current revision the person has not approved (for any stage)."""
+        return self.alias(approval_by_me=self._first_approval(reviewer=user)).filter(
+            approval_by_me__isnull=True
         )
-        pending = self.filter(~Exists(approved))
-        if stage == Stage.LEGAL:
-            pending = pending.filter(legal_required=True)
-        return pending

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts import authz
@@ -47,11 +47,25 @@ def _int_or_400(value: Any, field: str) -> int:
     return whole_number(value, field=field)
 
 
+def _day_or_400(value: Any) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("Give the day as YYYY-MM-DD.", field="day") from None
+
+
 def post_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Post]:
     """Posts the person may see. Filters: state, department (slug), brand_account (id),
-    author (id, or "me")."""
+    author (id, or "me"), day (YYYY-MM-DD: the posts the content calendar shows on that day,
+    in the person's time zone)."""
     filters = filters or {}
     posts = visible_posts(user=user).with_list_relations()
+    if filters.get("day"):
+        day = _day_or_400(filters["day"])
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(day, time.min, tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        posts = on_the_calendar(posts, start=start, end=end)
     state = filters.get("state")
     if state:
         if state not in PostState.values:
@@ -71,6 +85,8 @@ def post_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[P
         posts = posts.filter(author=user)
     elif author:
         posts = posts.filter(author_id=_int_or_400(author, "author"))
+    if filters.get("day"):
+        return posts.order_by("calendar_at", "id")  # the day's posts in the calendar's order
     return posts.order_by("-updated_at", "-id")
 
 
@@ -207,15 +223,7 @@ def review_queue(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
     posts = Post.objects.filter(state=PostState.IN_REVIEW, brand_account_id__in=accounts).exclude(
         author=user
     )
-    pending = Q(pk__in=[])
-    for stage in [wanted] if wanted else stages:
-        pending |= Q(pk__in=Post.objects.pending_stage(stage).values("pk"))
-    mine = Decision.objects.filter(
-        revision_id__in=posts.values("current_revision_id"),
-        verdict=Verdict.APPROVE,
-        reviewer=user,
-    ).values("revision_id")
-    posts = posts.filter(pending).exclude(current_revision_id__in=mine)
+    posts = posts.pending_any_stage([wanted] if wanted else stages).not_approved_by(user)
     if filters.get("department"):
         posts = posts.filter(department__slug=filters["department"])
     if filters.get("brand_account"):
@@ -335,6 +343,32 @@ CALENDAR_STATES = (
 )
 
 
+def on_the_calendar(posts: PostQuerySet, *, start: datetime, end: datetime) -> PostQuerySet:
+    """The posts the calendar places in [start, end): by their publication time, else their
+    scheduled time (annotated as calendar_at)."""
+    return (
+        posts.filter(state__in=CALENDAR_STATES)
+        .filter(reply_private=False)  # a direct message is not a calendar item
+        .annotate(calendar_at=Coalesce("published_at", "scheduled_at"))
+        .filter(calendar_at__gte=start, calendar_at__lt=end)
+    )
+
+
+def _calendar_scope(
+    *, user: Any, start: datetime, end: datetime, department: str, brand_account: Any
+) -> PostQuerySet:
+    posts = on_the_calendar(visible_posts(user=user), start=start, end=end)
+    if department:
+        posts = posts.filter(department__slug=department)
+    if brand_account:
+        posts = posts.filter(brand_account_id=_int_or_400(brand_account, "brand_account"))
+    return posts
+
+
+def _local_day() -> TruncDate:
+    return TruncDate("calendar_at", tzinfo=timezone.get_current_timezone())
+
+
 def calendar_posts(
     *,
     user: Any,
@@ -342,19 +376,20 @@ def calendar_posts(
     end: datetime,
     department: str = "",
     brand_account: Any = None,
+    per_day: int | None = None,
 ) -> QuerySet[Post]:
-    """Scheduled and published posts the person may see whose time falls in [start, end)."""
-    posts = (
-        visible_posts(user=user)
-        .filter(state__in=CALENDAR_STATES)
-        .filter(reply_private=False)  # a direct message is not a calendar item
-        .annotate(calendar_at=Coalesce("published_at", "scheduled_at"))
-        .filter(calendar_at__gte=start, calendar_at__lt=end)
+    """Scheduled and published posts the person may see whose time falls in [start, end).
+    per_day: only the first so many of each day (in the person's time zone), for the month
+    view; calendar_day_counts says how many each day has in all."""
+    posts = _calendar_scope(
+        user=user, start=start, end=end, department=department, brand_account=brand_account
     )
-    if department:
-        posts = posts.filter(department__slug=department)
-    if brand_account:
-        posts = posts.filter(brand_account_id=_int_or_400(brand_account, "brand_account"))
+    if per_day is not None:
+        posts = posts.annotate(
+            day_rank=Window(
+                RowNumber(), partition_by=[_local_day()], order_by=[F("calendar_at"), F("id")]
+            )
+        ).filter(day_rank__lte=per_day)
     # One more query, whatever the number of posts: the images of each current revision, for
     # the calendar's thumbnails.
     return (
@@ -362,6 +397,23 @@ def calendar_posts(
         .prefetch_related("current_revision__media")
         .order_by("calendar_at", "id")
     )
+
+
+def calendar_day_counts(
+    *,
+    user: Any,
+    start: datetime,
+    end: datetime,
+    department: str = "",
+    brand_account: Any = None,
+) -> dict[date, int]:
+    """{day: number of posts} of the calendar's posts in [start, end), by the day in the
+    person's time zone (one query)."""
+    posts = _calendar_scope(
+        user=user, start=start, end=end, department=department, brand_account=brand_account
+    )
+    rows = posts.annotate(day=_local_day()).order_by().values("day").annotate(n=Count("pk"))
+    return {row["day"]: row["n"] for row in rows}
 
 
 def calendar_crisis_pauses(

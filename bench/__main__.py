@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.inbox",
     "bench.engagement",
     "bench.listening",
+    "bench.lists",
 ]
 
 if __name__ == "__main__":

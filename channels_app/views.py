@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -36,8 +35,7 @@ from channels_app.platforms import Platform
 from channels_app.rules import rules_for
 from channels_app.verification import identity_matches, stored_identity
 from core.errors import DomainError
-
-PAGE_SIZE = 50
+from core.paging import page_of
 
 
 def _form_error(form: Any, exc: DomainError) -> None:
@@ -62,18 +60,15 @@ def brandaccount_list(request: HttpRequest) -> HttpResponse:
         status=filters.get("status") or "active",
         search=(filters.get("search") or "").strip(),
     )
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, accounts)
     rows = list(page.object_list)
     perms = permissions.perms_by_account(request.user, rows)
-    querystring = data.copy()
-    querystring.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "rows": [(account, permissions.sorted_perms(perms[account.pk])) for account in rows],
         "can_create": permissions.can_create_accounts(request.user),
         "perm_labels": permissions.PERM_LABELS,
-        "querystring": querystring.urlencode(),
     }
     return render(request, "channels_app/brandaccount_list.html", context)
 

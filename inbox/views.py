@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,13 +17,12 @@ from django.views.decorators.http import require_POST
 from accounts.models import Membership
 from channels_app.platforms import Platform
 from core.errors import DomainError
+from core.paging import page_of
 from inbox import permissions, selectors, sla
 from inbox.case_views import case_panel_context
 from inbox.forms import NoteForm, ReplyForm, TriageForm
 from inbox.models import Conversation, ConversationState, Outcome
 from inbox.services import ownership, replies, triage
-
-PAGE_SIZE = 50
 
 
 def _default_tab(user: Any) -> str:
@@ -47,7 +45,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         conversations, status = Conversation.objects.none(), 400
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, conversations)
     now = timezone.now()
     rows = [
         {
@@ -57,14 +55,11 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
         }
         for c in page.object_list
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "page": page,
         "rows": rows,
         "tabs": tabs,
         "filters": filters,
-        "query": query.urlencode(),
         "platforms": Platform.choices,
         "outcomes": Outcome.choices,
         "states": ConversationState.choices,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,13 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from approvals.permissions import access_post
 from core.errors import InvalidInput
 from core.files import private_file_response
+from core.paging import page_of
 from publishing import feed_comments, permissions, selectors
 from publishing.engagement import engagement_for_post
 
 
 def _feed_page(request: HttpRequest, entries: Any) -> Any:
-    paginator = Paginator(entries, selectors.FEED_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    return page_of(request, entries, per_page=selectors.FEED_PAGE_SIZE)
 
 
 @login_required

@@ -421,6 +421,15 @@ for _position, _key in enumerate(SOCIALHUB_ENCRYPTION_KEYS, start=1):
         )
 
 # --- REST API ----------------------------------------------------------------------------------
+# --- Lists (docs/architecture.md, "Pagination") -------------------------------------------------
+# Rows per page on the list pages (the review queue, posts, notifications, the inbox, people...)
+# and the API's default ?limit= (at most 200, the API's largest page: core/pagination.py).
+SOCIALHUB_PAGE_SIZE: int = _env("int", "SOCIALHUB_PAGE_SIZE", default=50)
+if not 1 <= SOCIALHUB_PAGE_SIZE <= 200:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_PAGE_SIZE has a bad value: from 1 to 200 rows."
+    )
+
 REST_FRAMEWORK = {
     # The token class first: a dead token (expired, revoked, its password changed) and a request
     # without credentials answer 401 with `WWW-Authenticate: Token`, telling a script to log in
@@ -437,7 +446,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.ContentNegotiation",
-    "PAGE_SIZE": 50,
+    "PAGE_SIZE": SOCIALHUB_PAGE_SIZE,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
     # The client address for throttles: see SOCIALHUB_PROXY_COUNT above (0: the connection's).

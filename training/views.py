@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import authz
 from core.errors import DomainError, InvalidInput
+from core.paging import page_of
 from training import permissions, reports, selectors, services
 from training.forms import AssignmentForm, RevokeForm
 from training.models import CertStatus, Course, Question
@@ -356,9 +357,11 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Assigned: {assignment}.")
                 return redirect("training_assignments")
         status = 400
+    assignments = page_of(request, selectors.assignment_list(user=request.user))
     context = {
         "form": form,
-        "assignments": selectors.assignment_list(user=request.user),
+        "page": assignments,
+        "assignments": assignments.object_list,
         "today": timezone.localdate(),
     }
     return render(request, "training/assignments.html", context, status=status)

@@ -191,14 +191,15 @@ def test_department_page_query_count_is_constant(
     client = logged_in(manager)
     client.get("/departments/sales/")  # warm up: the session row is written on first use
     # 1 session, 2 user, 3 my org roles (groups), 4 the department (scoped by a subquery),
-    # 5 my memberships (may I manage?), 6 members with their users, 7 open invitations.
+    # 5 my memberships (may I manage?), 6 the number of members (pages), 7 the page of members
+    # with their users, 8 open invitations.
     # ... plus the layout's two: the crisis pauses in force and my unread notifications.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get("/departments/sales/").status_code == 200
     for _ in range(9):
         add_member(UserFactory.create(), sales)
     for email in ("a@example.test", "b@example.test"):
         client.post("/departments/sales/invite/", {"email": email, "role": "member"})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/departments/sales/")
     assert response.content.decode().count("Change role") == 10

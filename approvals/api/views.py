@@ -54,6 +54,12 @@ POST_FILTERS = [
     OpenApiParameter("department", OpenApiTypes.STR, description="Department slug."),
     OpenApiParameter("brand_account", ID_SCHEMA),
     OpenApiParameter("author", PERSON_SCHEMA, description='A person\'s id, or "me".'),
+    OpenApiParameter(
+        "day",
+        OpenApiTypes.DATE,
+        description="YYYY-MM-DD: the posts the content calendar shows on that day, in your "
+        "time zone, in the calendar's order.",
+    ),
 ]
 
 
@@ -118,7 +124,8 @@ class PostViewSet(
     def visible_queryset(self) -> QuerySet[Post]:
         params = self.request.query_params
         filters = {
-            key: params.get(key) for key in ("state", "department", "brand_account", "author")
+            key: params.get(key)
+            for key in ("state", "department", "brand_account", "author", "day")
         }
         if self.action != "list":
             filters = {}

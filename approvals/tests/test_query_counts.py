@@ -1,7 +1,8 @@
 """List pages and endpoints cost the same number of queries for 1 post as for 30.
 
 Each test warms the client up (sessions, caches), counts the queries with one post, adds 29 more
-and asserts exactly the same count. The expected number is spelled out with each query named,
+and asserts exactly the same count, all 30 on one page (pages of 50 here, whatever the
+setting's default). The expected number is spelled out with each query named,
 so a new query per page is a deliberate change.
 """
 
@@ -21,8 +22,15 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from approvals import services
+from approvals.content_calendar import MONTH_POSTS_PER_DAY
 from approvals.tests.factories import approved_post, submitted_post
 from channels_app.models import BrandAccount
+
+
+@pytest.fixture(autouse=True)
+def _pages_of_fifty(settings: Any) -> None:
+    settings.SOCIALHUB_PAGE_SIZE = 50
+
 
 # Every signed-in page and API call: the session and the user...
 SESSION = 2
@@ -43,6 +51,7 @@ def _assert_constant(
     expected: int,
     django_assert_num_queries: Any,
     shown: Callable[[Any], int],
+    rows: int = 30,
 ) -> None:
     fetch()  # warm-up: anything cached per process is cached now
     assert _count(fetch) == expected
@@ -50,7 +59,7 @@ def _assert_constant(
     with django_assert_num_queries(expected):
         response = fetch()
     assert response.status_code == 200
-    assert shown(response) == 30  # all of them are really listed
+    assert shown(response) == rows  # all of them are really listed (or the month's few a day)
 
 
 def _links(response: Any) -> int:
@@ -108,10 +117,11 @@ def test_my_posts_page(
     _assert_constant(
         _page(sme, "/posts/"),
         _more_submitted(sme, account),
-        # AUTH; the person's memberships (visibility); post counts per state; the posts with
-        # account, department, author, revision and open-comment count; their approvals; the
-        # unread notifications count; the crisis pauses that hold.
-        AUTH + 6,
+        # AUTH; the person's memberships (visibility); post counts per state; the total for
+        # pagination; the page of posts with account, department, author, revision and
+        # open-comment count; their approvals; the unread notifications count; the crisis pauses
+        # that hold.
+        AUTH + 7,
         django_assert_num_queries,
         _links,
     )
@@ -143,10 +153,10 @@ def test_review_queue_page(
     _assert_constant(
         _page(comms_reviewer, "/review/"),
         _more_submitted(sme, account),
-        # AUTH; the waiting posts with their relations; their approvals; departments, accounts
-        # and authors for the filters; the review reasons for the bulk form; the unread
-        # notifications count; the crisis pauses.
-        AUTH + 8,
+        # AUTH; the total for pagination; the page of waiting posts with their relations; their
+        # approvals; departments, accounts and authors for the filters; the review reasons for
+        # the bulk form; the unread notifications count; the crisis pauses.
+        AUTH + 9,
         django_assert_num_queries,
         _links,
     )
@@ -170,13 +180,18 @@ def test_review_queue_endpoint(
 # --- Calendar -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("view", ["week", "month"])
+@pytest.mark.parametrize(
+    ("view", "day_counts", "rows"),
+    [("week", 0, 30), ("month", 1, MONTH_POSTS_PER_DAY)],
+)
 def test_calendar_page(
     sme: User,
     account: BrandAccount,
     comms_reviewer: User,
     django_assert_num_queries: Any,
     view: str,
+    day_counts: int,
+    rows: int,
 ) -> None:
     # Tomorrow mid-morning: the 30 posts (a minute apart) stay on one day, so in one week and month
     # whatever the hour the tests run at.
@@ -186,14 +201,16 @@ def test_calendar_page(
     _assert_constant(
         _page(sme, f"/calendar/?view={view}&date={timezone.localdate(at):%Y-%m-%d}"),
         lambda: _more_scheduled(sme, account, comms_reviewer, at),
-        # AUTH; memberships; the posts of the period with account, department, author and
-        # revision; the images of those revisions (thumbnails); the crisis pauses of the period;
-        # the quiet periods of the period; the person's grants on the posts' accounts, direct and
-        # through groups (who may move which post); departments and accounts for the filters;
-        # unread notifications; pauses.
-        AUTH + 11,
+        # AUTH; memberships; the posts of the period (the month: the first few of each day) with
+        # account, department, author and revision; the month: the number of posts each day;
+        # the images of those revisions (thumbnails); the crisis pauses of the period; the quiet
+        # periods of the period; the person's grants on the posts' accounts, direct and through
+        # groups (who may move which post); departments and accounts for the filters; unread
+        # notifications; pauses.
+        AUTH + 11 + day_counts,
         django_assert_num_queries,
         _links,
+        rows,
     )
 
 

@@ -38,6 +38,10 @@ def _calendar_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
     department = request.GET.get("department", "")
     account = request.GET.get("brand_account", "")
     status = 200
+    # The month view shows a few posts a day and how many more there are; the week view shows
+    # every post (a week of posts is what a team plans at once).
+    per_day = calendar_grid.MONTH_POSTS_PER_DAY if view == "month" else None
+    day_counts: dict[date, int] | None = None
     try:
         posts = list(
             selectors.calendar_posts(
@@ -46,8 +50,17 @@ def _calendar_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
                 end=end,
                 department=department,
                 brand_account=account,
+                per_day=per_day,
             )
         )
+        if per_day is not None:
+            day_counts = selectors.calendar_day_counts(
+                user=request.user,
+                start=start,
+                end=end,
+                department=department,
+                brand_account=account,
+            )
         pauses = selectors.calendar_crisis_pauses(start=start, end=end, brand_account=account)
         quiet = selectors.calendar_quiet_periods(
             user=request.user, start=start, end=end, brand_account=account
@@ -67,12 +80,12 @@ def _calendar_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
     departments, accounts = selectors.calendar_filter_choices(user=request.user)
     context = {
         "period": period,
-        "weeks": calendar_grid.weeks(period, posts, pauses, quiet),
+        "weeks": calendar_grid.weeks(period, posts, pauses, quiet, day_counts),
         "departments": departments,
         "accounts": accounts,
         "department": department,
         "account": account,
-        "post_count": len(posts),
+        "post_count": sum(day_counts.values()) if day_counts is not None else len(posts),
         "user_timezone": timezone.get_current_timezone_name(),
         "here": request.get_full_path(),
         "undo": request.session.pop(UNDO_KEY, None),

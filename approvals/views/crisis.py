@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from approvals import permissions, selectors, services
 from approvals.forms import CrisisPauseForm, NoteForm
 from core.errors import DomainError
+from core.paging import page_of
 
 
 @login_required
@@ -40,7 +41,8 @@ def crisis_pause_list(request: HttpRequest) -> HttpResponse:
             status = 400
     context = {
         "active": selectors.crisis_pause_list(active=True),
-        "history": selectors.crisis_pause_list(active=False)[:50],
+        # Earlier pauses a page at a time (?page=); the active ones are few by nature.
+        "history": page_of(request, selectors.crisis_pause_list(active=False)),
         "form": form,
         "can_manage": can_manage,
     }
@@ -59,7 +61,8 @@ def crisis_pause_lift(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         context = {
             "active": selectors.crisis_pause_list(active=True),
-            "history": selectors.crisis_pause_list(active=False)[:50],
+            # Earlier pauses a page at a time (?page=); the active ones are few by nature.
+            "history": page_of(request, selectors.crisis_pause_list(active=False)),
             "form": CrisisPauseForm(),
             "can_manage": permissions.can_manage_crisis(request.user),
         }

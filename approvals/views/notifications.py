@@ -9,12 +9,14 @@ from django.views.decorators.http import require_POST
 
 from activity import selectors as activity_selectors
 from activity import services as activity_services
+from core.paging import page_of
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = activity_selectors.notification_list(user=request.user)[:100]
-    return render(request, "approvals/notifications.html", {"notifications": notifications})
+    page = page_of(request, activity_selectors.notification_list(user=request.user))
+    context = {"page": page, "notifications": page.object_list}
+    return render(request, "approvals/notifications.html", context)
 
 
 @login_required

@@ -14,31 +14,46 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals import permissions, selectors, services
 from approvals.forms import WithdrawForm
-from approvals.models import PostState
+from approvals.models import Post, PostState
 from approvals.views.page_context import _detail_context, _refused, _simple_action
 from core.errors import DomainError
+from core.paging import page_of
+
+# The post list's filters besides the state tab and the scope, as the selector names them.
+POST_LIST_FILTERS = ("department", "brand_account", "day")
 
 
 @login_required
 def post_list(request: HttpRequest) -> HttpResponse:
-    """My posts by state (or every post I can see), one tab per state with its count."""
+    """My posts by state (or every post I can see), one tab per state with its count, a page at
+    a time. Filters in the URL: department, brand_account and day (the calendar's "+N more")."""
     scope = request.GET.get("scope", "mine")
     filters: dict[str, Any] = {"author": "me"} if scope != "all" else {}
+    extra = {key: request.GET.get(key, "").strip() for key in POST_LIST_FILTERS}
+    filters.update({key: value for key, value in extra.items() if value})
     state = request.GET.get("state", "")
     if state not in PostState.values:
         state = ""
-    base = selectors.post_list(user=request.user, filters=filters)
-    counts = selectors.post_state_counts(posts=base)
-    posts = base.filter(state=state) if state else base
+    status = 200
+    try:
+        base = selectors.post_list(user=request.user, filters=filters)
+        counts = selectors.post_state_counts(posts=base)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        base, status = Post.objects.none(), exc.status_code
+        counts = dict.fromkeys(PostState.values, 0)
+    page = page_of(request, base.filter(state=state) if state else base)
     tabs = [
         {"state": value, "label": label, "count": counts[value]}
         for value, label in PostState.choices
     ]
     context = {
-        "posts": posts,
+        "page": page,
+        "posts": list(page.object_list),
         "tabs": tabs,
         "state": state,
         "scope": "all" if scope == "all" else "mine",
+        "day": extra["day"] if status == 200 else "",
         "total": sum(counts.values()),
         # Reviewers may act on several posts at once (each post is checked again); from their
         # roles, read once per request already, so no query of its own.
@@ -47,7 +62,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
         "review_reasons": selectors.review_reasons_offered(),
         "here": request.get_full_path(),
     }
-    return render(request, "approvals/post_list.html", context)
+    return render(request, "approvals/post_list.html", context, status=status)
 
 
 @login_required

@@ -17,6 +17,7 @@ from approvals.forms import NoteForm, QuietPeriodForm
 from approvals.models import QuietPeriod
 from approvals.views.page_context import _refused
 from core.errors import DomainError
+from core.paging import page_of
 
 HISTORY_ROWS = 50
 
@@ -25,7 +26,9 @@ def _list_context(request: HttpRequest, form: QuietPeriodForm) -> dict[str, Any]
     user = request.user
     return {
         "current": list(selectors.quiet_period_list(user=user, state="current")),
-        "upcoming": list(selectors.quiet_period_list(user=user, state="upcoming")),
+        # Upcoming periods a page at a time (?page=); those holding now are few by nature, and
+        # the ended and cancelled ones are their latest HISTORY_ROWS.
+        "upcoming": page_of(request, selectors.quiet_period_list(user=user, state="upcoming")),
         "past": list(selectors.quiet_period_list(user=user, state="past")[:HISTORY_ROWS]),
         "cancelled": list(selectors.quiet_period_list(user=user, state="cancelled")[:HISTORY_ROWS]),
         "form": form,

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 
 from approvals import permissions, selectors, services
 from approvals.forms import DecisionForm, ScheduleForm
-from approvals.models import Verdict
+from approvals.models import Post, Verdict
 from approvals.views.page_context import _refused, _review_context
 from core.errors import DomainError
+from core.paging import page_of
 
 
 @login_required
@@ -21,15 +22,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     bulk form comes back to it), and checkboxes for bulk decisions."""
     filters = {key: request.GET.get(key, "") for key in selectors.QUEUE_FILTERS}
     try:
-        posts = list(selectors.review_queue(user=request.user, filters=filters))
+        queue = selectors.review_queue(user=request.user, filters=filters)
         status = 200 if permissions.reviewer_stages(request.user) else 403
     except DomainError as exc:
         messages.error(request, exc.message)
-        posts, status = [], exc.status_code
+        queue, status = Post.objects.none(), exc.status_code
+    page = page_of(request, queue)
+    posts = list(page.object_list)
     for post in posts:
         post.stage_list = selectors.stage_statuses(post)  # type: ignore[attr-defined]
     stages = permissions.reviewer_stages(request.user)
     context = {
+        "page": page,
         "posts": posts,
         "filters": filters,
         "filtered": any(value for key, value in filters.items() if key != "sort"),

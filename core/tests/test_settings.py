@@ -58,6 +58,8 @@ def test_secret_key_is_required_outside_debug(tmp_path: Path) -> None:
         ("SOCIALHUB_API_TOKEN_TTL_HOURS", "a day"),
         ("SOCIALHUB_BASE_URL", "socialhub.example.com"),
         ("SOCIALHUB_CSP_FORM_ACTION", "login.example.com"),
+        ("SOCIALHUB_PAGE_SIZE", "0"),
+        ("SOCIALHUB_PAGE_SIZE", "fifty"),
     ],
 )
 def test_a_bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:

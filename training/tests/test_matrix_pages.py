@@ -391,14 +391,15 @@ def test_assignment_page_query_count(
     services.assignment_create(
         actor=hr_user, course=make_course(), user=sme, due_on=timezone.localdate()
     )
-    # session, user, roles, courses (choices), people (choices), departments (choices),
-    # assignments with course, person, department and author.
+    # session, user, roles, courses (choices), people (choices), departments (choices), the
+    # number of open assignments (pages), the page of assignments with course, person,
+    # department and author.
     # ... plus the layout's two: the crisis pauses in force and my unread notifications.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get("/training/assignments/").status_code == 200
     for _ in range(5):
         services.assignment_create(
             actor=hr_user, course=make_course(), department=sales, due_on=timezone.localdate()
         )
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get("/training/assignments/").status_code == 200
