@@ -23,15 +23,21 @@ def audit_record(
     to_state: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
+    department_id: int | None = None,
 ) -> AuditEvent:
+    """department_id instead of department: for a caller that has the id but not the row (the
+    publishing engine, which reads no more than it must)."""
     target_type, target_id = target_key(target)
+    where: dict[str, Any] = (
+        {"department": department} if department is not None else {"department_id": department_id}
+    )
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target_type,
         target_id=target_id,
         target_label=str(target)[:255],
-        department=department,
+        **where,
         from_state=from_state,
         to_state=to_state,
         note=note,

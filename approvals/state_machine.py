@@ -5,7 +5,9 @@ perform_transition refuses what the table does not allow, moves the state with a
 compare-and-swap UPDATE (… WHERE pk = ? AND state = <expected>), so two racing requests cannot
 both win, writes the audit event in the same transaction, and queues follow-up work on commit.
 Public services (approvals.services) check people's permissions and business rules, then call
-it; nothing else writes Post.state.
+it; nothing else writes Post.state — except the publishing engine's claim and outcome
+(approvals.services.publication), which fold the same compare-and-swap into a statement that
+does more, and write the same audit event with transition_recorded.
 """
 
 from __future__ import annotations
@@ -189,3 +191,32 @@ def perform_transition(
     for name, value in values.items():
         setattr(post, name, value)
     return post
+
+
+def transition_recorded(
+    *,
+    post: Post,
+    action: str,
+    from_state: str,
+    revision_number: int,
+    actor: User | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> str:
+    """The audit event of a transition the caller wrote in its own conditional UPDATE, one that
+    also did other work (the publishing engine's claim and outcome: approvals.services.
+    publication), in the caller's transaction. The same event perform_transition writes; reads
+    nothing (the post's department and revision number come from the caller). Returns the state
+    the transition led to."""
+    to_state = target_state(from_state, action)
+    audit_record(
+        actor=actor,
+        action=f"post.{action}",
+        target=post,
+        department_id=post.department_id,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data={"revision": revision_number, **(data or {})},
+    )
+    return to_state

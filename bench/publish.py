@@ -17,7 +17,12 @@ filesystem broker in that folder by default, or the Redis given, on a queue of i
 
 For each: throughput (tasks or posts per second, from the due time to the last one done) and
 the lag from the due time to done/published (p50, p99, max). Checks that every post was
-published exactly once. Nothing touches the real database or queue.
+published exactly once. Then one more post is published in this process, counting what it
+sends the database: data statements, transactions (each a BEGIN and a COMMIT besides) and
+savepoints. Nothing touches the real database or queue.
+
+    DJANGO_DEBUG=true .venv/bin/python -m bench.publish --posts 500 \\
+        --broker amqp://guest:guest@127.0.0.1:5672// --database postgres://postgres@127.0.0.1:5432/
 """
 
 from __future__ import annotations
@@ -260,6 +265,66 @@ def _engine(count: int, lead: float) -> str:
     return _summary("engine", count, due.timestamp(), done, enqueue_s)
 
 
+def _statements_per_post() -> str:
+    """One more scheduled post, due now, published in this process: what it sends the
+    database."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from approvals.models import Post, PostState, Revision
+    from publishing import engine as publishing
+
+    model = Post.objects.order_by("pk").first()
+    if model is None:
+        raise SystemExit("no post to copy")
+    now = timezone.now()
+    post = Post.objects.create(
+        brand_account_id=model.brand_account_id,
+        department_id=model.department_id,
+        author_id=model.author_id,
+        state=PostState.SCHEDULED,
+        scheduled_at=now,
+        submitted_at=now,
+        first_submitted_at=now,
+        approved_at=now,
+    )
+    revision = Revision.objects.create(
+        post=post, number=1, body="Bench post, counted", created_by_id=model.author_id
+    )
+    Post.objects.filter(pk=post.pk).update(current_revision=revision)
+    sent: list[str] = []
+    commits = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    original_commit = connection.commit
+
+    def commit() -> None:
+        nonlocal commits
+        commits += 1
+        original_commit()
+
+    connection.commit = commit  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(count):
+            outcome = publishing.post_publish(post_id=post.pk)
+    finally:
+        del connection.commit
+    if outcome != "published":
+        raise SystemExit(f"the counted post was not published: {outcome}")
+    savepoints = sum(1 for sql in sent if sql.startswith("SAVEPOINT"))
+    # SQLite's BEGIN IMMEDIATE is sent as a statement; PostgreSQL's BEGIN by the driver.
+    control = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT")
+    data = len(sent) - sum(1 for sql in sent if sql.startswith(control))
+    total = data + 2 * commits + 2 * savepoints
+    return (
+        f"per post {data} data statements, {commits} transactions, {savepoints} savepoints "
+        f"= {total} statements with BEGIN/COMMIT and savepoints"
+    )
+
+
 def _clean_redis(broker_url: str, queue: str) -> None:
     import redis
 
@@ -303,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(_raw(args.posts, folder, args.lead))
         print(_engine(args.posts, args.lead))
+        print(_statements_per_post())
     finally:
         if workers is not None:
             workers.stop()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 
 from channels_app.credentials import needs_connection
 from channels_app.models import BrandAccountConnection
@@ -62,6 +63,13 @@ def account_readiness(account: Any) -> AccountReadiness:
             "managers connects it again.",
         )
     return AccountReadiness(Readiness.READY)
+
+
+def ready_connections(account_id: int) -> QuerySet[BrandAccountConnection]:
+    """account_readiness's rule for an account that needs a connection, as a query: its
+    connection, if stored and no check found the platform refusing it (the publishing engine
+    puts it in its claim's statement: EXISTS)."""
+    return BrandAccountConnection.objects.filter(brand_account_id=account_id, problem="")
 
 
 def require_account_ready(account: Any) -> None:

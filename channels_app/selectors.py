@@ -126,10 +126,15 @@ def connection_credentials(*, account: BrandAccount) -> dict[str, str]:
 
 def connector_credentials(*, account: BrandAccount) -> dict[str, str]:
     """What the account's connector is called with: the decrypted connection, or for the
-    internal feed (which needs no connection) the account it speaks as. Raises as
-    connection_credentials does."""
+    internal feed (which needs no connection) the account it speaks as, with the audience its
+    entries get (its department, and whether the whole organisation reads it), so publishing
+    reads the account no second time. Raises as connection_credentials does."""
     if account.platform == Platform.INTERNAL:
-        return {"brand_account": str(account.pk)}
+        return {
+            "brand_account": str(account.pk),
+            "department": str(account.department_id),
+            "org_wide_feed": "yes" if account.org_wide_feed else "",
+        }
     return connection_credentials(account=account)
 
 

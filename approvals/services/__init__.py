@@ -40,7 +40,12 @@ from approvals.services.comments import (
     comment_apply_suggestion,
     comment_resolve,
 )
-from approvals.services.crisis import crisis_pause_covering, crisis_pause_lift, crisis_pause_set
+from approvals.services.crisis import (
+    crisis_pause_covering,
+    crisis_pause_lift,
+    crisis_pause_set,
+    crisis_pauses_covering,
+)
 from approvals.services.drafting import (
     COPYABLE_STATES,
     UNCHANGED,
@@ -60,10 +65,13 @@ from approvals.services.expiry import (
 )
 from approvals.services.images import ImageChoice, ImagePlan, current_images
 from approvals.services.publication import (
+    ClaimedPost,
+    post_claim_for_sending,
     post_hold_for_crisis,
     post_mark_failed,
     post_mark_failed_locked,
     post_mark_published,
+    post_mark_published_claimed,
     post_mark_published_locked,
     post_mark_unconfirmed,
     post_release_due,
@@ -72,6 +80,7 @@ from approvals.services.publication import (
 )
 from approvals.services.quiet_periods import (
     blocking_quiet_period,
+    blocking_quiet_periods,
     held_post_ids,
     quiet_period_cancel,
     quiet_period_create,
@@ -110,9 +119,11 @@ __all__ = [
     "UNCHANGED",
     "BulkAction",
     "BulkResult",
+    "ClaimedPost",
     "ImageChoice",
     "ImagePlan",
     "blocking_quiet_period",
+    "blocking_quiet_periods",
     "clean_reason",
     "clean_requested_time",
     "clean_schedule_time",
@@ -123,9 +134,11 @@ __all__ = [
     "crisis_pause_covering",
     "crisis_pause_lift",
     "crisis_pause_set",
+    "crisis_pauses_covering",
     "current_images",
     "held_post_ids",
     "post_approve",
+    "post_claim_for_sending",
     "post_copy_to_draft",
     "post_create",
     "post_expire_approval",
@@ -134,6 +147,7 @@ __all__ = [
     "post_mark_failed",
     "post_mark_failed_locked",
     "post_mark_published",
+    "post_mark_published_claimed",
     "post_mark_published_locked",
     "post_mark_unconfirmed",
     "post_media_add",

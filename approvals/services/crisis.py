@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from activity.audit import audit_record
@@ -24,11 +24,17 @@ if TYPE_CHECKING:
 def crisis_pause_covering(account: BrandAccount) -> CrisisPause | None:
     """The crisis pause that holds for the account (an org-wide one first), if any."""
     return (
-        CrisisPause.objects.filter(
-            Q(brand_account__isnull=True) | Q(brand_account=account), lifted_at__isnull=True
-        )
+        crisis_pauses_covering(account.pk)
         .order_by(F("brand_account").asc(nulls_first=True), "started_at")
         .first()
+    )
+
+
+def crisis_pauses_covering(account_id: int) -> QuerySet[CrisisPause]:
+    """The pauses that hold for the account, as a query (the publishing engine's claim puts it
+    in its own statement: NOT EXISTS)."""
+    return CrisisPause.objects.filter(
+        Q(brand_account__isnull=True) | Q(brand_account_id=account_id), lifted_at__isnull=True
     )
 
 

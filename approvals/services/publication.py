@@ -4,18 +4,20 @@ quiet period) and recording what the platform answered: published, failed or unc
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from approvals import notifications
-from approvals.models import CrisisPause, Post, PostState, QuietPeriod
+from approvals.models import CrisisPause, MediaAttachment, Post, PostState, QuietPeriod, Revision
 from approvals.services.crisis import crisis_pause_covering
 from approvals.services.quiet_periods import blocking_quiet_period
 from approvals.services.scheduling import _hand_over
-from approvals.state_machine import Action, perform_transition
+from approvals.state_machine import Action, perform_transition, target_state, transition_recorded
+from channels_app.models import BrandAccount
 from channels_app.readiness import account_readiness
 from core.dates import datetime_text
 from core.errors import Conflict
@@ -246,3 +248,178 @@ def post_mark_unconfirmed(
         return perform_transition(
             post=locked, action=Action.MARK_UNCONFIRMED, actor=None, note=note, data=data
         )
+
+
+# --- The publishing engine's short path: one statement per step ----------------------------------
+
+
+# What the claim returns of the account, in BrandAccount's field order (BrandAccount.from_db).
+_CLAIM_ACCOUNT_FIELDS = ("id", "platform", "handle", "display_name", "department_id", "is_active")
+_CLAIM_ACCOUNT_FLAGS = ("org_wide_feed",)
+
+
+@dataclass(frozen=True)
+class ClaimedPost:
+    """A post the engine claimed with post_claim_for_sending: the row as the claim left it, and
+    what the send needs, read by the same statement."""
+
+    post: Post
+    released: bool  # scheduled → publishing just now
+    body: str
+    revision_number: int
+    images: int  # how many images the current revision carries
+    account: BrandAccount  # the fields the engine uses; any other is read if touched
+
+
+def post_claim_for_sending(
+    *, post_id: int, now: datetime, idempotency_key: str, early: timedelta
+) -> ClaimedPost | None:
+    """The publishing engine's claim in one statement (an UPDATE … RETURNING), inside the
+    engine's transaction: a scheduled post whose time came (within `early`) is released
+    (scheduled → publishing, with its audit event, as post_release_due_locked does), a post in
+    publishing with no external id whose next step is due is taken as it is; either way it
+    gets its stable idempotency key (the given one, unless it has one) and first due time, and
+    its row stays locked until the transaction ends. The statement also returns the body, the
+    revision number, the number of images and the account.
+
+    None when the post is in any other situation: the engine then takes the long way under a
+    row lock, which handles everything. Crisis pauses, quiet periods, the account being
+    switched off or not ready and earlier attempts are NOT checked here: the caller checks them
+    after this statement (so with the lock held, on what is committed by then) and rolls its
+    transaction back if they stand in the way."""
+    table = Post._meta.db_table
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def col(model: Any, name: str) -> str:
+        return q(model._meta.get_field(name).column)
+
+    state, updated_at, next_at, key, first_due, scheduled_at = (
+        col(Post, name)
+        for name in (
+            "state",
+            "updated_at",
+            "next_attempt_at",
+            "idempotency_key",
+            "first_due_at",
+            "scheduled_at",
+        )
+    )
+    revision = f"{q(table)}.{col(Post, 'current_revision')}"
+    account = f"{q(table)}.{col(Post, 'brand_account')}"
+    extras = [
+        f"(SELECT r.{col(Revision, 'body')} FROM {q(Revision._meta.db_table)} r "  # noqa: S608
+        f"WHERE r.{col(Revision, 'id')} = {revision}) AS claim_body",
+        f"(SELECT r.{col(Revision, 'number')} FROM {q(Revision._meta.db_table)} r "  # noqa: S608
+        f"WHERE r.{col(Revision, 'id')} = {revision}) AS claim_revision_number",
+        f"(SELECT COUNT(*) FROM {q(MediaAttachment._meta.db_table)} m "  # noqa: S608
+        f"WHERE m.{col(MediaAttachment, 'revision')} = {revision}) AS claim_images",
+        *(
+            f"(SELECT a.{col(BrandAccount, name)} FROM {q(BrandAccount._meta.db_table)} a "  # noqa: S608
+            f"WHERE a.{col(BrandAccount, 'id')} = {account}) AS claim_account_{name}"
+            for name in (*_CLAIM_ACCOUNT_FIELDS[1:], *_CLAIM_ACCOUNT_FLAGS)
+        ),
+    ]
+    # Names come from the models, quoted; every value is a parameter.
+    returning = ", ".join(
+        [f"{q(table)}.{q(field.column)}" for field in Post._meta.concrete_fields] + extras
+    )
+    due = adapt(now + early)
+    sql = (
+        f"UPDATE {q(table)} SET {state} = %s, "  # noqa: S608
+        f"{updated_at} = CASE WHEN {state} = %s THEN %s ELSE {updated_at} END, "
+        f"{next_at} = NULL, "
+        f"{key} = CASE WHEN {key} = '' THEN %s ELSE {key} END, "
+        f"{first_due} = COALESCE({first_due}, {scheduled_at}, %s) "
+        f"WHERE {col(Post, 'id')} = %s AND {col(Post, 'external_id')} = '' AND ("
+        f"({state} = %s AND {scheduled_at} <= %s) "
+        f"OR ({state} = %s AND ({next_at} IS NULL OR {next_at} <= %s))) "
+        f"RETURNING {returning}"
+    )
+    released_state = target_state(PostState.SCHEDULED, Action.RELEASE)
+    params = [
+        released_state,
+        PostState.SCHEDULED,
+        adapt(now),
+        idempotency_key,
+        adapt(now),
+        post_id,
+        PostState.SCHEDULED,
+        due,
+        PostState.PUBLISHING,
+        due,
+    ]
+    rows = list(Post.objects.raw(sql, params))
+    if not rows:
+        return None
+    post = rows[0]
+    # The release stamps updated_at with the claim's time; a post already publishing keeps its.
+    released = post.updated_at == now
+    values = {name: getattr(post, f"claim_account_{name}") for name in _CLAIM_ACCOUNT_FIELDS[1:]}
+    values.update(
+        {name: bool(getattr(post, f"claim_account_{name}")) for name in _CLAIM_ACCOUNT_FLAGS}
+    )
+    values["id"] = post.brand_account_id
+    values["is_active"] = bool(values["is_active"])
+    fields = [
+        f.attname
+        for f in BrandAccount._meta.concrete_fields
+        if f.attname in values  # in the model's field order, as from_db wants them
+    ]
+    brand_account = BrandAccount.from_db(
+        connection.alias, fields, [values[name] for name in fields]
+    )
+    claimed = ClaimedPost(
+        post=post,
+        released=released,
+        body=post.claim_body or "",  # type: ignore[attr-defined]
+        revision_number=post.claim_revision_number or 0,  # type: ignore[attr-defined]
+        images=int(post.claim_images or 0),  # type: ignore[attr-defined]
+        account=brand_account,
+    )
+    if released:
+        assert post.scheduled_at is not None  # noqa: S101 - the statement released it
+        transition_recorded(
+            post=post,
+            action=Action.RELEASE,
+            from_state=PostState.SCHEDULED,
+            revision_number=claimed.revision_number,
+            data={"scheduled_at": post.scheduled_at.isoformat()},
+        )
+    return claimed
+
+
+def post_mark_published_claimed(
+    *,
+    post: Post,
+    expected_state: str,
+    revision_number: int,
+    external_id: str,
+    external_url: str,
+    published_at: datetime,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """post_mark_published_locked without reading the row first, in the engine's outcome
+    transaction: one compare-and-swap UPDATE (the post still in the state the engine claimed it
+    in, without an external id) and its audit event. False, with nothing written, when the post
+    moved meanwhile: the engine then records the outcome the long way, under a row lock."""
+    to_state = target_state(expected_state, Action.MARK_PUBLISHED)
+    updated = Post.objects.filter(pk=post.pk, state=expected_state, external_id="").update(
+        state=to_state,
+        updated_at=timezone.now(),
+        external_id=external_id,
+        external_url=external_url,
+        published_at=published_at,
+        last_error="",
+        next_attempt_at=None,
+    )
+    if updated != 1:
+        return False
+    transition_recorded(
+        post=post,
+        action=Action.MARK_PUBLISHED,
+        from_state=expected_state,
+        revision_number=revision_number,
+        data={"external_id": external_id, "external_url": external_url, **(data or {})},
+    )
+    return True

@@ -75,15 +75,33 @@ def blocking_quiet_period(
     account = post.brand_account if post is not None else brand_account
     if account is None:
         raise ValueError("blocking_quiet_period needs a post or a brand account.")
+    periods = blocking_quiet_periods(
+        at=at,
+        account_id=account.pk,
+        department_ids=_department_ids(post, account, department),
+        post_id=post.pk if post is not None else None,
+    )
+    return periods.select_related("department", "brand_account").order_by("starts_at", "id").first()
+
+
+def blocking_quiet_periods(
+    *, at: datetime, account_id: int, department_ids: Iterable[int], post_id: int | None
+) -> QuerySet[QuietPeriod]:
+    """blocking_quiet_period's rule as a query, by ids: the windows that forbid publishing on
+    the account (for a post of those departments) at the moment, without an exception for the
+    post. The publishing engine puts it in its claim's statement (NOT EXISTS), so the check
+    costs no query of its own."""
     periods = QuietPeriod.objects.filter(
-        _scope_q(account=account, department_ids=_department_ids(post, account, department)),
+        Q(department__isnull=True, brand_account__isnull=True)
+        | Q(department_id__in=list(department_ids))
+        | Q(brand_account_id=account_id),
         cancelled_at__isnull=True,
         starts_at__lte=at,
         ends_at__gt=at,
     )
-    if post is not None and post.pk is not None:
-        periods = periods.exclude(exceptions__post=post)
-    return periods.select_related("department", "brand_account").order_by("starts_at", "id").first()
+    if post_id is not None:
+        periods = periods.exclude(exceptions__post_id=post_id)
+    return periods
 
 
 def quiet_periods_for_post(*, post: Post, now: datetime | None = None) -> list[QuietPeriod]:

@@ -9,16 +9,20 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model, QuerySet
 
 from approvals import services
 from approvals.models import Post, PostState
 from approvals.replies import post_reply_target
 from approvals.state_machine import Action, perform_transition
 from channels_app.connectors import PostPayload
+from channels_app.credentials import needs_connection
 from channels_app.models import BrandAccount
+from channels_app.readiness import ready_connections
 from publishing.engine.outcomes import _finish, _mark_failed
 from publishing.models import AttemptKind, AttemptOutcome, PublishAttempt
 
@@ -39,6 +43,11 @@ class Claim:
     payload: PostPayload
     sends_in_round: int
     revision_id: int | None = None
+    # For the outcome's audit event, so recording it reads nothing.
+    revision_number: int = 0
+    department_id: int | None = None
+    # Whether the revision carries images (False: the send reads no media).
+    has_images: bool = True
 
 
 def _lock(post_id: int) -> Post | None:
@@ -59,16 +68,135 @@ def new_idempotency_key() -> str:
     return f"socialhub-{secrets.token_hex(16)}"
 
 
+class _TakeTheLongWay(Exception):
+    """The short claim met something it does not decide (a pause, a quiet period, an account
+    switched off or not ready, earlier attempts): its transaction rolls back, the long way
+    decides."""
+
+
 def _claim(post_id: int, *, now: datetime) -> Claim | str | None:
     """The claim on the post (its attempt is written), None when there is nothing to do, or
-    the outcome when the post was settled without calling the platform."""
+    the outcome when the post was settled without calling the platform.
+
+    The short way first (a due post's first send: three statements), the long way, under a row
+    lock, for everything else."""
     try:
+        try:
+            with transaction.atomic():
+                claim = _claim_short(post_id, now=now)
+        except _TakeTheLongWay:
+            claim = None
+        if claim is not None:
+            return claim
         with transaction.atomic():
             return _claim_locked(post_id, now=now)
     except IntegrityError:
-        # The database refused a second running attempt: another worker claimed it first
-        # (only reachable where row locks are not exclusive).
+        # The database refused a second running attempt (or a second first attempt): another
+        # worker claimed it first.
         return None
+
+
+def _claim_short(post_id: int, *, now: datetime) -> Claim | None:
+    """A due post's first send, in three statements: the post released (or taken, when it is
+    publishing already) by one conditional UPDATE that locks its row and returns what the send
+    needs (approvals.services.post_claim_for_sending), its audit event, and the attempt —
+    inserted only if, on what is committed once the row is locked, the account is on (and
+    connected, where the platform needs it), no crisis pause nor quiet period covers it, and
+    the post has no attempt yet. None when the UPDATE found nothing to take; _TakeTheLongWay
+    (rolling back) when a check stands in the way."""
+    claimed = services.post_claim_for_sending(
+        post_id=post_id, now=now, idempotency_key=new_idempotency_key(), early=EARLY_TOLERANCE
+    )
+    if claimed is None:
+        return None
+    post, account = claimed.post, claimed.account
+    # As the release does: the quiet period at the time it is sent, never before its time.
+    at = max(now, post.scheduled_at) if post.scheduled_at else now
+    attempt_id = _insert_first_attempt(post, account, at=at, now=now)
+    if attempt_id is None:
+        raise _TakeTheLongWay
+    assert post.first_due_at is not None  # noqa: S101 - the claim set it
+    return Claim(
+        post_id=post.pk,
+        attempt_id=attempt_id,
+        number=1,
+        kind=AttemptKind.SEND,
+        account=account,
+        payload=PostPayload(
+            text=claimed.body,
+            idempotency_key=post.idempotency_key,
+            created_at=post.first_due_at,
+            reply_to=post_reply_target(post),
+        ),
+        sends_in_round=1,
+        revision_id=post.current_revision_id,
+        revision_number=claimed.revision_number,
+        department_id=post.department_id,
+        has_images=claimed.images > 0,
+    )
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{name} is not a column of {model.__name__}.")
+    return field.column
+
+
+def _insert_first_attempt(
+    post: Post, account: BrandAccount, *, at: datetime, now: datetime
+) -> int | None:
+    """INSERT … SELECT … WHERE <every check> RETURNING id: the first attempt, or None (nothing
+    written) when a check stands in the way. The checks are the services' own queries
+    (crisis_pauses_covering, blocking_quiet_periods, ready_connections), compiled into this
+    one statement."""
+    checks: list[tuple[str, QuerySet[Any]]] = [
+        ("NOT EXISTS", PublishAttempt.objects.filter(post_id=post.pk)),
+        ("EXISTS", BrandAccount.objects.filter(pk=account.pk, is_active=True)),
+        ("NOT EXISTS", services.crisis_pauses_covering(account.pk)),
+        (
+            "NOT EXISTS",
+            services.blocking_quiet_periods(
+                at=at,
+                account_id=account.pk,
+                department_ids={account.department_id, post.department_id},
+                post_id=post.pk,
+            ),
+        ),
+    ]
+    if needs_connection(account.platform):
+        checks.append(("EXISTS", ready_connections(account.pk)))
+    conditions: list[str] = []
+    params: list[Any] = []
+    for how, query in checks:
+        sql, query_params = query.order_by().values("pk").query.sql_with_params()
+        conditions.append(f"{how} ({sql})")
+        params.extend(query_params)
+    adapt = connection.ops.adapt_datetimefield_value
+    values: dict[str, Any] = {
+        "post": post.pk,
+        "number": 1,
+        "kind": AttemptKind.SEND.value,
+        "started_at": adapt(now),
+        "lease_expires_at": adapt(now + timedelta(seconds=settings.SOCIALHUB_PUBLISH_LEASE)),
+        "outcome": "",
+        "message": "",
+        "external_id": "",
+        "external_url": "",
+        "worker": _worker_name(),
+    }
+    q = connection.ops.quote_name
+    meta = PublishAttempt._meta
+    columns = ", ".join(q(_column(PublishAttempt, name)) for name in values)
+    placeholders = ", ".join(["%s"] * len(values))
+    statement = (
+        f"INSERT INTO {q(meta.db_table)} ({columns}) SELECT {placeholders} "
+        f"WHERE {' AND '.join(conditions)} RETURNING {q(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*values.values(), *params])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _claim_locked(post_id: int, *, now: datetime) -> Claim | str | None:
@@ -154,6 +282,8 @@ def _claim_locked(post_id: int, *, now: datetime) -> Claim | str | None:
         ),
         sends_in_round=sends,
         revision_id=post.current_revision_id,
+        revision_number=post.revision_number,
+        department_id=post.department_id,
     )
 
 

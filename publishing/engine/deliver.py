@@ -69,7 +69,7 @@ def _have_connection_checked(account: BrandAccount) -> None:
 def _with_images(claim: Claim) -> PostPayload:
     """The claim's payload with the revision's images, read outside any transaction; uploads
     are remembered in the database so a retry never sends an accepted image twice."""
-    if claim.revision_id is None:
+    if claim.revision_id is None or not claim.has_images:
         return claim.payload
     revision = Revision.objects.get(pk=claim.revision_id)
     images = tuple(images_for_revision(revision))

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from activity.audit import audit_record
+from approvals import services
 from approvals.models import Post, PostState
 from approvals.state_machine import Action, perform_transition
 from publishing.engine.claim import Claim, _lock
@@ -24,6 +25,8 @@ logger = logging.getLogger("socialhub.publishing")
 
 
 def _record(claim: Claim, delivery: Delivery, *, now: datetime) -> None:
+    if _record_published(claim, delivery, now=now):
+        return
     with transaction.atomic():
         post = _lock(claim.post_id)
         attempt = PublishAttempt.objects.select_for_update().filter(pk=claim.attempt_id).first()
@@ -114,6 +117,50 @@ def _record(claim: Claim, delivery: Delivery, *, now: datetime) -> None:
                 },
             )
             transaction.on_commit(lambda: _enqueue_quietly(claim.post_id, eta=retry_at))
+
+
+def _record_published(claim: Claim, delivery: Delivery, *, now: datetime) -> bool:
+    """The usual answer, recorded in three statements without reading anything: the post
+    marked published if it is still in the state it was claimed in (approvals.services.
+    post_mark_published_claimed: compare-and-swap and audit event), then the attempt finished.
+    False, with nothing written, for any other answer or a post that moved meanwhile: the long
+    way records it under the row lock."""
+    result = delivery.result
+    if result is None or delivery.outcome not in (AttemptOutcome.PUBLISHED, AttemptOutcome.FOUND):
+        return False
+    claimed_in = PostState.UNCONFIRMED if claim.kind == AttemptKind.CHECK else PostState.PUBLISHING
+    with transaction.atomic():
+        marked = services.post_mark_published_claimed(
+            post=Post(pk=claim.post_id, department_id=claim.department_id),  # type: ignore[misc]
+            expected_state=claimed_in,
+            revision_number=claim.revision_number,
+            external_id=result.external_id,
+            external_url=result.url,
+            published_at=now,
+            data={"attempt": claim.number},
+        )
+        if not marked:
+            return False
+        finished = PublishAttempt.objects.filter(
+            pk=claim.attempt_id, finished_at__isnull=True
+        ).update(
+            finished_at=now,
+            outcome=delivery.outcome,
+            message=delivery.message[:5000],
+            retry_after=delivery.retry_after,
+            external_id=result.external_id,
+            external_url=result.url,
+        )
+    if not finished:
+        # Its lease ran out first and a later claim closed it (as _record_late: a success is
+        # still the truth, and the attempt keeps what that claim wrote).
+        logger.warning(
+            "Post %s: attempt %s answered after its lease (%s).",
+            claim.post_id,
+            claim.number,
+            delivery.outcome,
+        )
+    return True
 
 
 def _checks_in_a_row(post: Post, number: int) -> int:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -150,6 +152,67 @@ def test_an_internal_post_is_published_to_the_feed_with_its_attempt(
     event = AuditEvent.objects.for_target(post).get(action="post.mark_published")
     assert (event.from_state, event.to_state, event.actor) == ("publishing", "published", None)
     assert event.data["attempt"] == 1
+
+
+# What one published post costs the database: the claim (the post released by one conditional
+# UPDATE, the release's audit event, the attempt with every check folded in), the feed entry (one
+# INSERT that ignores a repeat) and the outcome (compare-and-swap UPDATE, audit event, the
+# attempt finished). Two transactions; the feed entry needs none of its own. A post published
+# now was released by the person's action already: no release event, one statement less.
+STATEMENTS_PER_POST = {"scheduled": 7, "publish now": 6}
+TRANSACTIONS_PER_POST = 2
+
+
+def _statements(captured: list[dict[str, str]]) -> tuple[int, int]:
+    """(data statements, transactions): in a test, each transaction of the engine is a
+    savepoint inside the test's own (SAVEPOINT … RELEASE SAVEPOINT)."""
+    sql = [query["sql"] for query in captured]
+    savepoints = sum(1 for text in sql if text.startswith("SAVEPOINT"))
+    control = sum(1 for text in sql if text.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")))
+    return len(sql) - control, savepoints
+
+
+@pytest.mark.parametrize("how", ["scheduled", "publish now"])
+def test_a_published_post_costs_at_most_seven_statements_in_two_transactions(
+    sme: User, account: BrandAccount, comms_reviewer: User, how: str
+) -> None:
+    post = approved_post(sme, account, comms_reviewer, _unique("Our desk opens at 8."))
+    if how == "scheduled":
+        services.post_schedule(
+            post=post, actor=comms_reviewer, scheduled_at=timezone.now() + timedelta(hours=1)
+        )
+        Post.objects.filter(pk=post.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
+    else:
+        services.post_publish_now(post=post, actor=comms_reviewer)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert tasks.publish_post(post.pk) == "published"
+
+    assert _statements(captured.captured_queries) == (
+        STATEMENTS_PER_POST[how],
+        TRANSACTIONS_PER_POST,
+    )
+    post.refresh_from_db()
+    entry = FeedEntry.objects.get()
+    assert (post.state, post.external_id, post.idempotency_key) == (
+        PostState.PUBLISHED,
+        str(entry.pk),
+        entry.idempotency_key,
+    )
+    assert (entry.department, entry.org_wide, entry.text) == (
+        account.department,
+        account.org_wide_feed,
+        post.body,
+    )
+    assert _attempts(post) == [(1, "send", "published")]
+    actions = list(
+        AuditEvent.objects.for_target(post).order_by("id").values_list("action", flat=True)
+    )
+    assert actions[-2:] == [
+        "post.release" if how == "scheduled" else "post.publish_now",
+        "post.mark_published",
+    ]
+    assert AuditEvent.objects.for_target(post).filter(action="post.mark_published").count() == 1
 
 
 def test_a_published_post_is_never_sent_again(
