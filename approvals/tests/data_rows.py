@@ -1,4 +1,5 @@
-"""The rows data migrations create (role groups, guidance word lists), made again.
+"""The rows data migrations create (role groups, guidance word lists, review reasons), made
+again.
 
 Django empties every table after each transactional test, so a test that runs after one in the
 same process finds no data-migration rows. Serialized rollback would restore them, but not for
@@ -12,12 +13,12 @@ import importlib
 
 
 def restore_data_migration_rows() -> None:
-    """Make the data-migration rows again where they are missing (two queries when present)."""
+    """Make the data-migration rows again where they are missing (three queries when present)."""
     from django.apps import apps
     from django.contrib.auth.models import Group
 
     from accounts.roles import GROUP_NAMES
-    from approvals.models import GuidanceTerm
+    from approvals.models import GuidanceTerm, ReviewReason
 
     if Group.objects.filter(name__in=GROUP_NAMES.values()).count() < len(GROUP_NAMES):
         for name in GROUP_NAMES.values():
@@ -25,3 +26,6 @@ def restore_data_migration_rows() -> None:
     if not GuidanceTerm.objects.exists():
         seed = importlib.import_module("approvals.migrations.0003_default_guidance_terms")
         seed.seed(apps, None)
+    if not ReviewReason.objects.exists():
+        reasons = importlib.import_module("approvals.migrations.0013_default_review_reasons")
+        reasons.create(apps, None)

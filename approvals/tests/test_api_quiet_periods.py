@@ -206,8 +206,9 @@ def test_the_page_list_costs_the_same_queries_for_one_window_or_six(
 
 # session, user, the person's roles (org admins and legal see every window); the four lists
 # (holding now, upcoming, ended, cancelled), each with its department, account and people joined;
-# unread notifications and crisis pauses for the banner; departments and accounts for the form.
-PAGE_QUERIES = 11
+# the count of upcoming ones for its pages; unread notifications and crisis pauses for the
+# banner; departments and accounts for the form.
+PAGE_QUERIES = 12
 
 
 # --- posts/{id}/quiet-period-exceptions/ ------------------------------------------------------

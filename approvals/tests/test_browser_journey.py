@@ -114,6 +114,7 @@ def test_draft_review_revise_approve_schedule_then_crisis(
     expect(page.locator(".thread blockquote")).to_have_text("We are pleased to announce")
     comment = ReviewComment.objects.get()
     assert (comment.quote, comment.quote_start) == ("We are pleased to announce", 0)
+    page.select_option("#changes-reason", "tone")
     page.fill("#changes-note", "Please drop the press-release opening.")
     page.get_by_role("button", name="Request changes").click()
     expect(page.locator(".messages")).to_contain_text("changes requested")

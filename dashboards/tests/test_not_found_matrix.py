@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, Department, Invitation, Membership, User
 from accounts.tests.factories import UserFactory, add_member
 from approvals import services as post_services
-from approvals.models import MediaAttachment, Post, QuietPeriod, ReviewComment
+from approvals.models import MediaAttachment, Post, QuietPeriod, ReviewComment, ReviewReason
 from approvals.tests.factories import make_account, make_post
 from approvals.tests.media_factories import picture, upload
 from channels_app.models import BrandAccount
@@ -366,6 +366,12 @@ CASES: dict[str, Case] = {
     "post_engagement": Case(("get",), _post, _no_post),
     "api_post-engagement": Case(("get",), _post, _no_post),
     "quiet_period_edit": Case(("get", "post"), *_quiet),
+    # Review reasons are edited by org admins only: a reason is 404 to everyone else.
+    "review_reason_edit": Case(
+        ("get", "post"),
+        lambda w: {"pk": ReviewReason.objects.get(slug="other").pk},
+        lambda w: {"pk": MISSING},
+    ),
     "quiet_period_cancel": Case(("post",), *_quiet),
     "quiet_period_exception_grant": Case(("post",), *_quiet_on_post),
     "quiet_period_exception_revoke": Case(("post",), *_quiet_on_post),
