@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("training.api.urls")),
     path("", include("inbox.api.urls")),
     path("", include("dashboards.reports.api_urls")),
+    path("", include("dashboards.governance.api_urls")),
 ]
 
 # Models that moved out of the approvals app keep their admin pages under their new app; old
@@ -58,6 +59,7 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("inbox.urls")),
     path("", include("dashboards.reports.urls")),
+    path("", include("dashboards.governance.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
