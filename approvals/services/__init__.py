@@ -20,7 +20,8 @@ The services live in one module per topic and are re-exported here, so callers i
 - publication: the publishing engine's side (releasing due posts, recording outcomes);
 - comments: review comments and suggestions (and the @mentions in them);
 - bulk: one review or scheduling action on many posts, each through its own service;
-- expiry: approvals left unused for too long send the post back to its author.
+- expiry: approvals left unused for too long send the post back to its author;
+- retention: drafts never sent for review are removed after SOCIALHUB_DRAFT_RETENTION_DAYS.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ from approvals.services.quiet_periods import (
     quiet_periods_for_post,
     require_no_quiet_period,
 )
+from approvals.services.retention import drafts_purge, purgeable_drafts
 from approvals.services.review import (
     post_approve,
     post_reject,
@@ -115,6 +117,7 @@ __all__ = [
     "crisis_pause_lift",
     "crisis_pause_set",
     "current_images",
+    "drafts_purge",
     "held_post_ids",
     "post_approve",
     "post_copy_to_draft",
@@ -146,6 +149,7 @@ __all__ = [
     "posts_expire_approvals",
     "posts_expire_passed_requests",
     "posts_release_due",
+    "purgeable_drafts",
     "quiet_period_cancel",
     "quiet_period_create",
     "quiet_period_exception_grant",
