@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.concurrency",
     "bench.inbox",
     "bench.engagement",
+    "bench.evidence_export",
 ]
 
 if __name__ == "__main__":
