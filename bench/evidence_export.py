@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 assert response.status_code == 200, response.status_code
                 size = 0
                 with target.open("wb") as out:
-                    for piece in response.streaming_content:
+                    for piece in response.streaming_content:  # type: ignore[attr-defined]
                         out.write(piece)
                         size += len(piece)
                 return size

@@ -47,6 +47,7 @@ def test_old_drafts_go_with_their_history_and_the_removal_is_audited(
     settings.SOCIALHUB_DRAFT_RETENTION_DAYS = 30
     old = make_post(sme, account, "Old idea.")
     old = services.post_revise(post=old, actor=sme, body="Old idea, again.")
+    assert old.current_revision is not None
     ReviewComment.objects.create(
         post=old, revision=old.current_revision, author=sme, body="Note to self."
     )

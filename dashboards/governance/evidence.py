@@ -339,7 +339,7 @@ def evidence_zip(export: EvidenceExport) -> Iterator[bytes]:
     """The export's ZIP, a piece at a time: each JSON Lines file, then manifest.json."""
     sink = _Sink()
     files: dict[str, dict[str, Any]] = {}
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
         for name, rows in _files(export):
             digest, size, lines = hashlib.sha256(), 0, 0
             with archive.open(name, "w", force_zip64=True) as entry:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -38,7 +38,7 @@ def audit_chain(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def evidence_export(request: HttpRequest) -> HttpResponse:
+def evidence_export(request: HttpRequest) -> HttpResponseBase:
     if not can_export_evidence(request.user):
         raise NotFound()
     errors: dict[str, str] = {}
