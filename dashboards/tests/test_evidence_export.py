@@ -321,3 +321,28 @@ def test_org_admin_verifies_the_chain_and_sees_the_broken_event(
     assert body["first_mismatch"]["seq"] == victim.seq
     page = client.get("/governance/audit-chain/?verify=1")
     assert f"Event #{victim.pk} (seq {victim.seq})".encode() in page.content
+
+
+def test_legal_may_export_but_not_open_the_chain_page(legal_reviewer: User, api_as: Any) -> None:
+    assert _client(legal_reviewer).get("/governance/audit-chain/").status_code == 404
+    assert api_as(legal_reviewer).get("/api/v1/audit/verify/").status_code == 404
+
+
+def test_verifying_costs_the_same_queries_for_a_longer_trail(
+    org_admin: User, history: Post, sme: User, account: BrandAccount
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(org_admin)
+    client.get("/governance/audit-chain/")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/governance/audit-chain/?verify=1").status_code == 200
+        return len(captured.captured_queries)
+
+    first = count()
+    for _ in range(5):
+        make_post(sme, account)
+    # session, user, roles; the head; any event outside the chain; the events, in chunks
+    assert count() == first
