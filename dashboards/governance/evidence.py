@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ MANIFEST = "manifest.json"
 CHUNK = 2_000
 FLUSH_BYTES = 64 * 1024
 MAX_DAYS = 3_660  # ten years
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ def evidence_filters_parse(params: Any, *, zone: tzinfo) -> EvidenceFilters:
     department = None
     slug = str(params.get("department") or "").strip()
     if slug:
-        department = Department.objects.filter(slug=slug[:100]).first()
+        # A slug's characters only: anything else (a NUL, which PostgreSQL refuses) is unknown.
+        known = _SLUG.fullmatch(slug)
+        department = Department.objects.filter(slug=slug).first() if known else None
         if department is None:
             raise InvalidInput("No such department.", field="department")
     account = None

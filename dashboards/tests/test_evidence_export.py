@@ -209,6 +209,8 @@ BAD = [
     ({"from": "2030-01-05", "to": "2030-01-02"}, "to"),
     ({"from": "2000-01-01", "to": "2030-01-02"}, "to"),
     ({"from": "2030-01-01", "to": "2030-01-02", "department": "nope"}, "department"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "department": "sa\x00les"}, "department"),
+    ({"from": "2030-01-0\x00", "to": "2030-01-02"}, "from"),
     ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": "x1"}, "brand_account"),
     ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": "999999"}, "brand_account"),
 ]
