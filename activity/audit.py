@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils import timezone
 
+from activity.chain import content_digest
 from activity.models import AuditEvent, target_key
 
 if TYPE_CHECKING:
@@ -25,13 +27,15 @@ def audit_record(
     data: dict[str, Any] | None = None,
     department_id: int | None = None,
 ) -> AuditEvent:
-    """department_id instead of department: for a caller that has the id but not the row (the
+    """One INSERT: the database chains the event as it is written (activity/chain.py).
+    department_id instead of department: for a caller that has the id but not the row (the
     publishing engine, which reads no more than it must)."""
     target_type, target_id = target_key(target)
     where: dict[str, Any] = (
         {"department": department} if department is not None else {"department_id": department_id}
     )
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        created_at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target_type,
@@ -42,4 +46,24 @@ def audit_record(
         to_state=to_state,
         note=note,
         data=data or {},
+    )
+    event.digest = event_digest(event)
+    event.save(force_insert=True)
+    return event
+
+
+def event_digest(event: AuditEvent) -> str:
+    """The content digest of an event not yet written (see activity.chain.content_digest)."""
+    return content_digest(
+        action=event.action,
+        actor_id=event.actor_id,
+        created_at=event.created_at,
+        data=event.data,
+        department_id=event.department_id,
+        from_state=event.from_state,
+        note=event.note,
+        target_id=event.target_id,
+        target_label=event.target_label,
+        target_type=event.target_type,
+        to_state=event.to_state,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def target_key(target: models.Model) -> tuple[str, str]:
@@ -33,10 +34,12 @@ class AuditEvent(models.Model):
     """One state change or permission-relevant action: who, when, what, from, to, why.
 
     Append-only: no code path updates or deletes a row (the queryset and the model refuse, and
-    the admin shows them read-only).
+    the admin shows them read-only). Hash-chained: `digest` is set by audit_record, `seq`,
+    `prev_hash` and `hash` by the database as the row is inserted (activity/chain.py).
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the insert (not auto_now_add) because the content digest includes it.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -53,6 +56,12 @@ class AuditEvent(models.Model):
     to_state = models.CharField(max_length=32, blank=True)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The hash chain (activity/chain.py): SHA-256 of the content, the chain's position, the
+    # previous event's hash and this one's. Filled in by the database's trigger.
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -71,6 +80,19 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Audit events are append-only: they are never deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The one row (id 1) holding the newest event's seq and hash. Only the database's trigger
+    on the audit table writes it (activity/chain.py); the verifier compares the chain's end to
+    it, so events removed from the end are found too."""
+
+    seq = models.BigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Audit chain head at seq {self.seq}"
 
 
 class NotificationQuerySet(models.QuerySet):  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.engagement",
     "bench.listening",
     "bench.lists",
+    "bench.evidence_export",
 ]
 
 if __name__ == "__main__":

@@ -126,13 +126,14 @@ def explicit_timestamps() -> Iterator[None]:
     fields = [
         model._meta.get_field("created_at") for model in (Post, Revision, AuditEvent, Decision)
     ]
+    before = [f.auto_now_add for f in fields]  # type: ignore[attr-defined]
     for f in fields:
         f.auto_now_add = False  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        for f in fields:
-            f.auto_now_add = True  # type: ignore[attr-defined]
+        for f, value in zip(fields, before, strict=True):
+            f.auto_now_add = value  # type: ignore[attr-defined]
 
 
 def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
@@ -145,6 +146,7 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
     from accounts import services as account_services
     from accounts.models import Membership, User
     from accounts.roles import OrgRole
+    from activity.audit import event_digest
     from activity.models import AuditEvent
     from approvals.models import Decision, Post, Revision
     from channels_app.models import BrandAccount
@@ -270,6 +272,9 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
                                 created_at=when,
                             )
                         )
+            for event in events:
+                # The database chains each row as it is inserted (activity/chain.py).
+                event.digest = event_digest(event)
             AuditEvent.objects.bulk_create(events, batch_size=5_000)
             Decision.objects.bulk_create(decisions, batch_size=5_000)
             LatestEngagement.objects.bulk_create(

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from accounts import authz
+from dashboards.governance.permissions import can_export_evidence, can_verify_audit_chain
 from inbox.permissions import can_use_inbox
 from listening.permissions import can_use_listening
 
@@ -61,6 +62,8 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u), more=True),
     NavItem("People", "people", lambda u: authz.is_org_admin(u), more=True),
+    NavItem("Evidence export", "evidence_export", can_export_evidence, more=True),
+    NavItem("Audit chain", "audit_chain", can_verify_audit_chain, more=True),
     NavItem("Admin", "admin:index", lambda u: u.is_staff, more=True),
 ]
 

@@ -564,6 +564,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "approvals.forget_old_media_uploads",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Drafts never sent for review, untouched for SOCIALHUB_DRAFT_RETENTION_DAYS, are removed
+    # (and the removal audited). Off by default.
+    "approvals-purge-old-drafts": {
+        "task": "approvals.purge_old_drafts",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # The inbox: queue a poll of every account whose next poll is due (each account has its
     # own interval, below), and send SLA notices before and at breach.
     # Listening streams: search the terms whose next read is due.
@@ -616,6 +622,12 @@ SOCIALHUB_APPROVAL_EXPIRY_DAYS: int = _env("int", "SOCIALHUB_APPROVAL_EXPIRY_DAY
 if SOCIALHUB_APPROVAL_EXPIRY_DAYS < 0:
     raise ImproperlyConfigured(
         "Environment variable SOCIALHUB_APPROVAL_EXPIRY_DAYS has a bad value: 0 or more days."
+    )
+# Drafts never sent for review and untouched for this many days are removed (0: kept for ever).
+SOCIALHUB_DRAFT_RETENTION_DAYS: int = _env("int", "SOCIALHUB_DRAFT_RETENTION_DAYS", default=0)
+if SOCIALHUB_DRAFT_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        "Environment variable SOCIALHUB_DRAFT_RETENTION_DAYS has a bad value: 0 or more days."
     )
 # A post still in review when the time its author asked for passes goes back to the author.
 SOCIALHUB_EXPIRE_PASSED_REQUESTS = _env_bool("SOCIALHUB_EXPIRE_PASSED_REQUESTS", True)

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("inbox.api.urls")),
     path("", include("listening.api.urls")),
     path("", include("dashboards.reports.api_urls")),
+    path("", include("dashboards.governance.api_urls")),
 ]
 
 # Models that moved out of the approvals app keep their admin pages under their new app; old
@@ -60,6 +61,7 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("", include("listening.urls")),
     path("", include("dashboards.reports.urls")),
+    path("", include("dashboards.governance.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

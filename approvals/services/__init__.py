@@ -21,7 +21,8 @@ The services live in one module per topic and are re-exported here, so callers i
 - comments: review comments and suggestions (and the @mentions in them);
 - coaching: the review-reason taxonomy and the streak that assigns a course;
 - bulk: one review or scheduling action on many posts, each through its own service;
-- expiry: approvals left unused for too long send the post back to its author.
+- expiry: approvals left unused for too long send the post back to its author;
+- retention: drafts never sent for review are removed after SOCIALHUB_DRAFT_RETENTION_DAYS.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ from approvals.services.quiet_periods import (
     quiet_periods_for_post,
     require_no_quiet_period,
 )
+from approvals.services.retention import drafts_purge, purgeable_drafts
 from approvals.services.review import (
     post_approve,
     post_reject,
@@ -136,6 +138,7 @@ __all__ = [
     "crisis_pause_set",
     "crisis_pauses_covering",
     "current_images",
+    "drafts_purge",
     "held_post_ids",
     "post_approve",
     "post_claim_for_sending",
@@ -169,6 +172,7 @@ __all__ = [
     "posts_expire_approvals",
     "posts_expire_passed_requests",
     "posts_release_due",
+    "purgeable_drafts",
     "quiet_period_cancel",
     "quiet_period_create",
     "quiet_period_exception_grant",
