@@ -128,9 +128,9 @@ def test_legal_downloads_every_part_of_a_posts_history(
     assert _jsonl(archive, "images.jsonl")[0]["checksum"] == "ab" * 32
     assert _jsonl(archive, "comments.jsonl")[0]["body"] == "Say when."
     decisions = _jsonl(archive, "decisions.jsonl")
-    assert [(d["stage"], d["verdict"], d["reason"]) for d in decisions] == [
-        ("comms", "changes", "Needs the opening hour."),
-        ("comms", "approve", "Good."),
+    assert [(d["stage"], d["verdict"], d["note"], d["reason_slug"]) for d in decisions] == [
+        ("comms", "changes", "Needs the opening hour.", "other"),
+        ("comms", "approve", "Good.", None),
     ]
     attempt = _jsonl(archive, "publish_attempts.jsonl")[0]
     assert (attempt["external_id"], attempt["external_url"]) == (
