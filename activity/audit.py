@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils import timezone
 
-from activity.chain import content_digest
+from activity.chain import digest_of
 from activity.models import AuditEvent, target_key
 
 if TYPE_CHECKING:
@@ -47,23 +47,6 @@ def audit_record(
         note=note,
         data=data or {},
     )
-    event.digest = event_digest(event)
+    event.digest = digest_of(event)
     event.save(force_insert=True)
     return event
-
-
-def event_digest(event: AuditEvent) -> str:
-    """The content digest of an event not yet written (see activity.chain.content_digest)."""
-    return content_digest(
-        action=event.action,
-        actor_id=event.actor_id,
-        created_at=event.created_at,
-        data=event.data,
-        department_id=event.department_id,
-        from_state=event.from_state,
-        note=event.note,
-        target_id=event.target_id,
-        target_label=event.target_label,
-        target_type=event.target_type,
-        to_state=event.to_state,
-    )

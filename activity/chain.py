@@ -88,6 +88,11 @@ def content_digest(
     return hashlib.sha256(canonical_content(content)).hexdigest()
 
 
+def digest_of(event: Any) -> str:
+    """content_digest of an event (or a historical model's row) from its own attributes."""
+    return content_digest(**{field: getattr(event, field) for field in CONTENT_FIELDS})
+
+
 def link_hash(prev_hash: str, digest: str) -> str:
     """An event's `hash`: SHA-256 of the previous event's hash followed by its own digest."""
     return hashlib.sha256((prev_hash + digest).encode("ascii")).hexdigest()

@@ -146,7 +146,7 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
     from accounts import services as account_services
     from accounts.models import Membership, User
     from accounts.roles import OrgRole
-    from activity.audit import event_digest
+    from activity.chain import digest_of
     from activity.models import AuditEvent
     from approvals.models import Decision, Post, Revision
     from channels_app.models import BrandAccount
@@ -274,7 +274,7 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
                         )
             for event in events:
                 # The database chains each row as it is inserted (activity/chain.py).
-                event.digest = event_digest(event)
+                event.digest = digest_of(event)
             AuditEvent.objects.bulk_create(events, batch_size=5_000)
             Decision.objects.bulk_create(decisions, batch_size=5_000)
             LatestEngagement.objects.bulk_create(

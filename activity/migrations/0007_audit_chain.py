@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 # The chain's definitions are a promise to whoever verifies a trail (docs/governance.md): this
 # migration uses them as the code does.
-from activity.chain import GENESIS, content_digest, link_hash, trigger_create, trigger_drop
+from activity.chain import GENESIS, digest_of, link_hash, trigger_create, trigger_drop
 
 BATCH = 2_000
 
@@ -20,19 +20,7 @@ def chain_existing_events(apps, schema_editor):
     prev_hash, seq, batch = GENESIS, 0, []
     for event in events.order_by("id").iterator(chunk_size=BATCH):
         seq += 1
-        event.digest = content_digest(
-            action=event.action,
-            actor_id=event.actor_id,
-            created_at=event.created_at,
-            data=event.data,
-            department_id=event.department_id,
-            from_state=event.from_state,
-            note=event.note,
-            target_id=event.target_id,
-            target_label=event.target_label,
-            target_type=event.target_type,
-            to_state=event.to_state,
-        )
+        event.digest = digest_of(event)
         event.seq, event.prev_hash = seq, prev_hash
         event.hash = prev_hash = link_hash(prev_hash, event.digest)
         batch.append(event)
