@@ -152,9 +152,18 @@ def test_taxonomy_pages_are_org_admins_and_feedback_is_scoped(
     assert "Tone" in feedback
     assert "Softer, please." in feedback
 
+    reason = ReviewReason.objects.get(slug="timing")
+    blank = admin.post(f"/review-reasons/{reason.pk}/", {"name": "  ", "is_active": "on"})
+    assert blank.status_code == 400
+    reason.refresh_from_db()
+    assert reason.name == "Timing"
+    assert author.get(f"/review-reasons/{reason.pk}/").status_code == 404
+
     boss = Client()
     boss.force_login(manager)
     assert "Tone" in boss.get("/review-reasons/summary/").content.decode()
+    # A department the manager does not lead answers as if it did not exist.
+    assert boss.get("/review-reasons/summary/?department=rnd").status_code == 404
     stranger = Client()
     stranger.force_login(outsider)
     assert stranger.get("/review-reasons/summary/").status_code == 404
