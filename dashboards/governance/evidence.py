@@ -66,8 +66,19 @@ class EvidenceFilters:
         }
 
 
-def _day(raw: Any, field: str) -> date:
-    text = str(raw or "").strip()
+def _scalar(params: Any, field: str) -> str:
+    """The field as text: absent or null is "", a string or a number its text; an object, a
+    list or a boolean is refused rather than read as "absent" (an empty {} is falsy)."""
+    raw = params.get(field)
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise InvalidInput("Give a single value, not a list or an object.", field=field)
+    return str(raw).strip()
+
+
+def _day(params: Any, field: str) -> date:
+    text = _scalar(params, field)
     if not text:
         raise InvalidInput("Give a date (YYYY-MM-DD).", field=field)
     try:
@@ -81,13 +92,13 @@ def _day(raw: Any, field: str) -> date:
 def evidence_filters_parse(params: Any, *, zone: tzinfo) -> EvidenceFilters:
     """Read from, to (dates, both included, in the person's zone), department (slug) and
     brand_account (id), refusing anything else with the field's message."""
-    first, last = _day(params.get("from"), "from"), _day(params.get("to"), "to")
+    first, last = _day(params, "from"), _day(params, "to")
     if last < first:
         raise InvalidInput("The end date must be on or after the start date.", field="to")
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidInput(f"Choose a range of at most {MAX_DAYS} days.", field="to")
     department = None
-    slug = str(params.get("department") or "").strip()
+    slug = _scalar(params, "department")
     if slug:
         # A slug's characters only: anything else (a NUL, which PostgreSQL refuses) is unknown.
         known = _SLUG.fullmatch(slug)
@@ -95,7 +106,7 @@ def evidence_filters_parse(params: Any, *, zone: tzinfo) -> EvidenceFilters:
         if department is None:
             raise InvalidInput("No such department.", field="department")
     account = None
-    raw_account = str(params.get("brand_account") or "").strip()
+    raw_account = _scalar(params, "brand_account")
     if raw_account:
         account_id = whole_number(raw_account, field="brand_account")
         account = BrandAccount.objects.filter(pk=account_id).first()

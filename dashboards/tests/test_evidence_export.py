@@ -230,6 +230,27 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert AuditEvent.objects.count() == before
 
 
+JSON_ONLY_BAD = [
+    ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": {}}, "brand_account"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": [1]}, "brand_account"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": True}, "brand_account"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "department": {}}, "department"),
+    ({"from": {"day": 1}, "to": "2030-01-02"}, "from"),
+]
+
+
+@pytest.mark.parametrize(("data", "field"), JSON_ONLY_BAD)
+def test_api_refuses_objects_lists_and_booleans_where_a_value_belongs(
+    data: dict[str, Any], field: str, legal_reviewer: User, api_as: Any
+) -> None:
+    """An empty object is falsy: it must not pass for "no filter" and export everything."""
+    before = AuditEvent.objects.count()
+    response = api_as(legal_reviewer).post(API, data, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert AuditEvent.objects.count() == before
+
+
 def test_api_streams_the_same_export(legal_reviewer: User, history: Post, api_as: Any) -> None:
     client = api_as(legal_reviewer)
     assert client.get(API).status_code == 405
