@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activity.chain import chain_verify
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from dashboards.governance import evidence
 from dashboards.governance.permissions import can_export_evidence, can_verify_audit_chain
 from dashboards.governance.views import zip_response
@@ -66,14 +66,37 @@ def audit_verify(request: Request) -> Response:
     )
 
 
+# The JSON types the request documents. The page's form sends text and shares the parser, so
+# the API checks the types here: "7" for brand_account or an object anywhere is a 400.
+_EVIDENCE_TYPES: dict[str, tuple[type, str]] = {
+    "from": (str, "Give a date as a string (YYYY-MM-DD)."),
+    "to": (str, "Give a date as a string (YYYY-MM-DD)."),
+    "department": (str, "Give a department's slug as a string, or null."),
+    "brand_account": (int, "Give a brand account's id as a number, or null."),
+}
+
+
+def _check_json_types(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise InvalidInput("Send a JSON object with from, to, department and brand_account.")
+    for field, (kind, message) in _EVIDENCE_TYPES.items():
+        value = data.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+            raise InvalidInput(message, field=field)
+
+
 @extend_schema(
     request=inline_serializer(
         "EvidenceExportRequest",
         {
             "from": serializers.DateField(),
             "to": serializers.DateField(),
-            "department": serializers.SlugField(required=False),
-            "brand_account": serializers.IntegerField(required=False),
+            "department": serializers.SlugField(
+                required=False, allow_null=True, help_text="A department's slug; null for all."
+            ),
+            "brand_account": serializers.IntegerField(
+                required=False, allow_null=True, help_text="A brand account's id; null for all."
+            ),
         },
     ),
     responses={(200, "application/zip"): OpenApiTypes.BINARY},
@@ -83,6 +106,7 @@ def audit_verify(request: Request) -> Response:
 def evidence_export(request: Request) -> Any:
     if not can_export_evidence(request.user):
         raise NotFound()
+    _check_json_types(request.data)
     filters = evidence.evidence_filters_parse(request.data, zone=viewer_zone(request.user))
     export = evidence.evidence_export_start(actor=request.user, filters=filters)  # type: ignore[arg-type]
     return zip_response(export)

@@ -236,6 +236,9 @@ JSON_ONLY_BAD = [
     ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": True}, "brand_account"),
     ({"from": "2030-01-01", "to": "2030-01-02", "department": {}}, "department"),
     ({"from": {"day": 1}, "to": "2030-01-02"}, "from"),
+    ({"from": 20300101, "to": "2030-01-02"}, "from"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "department": 7}, "department"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": "1"}, "brand_account"),
 ]
 
 
@@ -251,6 +254,11 @@ def test_api_refuses_objects_lists_and_booleans_where_a_value_belongs(
     assert AuditEvent.objects.count() == before
 
 
+def test_api_refuses_a_body_that_is_not_an_object(legal_reviewer: User, api_as: Any) -> None:
+    response = api_as(legal_reviewer).post(API, [_range()], format="json")
+    assert response.status_code == 400
+
+
 def test_api_streams_the_same_export(legal_reviewer: User, history: Post, api_as: Any) -> None:
     client = api_as(legal_reviewer)
     assert client.get(API).status_code == 405
@@ -258,6 +266,12 @@ def test_api_streams_the_same_export(legal_reviewer: User, history: Post, api_as
     assert [p["id"] for p in _jsonl(archive, "posts.jsonl")] == [history.pk]
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["filters"]["department"] is None
+    # A number for the account and null for "every department", as the schema documents.
+    data = {**_range(), "brand_account": history.brand_account_id, "department": None}
+    by_account = _zip(client.post(API, data, format="json"))
+    assert [p["id"] for p in _jsonl(by_account, "posts.jsonl")] == [history.pk]
+    filters = json.loads(by_account.read("manifest.json"))["filters"]
+    assert filters["brand_account"] == history.brand_account_id
 
 
 def test_export_costs_the_same_queries_for_more_posts(
