@@ -83,6 +83,11 @@ def _check_json_types(data: Any) -> None:
         value = data.get(field)
         if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
             raise InvalidInput(message, field=field)
+    if data.get("department") == "":
+        # The page's "every department" is an empty choice; in JSON that is null.
+        raise InvalidInput(
+            "Give a department's slug, or null for every department.", field="department"
+        )
 
 
 @extend_schema(

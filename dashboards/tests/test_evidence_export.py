@@ -238,6 +238,7 @@ JSON_ONLY_BAD = [
     ({"from": {"day": 1}, "to": "2030-01-02"}, "from"),
     ({"from": 20300101, "to": "2030-01-02"}, "from"),
     ({"from": "2030-01-01", "to": "2030-01-02", "department": 7}, "department"),
+    ({"from": "2030-01-01", "to": "2030-01-02", "department": ""}, "department"),
     ({"from": "2030-01-01", "to": "2030-01-02", "brand_account": "1"}, "brand_account"),
 ]
 
