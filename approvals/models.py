@@ -106,6 +106,9 @@ class Post(models.Model):
             models.Index(fields=("state", "submitted_at"), name="approvals_post_state_subm"),
             models.Index(fields=("department", "state"), name="approvals_post_dept_state"),
             models.Index(fields=("author", "state"), name="approvals_post_author_state"),
+            # Post lists and the API list are newest-changed first: read in this order and
+            # stop after a page, instead of sorting every visible post.
+            models.Index(fields=("-updated_at", "-id"), name="approvals_post_recent"),
         )
 
     def __str__(self) -> str:

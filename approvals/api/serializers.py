@@ -127,7 +127,12 @@ class PostSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     @extend_schema_field(StageStatusSerializer(many=True))
     def get_stages(self, post: Post) -> list[dict[str, Any]]:
-        return StageStatusSerializer(selectors.stage_statuses(post), many=True).data  # type: ignore[return-value]
+        # One stage serializer for the whole page: building its fields (a nested ModelSerializer)
+        # for every post cost more than the rest of the list.
+        stages = self.__dict__.get("_stages_serializer")
+        if stages is None:
+            stages = self.__dict__["_stages_serializer"] = StageStatusSerializer(many=True)
+        return stages.to_representation(selectors.stage_statuses(post))  # type: ignore[return-value]
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(PERSON_ACTIONS)))
     def get_actions(self, post: Post) -> list[str]:
