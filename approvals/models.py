@@ -103,7 +103,7 @@ class Post(models.Model):
         ordering = ("-updated_at", "-id")
         indexes = (
             models.Index(fields=("state", "scheduled_at"), name="approvals_post_state_sched"),
-            models.Index(fields=("state", "submitted_at"), name="approvals_post_state_subm"),
+            models.Index(fields=("state", "submitted_at", "id"), name="approvals_post_state_subm"),
             models.Index(fields=("department", "state"), name="approvals_post_dept_state"),
             models.Index(fields=("author", "state"), name="approvals_post_author_state"),
             # Post lists and the API list are newest-changed first: read in this order and
