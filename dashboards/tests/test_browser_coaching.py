@@ -48,7 +48,8 @@ class Visits:
     """Checks each page the journey shows with axe, when axe is there."""
 
     def __init__(self, page: Page, axe: str | None) -> None:
-        self.page, self.axe, self.problems = page, axe, []
+        self.page, self.axe = page, axe
+        self.problems: list[str] = []
 
     def check(self) -> None:
         if self.axe is not None:
