@@ -14,6 +14,7 @@ from approvals.models import (
     Post,
     QuietPeriod,
     ReviewComment,
+    ReviewReason,
     Stage,
 )
 from channels_app.models import BrandAccount, BrandAccountPerm
@@ -114,6 +115,31 @@ def visible_quiet_periods(user: Any) -> Any:
     )
 
 
+def may_read_review_reasons(user: Any) -> bool:
+    """Those who choose a reason (reviewers) or receive one (whoever drafts or reviews on an
+    account), and org admins, who edit the taxonomy."""
+    if not user.is_authenticated:
+        return False
+    if authz.is_org_admin(user) or authz.is_reviewer(user):
+        return True
+    return bool(accounts_with(user, [DRAFT_ON, REVIEW_ON]).exists())
+
+
+def can_edit_review_reasons(user: Any) -> bool:
+    return authz.is_org_admin(user)
+
+
+def visible_review_reasons(user: Any) -> Any:
+    """The reasons the person may read: every one, retired too, for org admins; the active
+    ones for those who may read them at all; none for anyone else."""
+    reasons = ReviewReason.objects.select_related("course")
+    if authz.is_org_admin(user):
+        return reasons
+    if may_read_review_reasons(user):
+        return reasons.filter(is_active=True)
+    return reasons.none()
+
+
 def draftable_accounts(user: Any) -> Any:
     """Active brand accounts the person may draft on."""
     return (
@@ -200,3 +226,9 @@ def access_quiet_period(user: Any, pk: Any, *, lock: bool = False) -> QuietPerio
         lock=lock,
         pk=pk,
     )
+
+
+def access_review_reason(user: Any, pk: Any, *, lock: bool = False) -> ReviewReason:
+    """A review reason the person may read (visible_review_reasons); NotFound otherwise, also
+    for a retired one to anyone but an org admin."""
+    return authz.get_visible_or_404(visible_review_reasons(user), lock=lock, pk=pk)

@@ -18,6 +18,7 @@ from activity.models import AuditEvent
 from activity.selectors import audit_events_for
 from approvals import guidance, permissions
 from approvals.models import (
+    CoachingAssignment,
     CrisisPause,
     Decision,
     MediaAttachment,
@@ -34,7 +35,7 @@ from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from channels_app.selectors import length_limit
-from core.errors import InvalidInput, whole_number
+from core.errors import InvalidInput, NotFound, whole_number
 
 # --- Posts ------------------------------------------------------------------------------------
 
@@ -716,3 +717,59 @@ def reasons_by_month(*, decisions: QuerySet[Decision], months: int = 12) -> Reas
         row = [counts.get((month, reason.pk), 0) for reason in reasons]
         table.append((month, row, sum(row)))
     return ReasonMonths(reasons=reasons, months=table)
+
+
+# The coaching rows a summary shows (the newest first).
+COACHING_ROWS = 20
+# A department slug's characters: anything else (a NUL, which PostgreSQL refuses) is unknown.
+_DEPARTMENT_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
+@dataclass(frozen=True)
+class ReasonSummaryScope:
+    """What the reasons summary shows a viewer: the departments they may choose, the one chosen
+    (None: all of theirs), its reasoned decisions and its coaching assignments."""
+
+    departments: QuerySet[Department]
+    department: Department | None
+    decisions: QuerySet[Decision]
+    coaching: QuerySet[CoachingAssignment]
+
+
+def review_reason_summary_scope(*, user: Any, department_slug: str = "") -> ReasonSummaryScope:
+    """Managers: the departments they manage; org admins and HR: any department, or all of
+    them. NotFound for anyone else, and for a department the viewer may not choose (the same
+    answer as for one that does not exist)."""
+    sees_all = authz.sees_all_departments(user)
+    managed = authz.managed_department_ids(user)
+    if not sees_all and not managed:
+        raise NotFound()
+    departments = Department.objects.order_by("name")
+    if not sees_all:
+        departments = departments.filter(pk__in=managed)
+    department = None
+    slug = department_slug.strip()
+    if slug:
+        if not _DEPARTMENT_SLUG.fullmatch(slug):
+            raise NotFound()
+        department = authz.get_visible_or_404(departments, slug=slug)
+    coaching = CoachingAssignment.objects.select_related(
+        "person", "reason", "assignment__course"
+    ).order_by("-created_at", "-id")
+    if department is not None:
+        coaching = coaching.filter(person__memberships__department=department)
+    elif not sees_all:
+        coaching = coaching.filter(person__memberships__department_id__in=managed).distinct()
+    return ReasonSummaryScope(
+        departments=departments,
+        department=department,
+        decisions=reasoned_decisions(user=user, department=department),
+        coaching=coaching,
+    )
+
+
+def my_coaching(*, user: Any) -> QuerySet[CoachingAssignment]:
+    """The coaching a person was given, newest first."""
+    return CoachingAssignment.objects.filter(person_id=user.pk).select_related(
+        "person", "reason", "assignment__course"
+    )

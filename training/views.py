@@ -246,6 +246,7 @@ def certification_matrix(request: HttpRequest) -> HttpResponse:
         courses=base["courses"],
         now=base["now"],
         policy=base["policy"],
+        with_assignments=True,
     )
     coverage = selectors.department_coverage(
         user=request.user,

@@ -33,6 +33,7 @@ from approvals.services.coaching import (
     clean_reason,
     coaching_check,
     review_reason_create,
+    review_reason_retire,
     review_reason_update,
 )
 from approvals.services.comments import (
@@ -181,5 +182,6 @@ __all__ = [
     "quiet_periods_for_post",
     "require_no_quiet_period",
     "review_reason_create",
+    "review_reason_retire",
     "review_reason_update",
 ]

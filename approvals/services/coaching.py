@@ -143,6 +143,18 @@ def review_reason_update(
     return locked
 
 
+def review_reason_retire(*, actor: User, reason: ReviewReason) -> ReviewReason:
+    """No longer offered to reviewers; decisions already taken keep it (the API's DELETE)."""
+    return review_reason_update(
+        actor=actor,
+        reason=reason,
+        name=reason.name,
+        description=reason.description,
+        course=reason.course,
+        is_active=False,
+    )
+
+
 def clean_reason(value: ReviewReason | str | None, *, verdict: str) -> ReviewReason | None:
     """The reason a decision carries: none for an approval; for changes or a rejection the one
     named (an active reason, by slug or object), or 'other' when none is named."""

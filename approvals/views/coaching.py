@@ -14,9 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import authz
-from accounts.models import Department
 from approvals import selectors, services
-from approvals.models import CoachingAssignment, ReviewReason
+from approvals.models import ReviewReason
 from core.errors import DomainError
 from training.models import Course
 
@@ -125,16 +124,13 @@ def my_feedback(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         decisions.select_related("reason", "post", "reviewer"), FEEDBACK_ROWS
     ).get_page(request.GET.get("page"))
-    coaching = CoachingAssignment.objects.filter(person_id=request.user.pk).select_related(
-        "reason", "assignment__course"
-    )
     return render(
         request,
         "approvals/my_feedback.html",
         {
             "page": page,
             "summary": selectors.reasons_by_month(decisions=decisions),
-            "coaching": coaching,
+            "coaching": selectors.my_coaching(user=request.user),
         },
     )
 
@@ -143,34 +139,17 @@ def my_feedback(request: HttpRequest) -> HttpResponse:
 def review_reason_summary(request: HttpRequest) -> HttpResponse:
     """Managers: the reasons their departments' posts collected, by month, and who was
     assigned coaching. Org admins and HR choose any department (or all)."""
-    user = request.user
-    sees_all = authz.sees_all_departments(user)
-    managed = authz.managed_department_ids(user)
-    if not sees_all and not managed:
-        raise Http404
-    departments = Department.objects.order_by("name")
-    if not sees_all:
-        departments = departments.filter(pk__in=managed)
-    department = None
-    slug = request.GET.get("department", "").strip()
-    if slug:
-        department = get_object_or_404(departments, slug=slug)
-    decisions = selectors.reasoned_decisions(user=user, department=department)
-    coaching = CoachingAssignment.objects.select_related(
-        "person", "reason", "assignment__course"
-    ).order_by("-created_at", "-id")
-    if department is not None:
-        coaching = coaching.filter(person__memberships__department=department)
-    elif not sees_all:
-        coaching = coaching.filter(person__memberships__department_id__in=managed).distinct()
+    scope = selectors.review_reason_summary_scope(
+        user=request.user, department_slug=request.GET.get("department", "")
+    )
     return render(
         request,
         "approvals/review_reason_summary.html",
         {
-            "departments": departments,
-            "department": department,
-            "summary": selectors.reasons_by_month(decisions=decisions),
-            "coaching": coaching[:FEEDBACK_ROWS],
-            "can_edit_reasons": authz.is_org_admin(user),
+            "departments": scope.departments,
+            "department": scope.department,
+            "summary": selectors.reasons_by_month(decisions=scope.decisions),
+            "coaching": scope.coaching[: selectors.COACHING_ROWS],
+            "can_edit_reasons": authz.is_org_admin(request.user),
         },
     )

@@ -71,6 +71,7 @@ class World:
     routing_rule: RoutingRule
     saved_reply: SavedReply
     quiet_period: QuietPeriod
+    retired_reason: ReviewReason
     stream: ListeningStream
     match: StreamMatch
 
@@ -126,7 +127,11 @@ def world(db: None, sales: Department, rnd: Department, sme: User, hr_user: User
     # Sales' listening stream, which R&D does not follow, and one of its matches.
     stream = make_stream(account, department=sales)
     (match,) = make_matches(stream)
+    # A retired review reason: only org admins still see it (the outsider reads active ones).
+    retired_reason = ReviewReason.objects.get(slug="brand")
+    ReviewReason.objects.filter(pk=retired_reason.pk).update(is_active=False)
     return World(
+        retired_reason=retired_reason,
         stream=stream,
         match=match,
         quiet_period=quiet_period,
@@ -370,6 +375,11 @@ CASES: dict[str, Case] = {
     "review_reason_edit": Case(
         ("get", "post"),
         lambda w: {"pk": ReviewReason.objects.get(slug="other").pk},
+        lambda w: {"pk": MISSING},
+    ),
+    "api_review_reason-detail": Case(
+        ("get", "patch", "delete"),
+        lambda w: {"pk": w.retired_reason.pk},
         lambda w: {"pk": MISSING},
     ),
     "quiet_period_cancel": Case(("post",), *_quiet),

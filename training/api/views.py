@@ -351,7 +351,7 @@ def certification_report(request: Request) -> Any:
                             "expires_at": cert.expires_at if cert else None,
                             "certification": cert.pk if cert else None,
                         }
-                        for course, cert_status, cert in row.cells
+                        for course, cert_status, cert, _assigned in row.cells
                     ],
                 }
                 for row in rows

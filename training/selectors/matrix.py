@@ -31,6 +31,7 @@ from accounts.models import Department, Membership, User
 from core.errors import InvalidInput, whole_number
 from training.models import (
     EXPIRING_WITHIN,
+    Assignment,
     Certification,
     CertStatus,
     Course,
@@ -123,14 +124,43 @@ def matrix_people(
 class MatrixRow:
     person: User
     departments: list[str]
-    cells: list[tuple[Course, str, Certification | None]]
+    # (course, status, best certificate, open assignment) per course, in the courses' order
+    cells: list[tuple[Course, str, Certification | None, Assignment | None]]
     policy_acknowledged: bool
 
 
+def _open_assignments(
+    *, ids: list[int], courses: list[Course], memberships: dict[int, set[int]]
+) -> dict[tuple[int, int], Assignment]:
+    """{(person, course): the open assignment due first}, the person's own or one of a
+    department they belong to. One query."""
+    department_ids = {d for ds in memberships.values() for d in ds}
+    found: dict[tuple[int, int], Assignment] = {}
+    assignments = Assignment.objects.filter(
+        Q(user_id__in=ids) | Q(department_id__in=department_ids),
+        cancelled_at=None,
+        course_id__in=[c.pk for c in courses],
+    ).order_by("-due_on", "-id")  # the one due first is written last and wins
+    for assignment in assignments:
+        if assignment.user_id is not None:
+            people = [assignment.user_id]
+        else:
+            people = [pk for pk in ids if assignment.department_id in memberships[pk]]
+        for pk in people:
+            found[(pk, assignment.course_id)] = assignment
+    return found
+
+
 def matrix_rows(
-    *, people: list[User], courses: list[Course], now: datetime, policy: Policy | None
+    *,
+    people: list[User],
+    courses: list[Course],
+    now: datetime,
+    policy: Policy | None,
+    with_assignments: bool = False,
 ) -> list[MatrixRow]:
-    """Cells for a page of people: three queries (certificates, memberships, policy acks)."""
+    """Cells for a page of people: three queries (certificates, memberships, policy acks), and
+    a fourth with_assignments (the open course assignments the page shows in each cell)."""
     ids = [p.pk for p in people]
     best: dict[tuple[int, int], Certification] = {}
     certs = Certification.objects.filter(user_id__in=ids, course_id__in=[c.pk for c in courses])
@@ -139,12 +169,19 @@ def matrix_rows(
         if current is None or (current.revoked_at is not None and cert.revoked_at is None):
             best[(cert.user_id, cert.course_id)] = cert
     departments: dict[int, list[str]] = defaultdict(list)
-    for user_id, name in (
+    member_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, name, department_id in (
         Membership.objects.filter(user_id__in=ids)
         .order_by("department__name")
-        .values_list("user_id", "department__name")
+        .values_list("user_id", "department__name", "department_id")
     ):
         departments[user_id].append(name)
+        member_of[user_id].add(department_id)
+    assigned = (
+        _open_assignments(ids=ids, courses=courses, memberships=member_of)
+        if with_assignments
+        else {}
+    )
     acknowledged: set[int] = set()
     if policy is not None:
         acknowledged = set(
@@ -157,7 +194,7 @@ def matrix_rows(
         cells = []
         for course in courses:
             cert = best.get((person.pk, course.pk))
-            cells.append((course, status_of(cert, now), cert))
+            cells.append((course, status_of(cert, now), cert, assigned.get((person.pk, course.pk))))
         rows.append(
             MatrixRow(
                 person=person,

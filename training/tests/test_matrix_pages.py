@@ -115,21 +115,60 @@ def test_matrix_query_count_is_the_same_for_1_and_50_people(
     certify(first, course)
     client = client_for(hr_user)
     # session, user, roles, courses, current policy, people count (paginator), the page of
-    # people, their certificates, their departments, their policy acknowledgements, departments
-    # (chart), published course count, per-membership coverage, departments (filter), courses
-    # (filter).
+    # people, their certificates, their departments, their open assignments, their policy
+    # acknowledgements, departments (chart), published course count, per-membership coverage,
+    # departments (filter), courses (filter).
     # ... plus the layout's two: the crisis pauses in force and my unread notifications.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get("/training/certifications/").status_code == 200
 
-    make_course()
+    second = make_course()
+    due = timezone.localdate() + timedelta(days=14)
     for _ in range(49):
         person = UserFactory.create(password=None)
         add_member(person, sales)
         certify(person, course)
-    with django_assert_num_queries(17):
+        Assignment.objects.create(course=second, user=person, due_on=due, assigned_by=hr_user)
+    with django_assert_num_queries(18):
         response = client.get("/training/certifications/")
     assert response.content.decode().count("<tr>") >= 50
+    assert response.content.decode().count("data-assigned=") == 49
+
+
+def test_matrix_cells_show_open_assignments_of_the_person_or_their_department(
+    hr_user: User, sales: Department, rnd: Department
+) -> None:
+    course, held = make_course("Tone of voice"), make_course("Basics")
+    coached = UserFactory.create(email="coached@example.test", password=None)
+    member = UserFactory.create(email="member@example.test", password=None)
+    certified = UserFactory.create(email="certified@example.test", password=None)
+    other = UserFactory.create(email="other@example.test", password=None)
+    for person in (coached, member, certified):
+        add_member(person, sales)
+    add_member(other, rnd)
+    certify(certified, held)
+    due = timezone.localdate() + timedelta(days=14)
+    Assignment.objects.create(
+        course=course, user=coached, due_on=due, note="Coaching: 3 reviews found 'Tone'."
+    )
+    Assignment.objects.create(course=held, department=sales, due_on=due, assigned_by=hr_user)
+    Assignment.objects.create(
+        course=course, user=other, due_on=due, cancelled_at=timezone.now()
+    )  # cancelled: not shown
+
+    html = client_for(hr_user).get("/training/certifications/").content.decode()
+
+    def cell(email: str, course_pk: int) -> str:
+        row = html[html.index(f'<span class="muted">{email}</span>') :]
+        row = row[: row.index("</tr>")]
+        start = row.index(f'data-course="{course_pk}"')
+        return row[start : row.index("</td>", start)]
+
+    assert "Coaching: 3 reviews found &#x27;Tone&#x27;." in cell(coached.email, course.pk)
+    assert "data-assigned=" in cell(member.email, held.pk)  # through Sales
+    assert "data-assigned=" not in cell(member.email, course.pk)
+    assert "data-assigned=" not in cell(certified.email, held.pk)  # done: a valid certificate
+    assert "data-assigned=" not in cell(other.email, course.pk)
 
 
 def test_pagination_keeps_the_filters(hr_user: User, sales: Department) -> None:
@@ -261,7 +300,7 @@ def test_sql_statuses_agree_with_the_matrix_for_every_history(
     assert [line.email for line in lines] == [row.person.email for row in rows]
     for line, row in zip(lines, rows, strict=True):
         assert line.cells == [
-            (status, cert.expires_at if cert else None) for _c, status, cert in row.cells
+            (status, cert.expires_at if cert else None) for _c, status, cert, _a in row.cells
         ], row.person.email
         assert line.departments == row.departments
         assert line.policy_acknowledged == row.policy_acknowledged
