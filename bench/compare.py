@@ -37,8 +37,9 @@ The pages, SocialHub / BrightBean (as the workspace owner who reviews):
   posts, so its MCP tool list_posts (bearer API key, 50 a page) over POST /api/v1/mcp/.
 
 What the pages hold differs with N: BrightBean's Approvals and Queue tabs stop at 200 posts and
-its month shows three posts a day (the rest as a count); SocialHub's review queue, calendar and
-post list show every post of the period, its REST list 50 a page.
+its month shows three posts a day (the rest as a count); SocialHub's review queue and post list
+show a page of SOCIALHUB_PAGE_SIZE (50) with page links, its month a bounded number a day with
+"+N more", its REST list 50 a page.
 """
 
 from __future__ import annotations
