@@ -103,18 +103,33 @@ def _claim_short(post_id: int, *, now: datetime) -> Claim | None:
     inserted only if, on what is committed once the row is locked, the account is on (and
     connected, where the platform needs it), no crisis pause nor quiet period covers it, and
     the post has no attempt yet. None when the UPDATE found nothing to take; _TakeTheLongWay
-    (rolling back) when a check stands in the way."""
+    (rolling back) when a check stands in the way.
+
+    The attempt is written before the release's audit event (the service's `before_audit`):
+    that event's insert locks the audit chain's head until COMMIT, and every publish queues on
+    it, so it is the last statement before the COMMIT."""
+    attempt_ids: list[int] = []
+
+    def insert_attempt(claimed: services.ClaimedPost) -> None:
+        post = claimed.post
+        # As the release does: the quiet period at the time it is sent, never before its time.
+        at = max(now, post.scheduled_at) if post.scheduled_at else now
+        attempt_id = _insert_first_attempt(post, claimed.account, at=at, now=now)
+        if attempt_id is None:
+            raise _TakeTheLongWay
+        attempt_ids.append(attempt_id)
+
     claimed = services.post_claim_for_sending(
-        post_id=post_id, now=now, idempotency_key=new_idempotency_key(), early=EARLY_TOLERANCE
+        post_id=post_id,
+        now=now,
+        idempotency_key=new_idempotency_key(),
+        early=EARLY_TOLERANCE,
+        before_audit=insert_attempt,
     )
     if claimed is None:
         return None
     post, account = claimed.post, claimed.account
-    # As the release does: the quiet period at the time it is sent, never before its time.
-    at = max(now, post.scheduled_at) if post.scheduled_at else now
-    attempt_id = _insert_first_attempt(post, account, at=at, now=now)
-    if attempt_id is None:
-        raise _TakeTheLongWay
+    (attempt_id,) = attempt_ids
     assert post.first_due_at is not None  # noqa: S101 - the claim set it
     return Claim(
         post_id=post.pk,
