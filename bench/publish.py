@@ -17,9 +17,17 @@ filesystem broker in that folder by default, or the Redis given, on a queue of i
 
 For each: throughput (tasks or posts per second, from the due time to the last one done) and
 the lag from the due time to done/published (p50, p99, max). Checks that every post was
-published exactly once. Then one more post is published in this process, counting what it
-sends the database: data statements, transactions (each a BEGIN and a COMMIT besides) and
-savepoints. Nothing touches the real database or queue.
+published exactly once. Then the floor the audit trail sets: as many connections as pool
+processes, each committing audit events one per transaction, as fast as they can — 2 N events,
+because a published post commits two (its release and its publication). Every audit insert
+holds the audit chain's head locked until its COMMIT has reached the disk (activity/chain.py),
+so these commits cannot overlap; half their rate is the most posts per second the engine could
+reach on this machine whatever else it did. Then one more post is published in this process,
+counting what it sends the database: data statements, transactions (each a BEGIN and a COMMIT
+besides) and savepoints. Nothing touches the real database or queue.
+
+The workers run as in production (DJANGO_DEBUG off, so Django keeps no log of every statement),
+with a throwaway secret and encryption key.
 
     DJANGO_DEBUG=true .venv/bin/python -m bench.publish --posts 500 \\
         --broker amqp://guest:guest@127.0.0.1:5672// --database postgres://postgres@127.0.0.1:5432/
@@ -91,6 +99,20 @@ def _setup_django(folder: str, database_url: str, broker_url: str, queue: str) -
 # --- Workers ------------------------------------------------------------------------------------
 
 
+def _production_environment() -> dict[str, str]:
+    """The workers' environment: DJANGO_DEBUG off, as a deployment runs them (with DEBUG on,
+    Django keeps every statement it sends in memory, which production does not pay for)."""
+    from cryptography.fernet import Fernet
+
+    return {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
+        "SOCIALHUB_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+    }
+
+
 class Workers:
     def __init__(self, folder: Path, count: int, concurrency: int) -> None:
         self.folder = folder
@@ -117,7 +139,7 @@ class Workers:
                             "--without-heartbeat",
                         ],
                         cwd=ROOT,
-                        env=dict(os.environ),
+                        env=_production_environment(),
                         stdout=out,
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,
@@ -265,6 +287,57 @@ def _engine(count: int, lead: float) -> str:
     return _summary("engine", count, due.timestamp(), done, enqueue_s)
 
 
+def _audit_floor(count: int, connections: int) -> str:
+    """2 x count audit events, one per transaction, from `connections` threads (each its own
+    database connection), as fast as they commit: the rate the audit chain lets through."""
+    import threading
+
+    from django.db import connections as django_connections
+    from django.db import transaction
+
+    from activity.audit import audit_record
+    from approvals.models import Post
+
+    post = Post.objects.order_by("pk").first()
+    if post is None:
+        raise SystemExit("no post to audit")
+    events = 2 * count
+    per_thread = [
+        events // connections + (1 if i < events % connections else 0) for i in range(connections)
+    ]
+    failures: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            for _ in range(n):
+                with transaction.atomic():
+                    audit_record(
+                        actor=None,
+                        action="bench.audit_floor",
+                        target=post,
+                        department_id=post.department_id,
+                    )
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        finally:
+            django_connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in per_thread]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    span = time.monotonic() - started
+    if failures:
+        raise SystemExit(f"audit floor failed: {failures[0]!r}")
+    return (
+        f"floor    {events} audit events ({connections} connections, one per transaction) in "
+        f"{span:6.2f} s = {events / span:7.1f}/s: at most {events / span / 2:7.1f} posts/s "
+        "(two audited commits per post)"
+    )
+
+
 def _statements_per_post() -> str:
     """One more scheduled post, due now, published in this process: what it sends the
     database."""
@@ -368,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(_raw(args.posts, folder, args.lead))
         print(_engine(args.posts, args.lead))
+        workers.stop()
+        workers = None
+        if connection.vendor == "postgresql":  # SQLite serialises every write anyway
+            print(_audit_floor(args.posts, args.workers * args.concurrency))
         print(_statements_per_post())
     finally:
         if workers is not None:

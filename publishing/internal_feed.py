@@ -116,16 +116,35 @@ def _store_images(entry: FeedEntry, images: tuple[Image, ...]) -> None:
         )
 
 
-def _insert_new(entry: FeedEntry) -> bool:
+def _insert_new(entry: FeedEntry, *, commit_asynchronously: bool = False) -> bool:
     """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id: True (entry.pk set) when
     the entry is new; False, with nothing written, when the post's key is in the feed already.
-    One statement, where get_or_create takes a read, a savepoint and the insert."""
+    One statement, where get_or_create takes a read, a savepoint and the insert.
+
+    `commit_asynchronously` (PostgreSQL; only for a transaction of the entry's own): the
+    statement sets `synchronous_commit = off` for its own transaction (`set_config(…, true)`,
+    so no SET of its own), and the COMMIT does not wait for the WAL to reach the disk. Safe for
+    exactly once, because losing the entry is recoverable and cannot outlive its outcome:
+    - the engine's claim (attempt, idempotency key) committed, synchronously, before this;
+    - the outcome commits, synchronously, after this, and a flush of the WAL up to its commit
+      record flushes the entry's WAL too (the log is written in order): an outcome on disk
+      means the entry on disk;
+    - if the server crashes in between, the entry may be gone and the outcome is not written:
+      the attempt's lease runs out, the next claim marks it interrupted and checks the feed
+      (`find_existing`, by the post's key), finds nothing and sends again, under the same key.
+    Claims and outcomes always commit synchronously (publishing/engine)."""
     meta = FeedEntry._meta
     q = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    source = f"VALUES ({', '.join(['%s'] * len(fields))})"
+    if commit_asynchronously and connection.vendor == "postgresql":
+        source = (
+            f"SELECT {', '.join(['%s'] * len(fields))} "  # noqa: S608 - placeholders only
+            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_mode"
+        )
     statement = (
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+        f"{source} "
         f"ON CONFLICT ({q(meta.get_field('idempotency_key').column)}) DO NOTHING "
         f"RETURNING {q(meta.pk.column)}"
     )
@@ -194,12 +213,16 @@ class InternalConnector(Connector):
             idempotency_key=payload.idempotency_key,
             published_at=timezone.now(),
         )
+        # The entry's own transaction (not a caller's) may commit without waiting for the disk:
+        # _insert_new says why that keeps exactly once.
+        own = not connection.in_atomic_block
         if payload.images:
             with transaction.atomic():  # the entry with its images, or neither
-                if _insert_new(entry):
+                if _insert_new(entry, commit_asynchronously=own):
                     _store_images(entry, payload.images)
         else:
-            _insert_new(entry)  # one statement: no transaction of its own needed
+            # One statement: no transaction of its own needed.
+            _insert_new(entry, commit_asynchronously=own)
         if entry.pk is None:  # a repeated publish (or a concurrent one that won): that entry
             entry.pk = (
                 FeedEntry.objects.filter(idempotency_key=payload.idempotency_key)

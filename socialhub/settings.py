@@ -526,6 +526,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = False
+# Celery's Django fixup closes every database connection before and after each task unless this
+# is set: each publish would open a new PostgreSQL connection (a backend process forked, about
+# 5 ms of the same two cores). Large enough never to be reached; socialhub/celery.py applies
+# DATABASE_CONN_MAX_AGE and the health check around each task instead, as a request does.
+CELERY_DB_REUSE_MAX = 2**62
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

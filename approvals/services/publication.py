@@ -4,6 +4,7 @@ quiet period) and recording what the platform answered: published, failed or unc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -272,7 +273,12 @@ class ClaimedPost:
 
 
 def post_claim_for_sending(
-    *, post_id: int, now: datetime, idempotency_key: str, early: timedelta
+    *,
+    post_id: int,
+    now: datetime,
+    idempotency_key: str,
+    early: timedelta,
+    before_audit: Callable[[ClaimedPost], None] | None = None,
 ) -> ClaimedPost | None:
     """The publishing engine's claim in one statement (an UPDATE … RETURNING), inside the
     engine's transaction: a scheduled post whose time came (within `early`) is released
@@ -286,7 +292,13 @@ def post_claim_for_sending(
     row lock, which handles everything. Crisis pauses, quiet periods, the account being
     switched off or not ready and earlier attempts are NOT checked here: the caller checks them
     after this statement (so with the lock held, on what is committed by then) and rolls its
-    transaction back if they stand in the way."""
+    transaction back if they stand in the way.
+
+    `before_audit(claimed)` runs between the UPDATE and the release's audit event: the engine
+    writes its attempt there (or raises, rolling everything back). The audit event goes last
+    because its insert locks the audit chain's head (activity/chain.py) until the transaction
+    commits, and every transaction that audits anything queues on that lock: holding it for
+    only the insert and the COMMIT is what lets concurrent publishes overlap."""
     table = Post._meta.db_table
     q = connection.ops.quote_name
     adapt = connection.ops.adapt_datetimefield_value
@@ -377,6 +389,8 @@ def post_claim_for_sending(
         images=int(post.claim_images or 0),  # type: ignore[attr-defined]
         account=brand_account,
     )
+    if before_audit is not None:
+        before_audit(claimed)
     if released:
         assert post.scheduled_at is not None  # noqa: S101 - the statement released it
         transition_recorded(
@@ -398,11 +412,16 @@ def post_mark_published_claimed(
     external_url: str,
     published_at: datetime,
     data: dict[str, Any] | None = None,
+    before_audit: Callable[[], None] | None = None,
 ) -> bool:
     """post_mark_published_locked without reading the row first, in the engine's outcome
     transaction: one compare-and-swap UPDATE (the post still in the state the engine claimed it
     in, without an external id) and its audit event. False, with nothing written, when the post
-    moved meanwhile: the engine then records the outcome the long way, under a row lock."""
+    moved meanwhile: the engine then records the outcome the long way, under a row lock.
+
+    `before_audit()` runs after a successful compare-and-swap and before the audit event (the
+    engine finishes its attempt there), so that the audit insert, which holds the audit chain's
+    head locked until COMMIT, is the transaction's last statement (post_claim_for_sending)."""
     to_state = target_state(expected_state, Action.MARK_PUBLISHED)
     updated = Post.objects.filter(pk=post.pk, state=expected_state, external_id="").update(
         state=to_state,
@@ -415,6 +434,8 @@ def post_mark_published_claimed(
     )
     if updated != 1:
         return False
+    if before_audit is not None:
+        before_audit()
     transition_recorded(
         post=post,
         action=Action.MARK_PUBLISHED,

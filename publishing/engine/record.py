@@ -124,11 +124,29 @@ def _record_published(claim: Claim, delivery: Delivery, *, now: datetime) -> boo
     marked published if it is still in the state it was claimed in (approvals.services.
     post_mark_published_claimed: compare-and-swap and audit event), then the attempt finished.
     False, with nothing written, for any other answer or a post that moved meanwhile: the long
-    way records it under the row lock."""
+    way records it under the row lock.
+
+    The attempt is finished between the compare-and-swap and the audit event (the service's
+    `before_audit`), so the audit insert — which holds the audit chain's head locked until
+    COMMIT, and every publish queues on that lock — is the last statement before the COMMIT."""
     result = delivery.result
     if result is None or delivery.outcome not in (AttemptOutcome.PUBLISHED, AttemptOutcome.FOUND):
         return False
     claimed_in = PostState.UNCONFIRMED if claim.kind == AttemptKind.CHECK else PostState.PUBLISHING
+    finished: list[int] = []
+
+    def finish_attempt() -> None:
+        finished.append(
+            PublishAttempt.objects.filter(pk=claim.attempt_id, finished_at__isnull=True).update(
+                finished_at=now,
+                outcome=delivery.outcome,
+                message=delivery.message[:5000],
+                retry_after=delivery.retry_after,
+                external_id=result.external_id,
+                external_url=result.url,
+            )
+        )
+
     with transaction.atomic():
         marked = services.post_mark_published_claimed(
             post=Post(pk=claim.post_id, department_id=claim.department_id),  # type: ignore[misc]
@@ -138,20 +156,11 @@ def _record_published(claim: Claim, delivery: Delivery, *, now: datetime) -> boo
             external_url=result.url,
             published_at=now,
             data={"attempt": claim.number},
+            before_audit=finish_attempt,
         )
         if not marked:
             return False
-        finished = PublishAttempt.objects.filter(
-            pk=claim.attempt_id, finished_at__isnull=True
-        ).update(
-            finished_at=now,
-            outcome=delivery.outcome,
-            message=delivery.message[:5000],
-            retry_after=delivery.retry_after,
-            external_id=result.external_id,
-            external_url=result.url,
-        )
-    if not finished:
+    if not finished[0]:
         # Its lease ran out first and a later claim closed it (as _record_late: a success is
         # still the truth, and the attempt keeps what that claim wrote).
         logger.warning(

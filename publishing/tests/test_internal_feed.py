@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -210,6 +212,39 @@ def test_the_connector_publishes_once_per_key_and_finds_it_again(account: BrandA
     assert connector.find_existing(credentials, missing) is None
     identity = connector.verify(credentials)
     assert (identity.handle, identity.url) == (account.handle, "/feed/sales/")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's setting"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_entry_alone_commits_without_waiting_for_the_disk(account: BrandAccount) -> None:
+    """Its own one-statement transaction only (publishing/internal_feed.py says why that keeps
+    exactly once): the connection's setting is untouched afterwards, and an entry written in a
+    caller's transaction leaves that transaction's commit alone."""
+    connector = InternalConnector()
+    credentials = {"brand_account": str(account.pk)}
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    before = setting()
+    with CaptureQueriesContext(connection) as alone:
+        result = connector.publish(credentials, PostPayload(text="Hi", idempotency_key="k-1"))
+    assert setting() == before
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        connector.publish(credentials, PostPayload(text="Hi again", idempotency_key="k-2"))
+        assert setting() == before
+
+    (statement,) = [q["sql"] for q in alone.captured_queries if "INSERT" in q["sql"]]
+    assert "set_config('synchronous_commit', 'off', true)" in statement
+    (statement,) = [q["sql"] for q in inside.captured_queries if "INSERT" in q["sql"]]
+    assert "synchronous_commit" not in statement
+    entry = FeedEntry.objects.get(idempotency_key="k-1")
+    assert (str(entry.pk), entry.text) == (result.external_id, "Hi")
+    assert FeedEntry.objects.count() == 2
 
 
 @pytest.mark.parametrize(

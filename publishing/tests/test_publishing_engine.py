@@ -37,6 +37,7 @@ from channels_app.tests.peers.http_platforms import FakeX
 from core.tests.celery_broker import QueuedTask
 from publishing import engine as publishing
 from publishing import tasks
+from publishing.engine import claim as claim_module
 from publishing.engine.claim import _claim
 from publishing.models import AttemptKind, AttemptOutcome, FeedEntry, PublishAttempt
 
@@ -192,6 +193,14 @@ def test_a_published_post_costs_at_most_seven_statements_in_two_transactions(
         STATEMENTS_PER_POST[how],
         TRANSACTIONS_PER_POST,
     )
+    # The audit insert locks the audit chain's head until COMMIT: in each transaction that
+    # writes one, it is the last statement, so the lock is held for no other work.
+    sql = [query["sql"] for query in captured.captured_queries]
+    last_before_commit = [sql[i - 1] for i, text in enumerate(sql) if text.startswith("RELEASE")]
+    audited = [text for text in last_before_commit if "approvals_auditevent" in text]
+    assert len(audited) == (2 if how == "scheduled" else 1), last_before_commit
+    assert all(text.startswith("INSERT INTO") for text in audited)
+    assert sum("approvals_auditevent" in text for text in sql) == len(audited)
     post.refresh_from_db()
     entry = FeedEntry.objects.get()
     assert (post.state, post.external_id, post.idempotency_key) == (
@@ -213,6 +222,51 @@ def test_a_published_post_costs_at_most_seven_statements_in_two_transactions(
         "post.mark_published",
     ]
     assert AuditEvent.objects.for_target(post).filter(action="post.mark_published").count() == 1
+
+
+def _check_inputs(connected: bool, departments: tuple[int, ...]) -> claim_module._CheckInputs:
+    return claim_module._CheckInputs(
+        post_id=41,
+        account_id=42,
+        department_ids=departments,
+        at=timezone.now().replace(microsecond=123456),
+        connected=connected,
+    )
+
+
+@pytest.mark.parametrize("connected", [False, True])
+@pytest.mark.parametrize("departments", [(7,), (7, 9)])
+def test_the_claims_checks_are_compiled_once_per_shape_and_filled_in_per_post(
+    connected: bool, departments: tuple[int, ...]
+) -> None:
+    inputs = _check_inputs(connected, departments)
+    claim_module._CHECK_TEMPLATES.clear()
+
+    reused = claim_module._checks(inputs)
+
+    assert claim_module._CHECK_TEMPLATES[(connection.vendor, connected, len(departments))]
+    assert reused == claim_module._compiled_checks(inputs)
+    other = _check_inputs(connected, tuple(d + 100 for d in departments))
+    assert claim_module._checks(other) == claim_module._compiled_checks(other)
+
+
+def test_a_check_that_derives_a_value_from_its_input_is_compiled_per_post(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rule whose parameter is not an input as given (here the moment shifted by a second)
+    cannot be filled in from a template: the claim compiles it each time."""
+    rule = services.blocking_quiet_periods
+
+    def shifted(*, at: Any, **kwargs: Any) -> Any:
+        return rule(at=at - timedelta(seconds=1), **kwargs)
+
+    monkeypatch.setattr(services, "blocking_quiet_periods", shifted)
+    claim_module._CHECK_TEMPLATES.clear()
+    inputs = _check_inputs(False, (7,))
+
+    assert claim_module._checks(inputs) == claim_module._compiled_checks(inputs)
+    assert claim_module._CHECK_TEMPLATES[(connection.vendor, False, 1)] is None
+    claim_module._CHECK_TEMPLATES.clear()
 
 
 def test_a_published_post_is_never_sent_again(
