@@ -9,6 +9,7 @@ from django.db.models import Q
 from accounts import authz
 from accounts.roles import OrgRole
 from approvals.models import (
+    ApprovalRule,
     CrisisPause,
     MediaAttachment,
     Post,
@@ -197,6 +198,18 @@ def access_quiet_period(user: Any, pk: Any, *, lock: bool = False) -> QuietPerio
         visible_quiet_periods(user).select_related(
             "department", "brand_account", "created_by", "cancelled_by"
         ),
+        lock=lock,
+        pk=pk,
+    )
+
+
+def access_approval_rule(user: Any, pk: Any, *, lock: bool = False) -> ApprovalRule:
+    """An approval rule, retired or not: org admins only; NotFound for everyone else, as for a
+    rule that does not exist."""
+    if not authz.is_org_admin(user):
+        raise NotFound()
+    return authz.get_visible_or_404(
+        ApprovalRule.objects.prefetch_related("brand_accounts", "departments", "reviewers"),
         lock=lock,
         pk=pk,
     )
