@@ -438,9 +438,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
     assert not ApprovalRuleSet.objects.exists()
 
 
-def test_only_org_admins_change_rules(
-    comms_reviewer: User, hr_user: User, org_admin: User
-) -> None:
+def test_only_org_admins_change_rules(comms_reviewer: User, hr_user: User, org_admin: User) -> None:
     with pytest.raises(NotAllowed):
         _rule(comms_reviewer, reviewers=[hr_user])
     rule = _rule(org_admin, reviewers=[hr_user])

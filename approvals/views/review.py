@@ -43,7 +43,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": any(value for key, value in filters.items() if key != "sort"),
         "stages": stages,
-        "is_reviewer": bool(stages),
+        "is_reviewer": bool(stages) or review_stages.is_stage_reviewer(request.user),
         "bulk_actions": services.BulkAction.choices,
         "review_reasons": selectors.review_reasons_offered(),
         "schedule_form": ScheduleForm(),
