@@ -163,3 +163,13 @@ def is_stage_reviewer(user: Any) -> bool:
     """Whether an approval rule ever named the person a reviewer of a post's stage (the review
     queue is then theirs too). No query of its own: the organisation-roles query reads it."""
     return authz.has_a_review_seat(user)
+
+
+def has_seat(user: Any, post: Post) -> bool:
+    """Whether an approval rule named the person a reviewer of a stage of the post's current
+    revision, as the database says now (one query): what the review services go by."""
+    if not user.is_authenticated or post.current_revision_id is None:
+        return False
+    return StageReviewer.objects.filter(
+        revision_id=post.current_revision_id, reviewer=user
+    ).exists()

@@ -189,7 +189,7 @@ def _decide(
     reason: ReviewReason | str | None = None,
 ) -> Decision:
     account = post.brand_account
-    seated = review_stages.is_stage_reviewer_of(actor, post)
+    seated = review_stages.has_seat(actor, post)
     reviews_account = permissions.can_review(actor, account)
     if not seated and not reviews_account:
         raise NotAllowed(
