@@ -562,7 +562,7 @@ def home_summary(*, user: Any) -> dict[str, Any]:
         "posts_needing_attention": mine.exclude(notice="").filter(state=PostState.APPROVED).count(),
         "queue": None,
     }
-    if permissions.reviewer_stages(user):
+    if permissions.reviewer_stages(user) or review_stages.is_stage_reviewer(user):
         queue = review_queue(user=user).aggregate(n=Count("pk"), oldest=Min("submitted_at"))
         summary["queue"] = queue
     return summary
