@@ -27,6 +27,7 @@ from core.api import ScopedGenericViewSet, StrictBooleanField
 from core.errors import MAX_ID, NotFound
 
 MAX_LIST = 200
+POST_KINDS = [("", "Either"), *ApprovalRule.PostKind.choices]
 
 
 class StrictIdField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
@@ -81,7 +82,7 @@ class ApprovalRuleWriteSerializer(serializers.Serializer):  # type: ignore[type-
         "Content guidance rules of which one must have fired; empty: whatever fired.",
     )
     post_kind = StrictChoiceField(
-        choices=[("", "Either"), *ApprovalRule.PostKind.choices],
+        choices=POST_KINDS,
         required=False,
         default="",
         help_text="post or reply; empty: either.",
@@ -120,6 +121,9 @@ class ApprovalRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-
         read_only=True, help_text="The stage's name in decisions (a post's stages[].stage)."
     )
     retired = serializers.SerializerMethodField()
+    post_kind = serializers.ChoiceField(
+        choices=POST_KINDS, help_text="post or reply; empty: either."
+    )
     with_image = serializers.BooleanField(allow_null=True)
 
     class Meta:
