@@ -72,7 +72,7 @@ FACTS = PostFacts(
 
 
 def _snapshot(**when: Any) -> dict[str, Any]:
-    base = {
+    base: dict[str, Any] = {
         "brand_accounts": [],
         "departments": [],
         "platforms": [],
