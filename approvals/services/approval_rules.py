@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -44,7 +44,7 @@ from approvals.models import (
 from approvals.review_stages import StageProgress, comms_stage, legal_stage, person_entry
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
-from core.errors import InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:
     from approvals.guidance import GuidanceResult
@@ -170,12 +170,21 @@ def current_rule_set() -> ApprovalRuleSet | None:
 def _new_rule_set(*, actor: User | None, change: str) -> ApprovalRuleSet:
     """Call under the lock _lock_rule_sets took: numbers follow one another."""
     latest = ApprovalRuleSet.objects.order_by("-number").values_list("number", flat=True).first()
-    return ApprovalRuleSet.objects.create(
-        number=(latest or 0) + 1,
-        rules=[snapshot(rule) for rule in _rules_in_force()],
-        change=change[:200],
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            return ApprovalRuleSet.objects.create(
+                number=(latest or 0) + 1,
+                rules=[snapshot(rule) for rule in _rules_in_force()],
+                change=change[:200],
+                created_by=actor,
+            )
+    except IntegrityError:
+        # The very first rules, added by two admins at once (no rule row to lock yet).
+        raise Conflict(
+            "Another change to the approval rules was saved at the same moment: reload and try "
+            "again.",
+            code="concurrent_change",
+        ) from None
 
 
 def _lock_rule_sets() -> None:
