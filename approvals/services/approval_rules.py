@@ -517,14 +517,6 @@ def record_progress(
     return opened
 
 
-def stages_waiting_for(
-    progress: list[StageProgress], *, exclude: Iterable[str] = ()
-) -> list[StageProgress]:
-    """Open stages without their approvals yet."""
-    skip = set(exclude)
-    return [s for s in progress if s.open and not s.satisfied and s.key not in skip]
-
-
 def rule_list(*, include_retired: bool = False) -> QuerySet[ApprovalRule]:
     rules = ApprovalRule.objects.prefetch_related("brand_accounts", "departments", "reviewers")
     if not include_retired:
