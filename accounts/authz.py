@@ -31,10 +31,12 @@ _ROLES_CACHE = "_socialhub_org_roles"
 _MEMBERSHIP_CACHE = "_socialhub_memberships"
 _MANAGES_CACHE = "_socialhub_manages_a_department"
 _BELONGS_CACHE = "_socialhub_belongs_to_a_department"
+_SEATED_CACHE = "_socialhub_has_a_review_seat"
 # Not one of GROUP_NAMES (the only groups org_roles reads), so no group row can look like it:
 # marks, in the roles query, that the person manages at least one department.
 _MANAGER_MARK = "<manages a department>"
 _MEMBER_MARK = "<member of a department>"
+_SEATED_MARK = "<reviews a stage>"
 
 
 # --- Organisation-wide roles (Django groups) ---------------------------------------------------
@@ -61,7 +63,14 @@ def org_roles(user: AnyUser) -> frozenset[str]:
             .annotate(mark=models.Value(_MEMBER_MARK, output_field=models.CharField()))
             .values_list("mark")
         )
-        names = {name for (name,) in group_names.union(manages, member)}
+        # And whether an approval rule ever named the person a reviewer of a post (the review
+        # queue is then theirs too): the rows approvals keeps through user.review_seats.
+        seated = (
+            user.review_seats.order_by()
+            .annotate(mark=models.Value(_SEATED_MARK, output_field=models.CharField()))
+            .values_list("mark")
+        )
+        names = {name for (name,) in group_names.union(manages, member, seated)}
         roles = {by_name[name] for name in names if name in by_name}
         if user.is_superuser:
             roles.add(OrgRole.ORG_ADMIN)
@@ -69,12 +78,13 @@ def org_roles(user: AnyUser) -> frozenset[str]:
         setattr(user, _ROLES_CACHE, cached)
         setattr(user, _MANAGES_CACHE, _MANAGER_MARK in names)
         setattr(user, _BELONGS_CACHE, _MEMBER_MARK in names)
+        setattr(user, _SEATED_CACHE, _SEATED_MARK in names)
     return cached
 
 
 def forget_cached_roles(user: AnyUser) -> None:
     """Drop what this module cached on a user object after their roles or memberships change."""
-    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE, _MANAGES_CACHE, _BELONGS_CACHE):
+    for attr in (_ROLES_CACHE, _MEMBERSHIP_CACHE, _MANAGES_CACHE, _BELONGS_CACHE, _SEATED_CACHE):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -152,6 +162,18 @@ def belongs_to_a_department(user: AnyUser) -> bool:
             return bool(department_roles(user))
         org_roles(user)
     return bool(getattr(user, _BELONGS_CACHE))
+
+
+def has_a_review_seat(user: AnyUser) -> bool:
+    """Whether an approval rule named the person a reviewer of some post's stage, without a
+    query of its own (the organisation-roles query reads it)."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, _SEATED_CACHE):
+        if hasattr(user, _ROLES_CACHE):  # cached by an older query shape: ask again
+            forget_cached_roles(user)
+        org_roles(user)
+    return bool(getattr(user, _SEATED_CACHE))
 
 
 # --- The 404-or-403 gate -----------------------------------------------------------------------

@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw
 from accounts.demo import demo_email
 from accounts.models import User
 from approvals import permissions, services
-from approvals.models import Post, QuietPeriod
+from approvals.models import ApprovalRule, Post, QuietPeriod
+from approvals.services import approval_rules
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,31 @@ def seed_quiet_period() -> None:
         )
     except DomainError as exc:
         logger.warning("Demo quiet period skipped: %s", exc.message)
+
+
+RECRUITING_RULE = "Recruiting posts need HR"
+
+
+def seed_approval_rule() -> None:
+    """Ada Admin's rule: a post whose text reads as recruiting (content guidance's recruiting
+    language: "we're hiring", "join our team", "job opening"…) waits, after comms, for Harriet
+    HR. Added once (idempotent), after the demo posts, none of which it matches."""
+    admin = User.objects.filter(email=demo_email("admin")).first()
+    hr = User.objects.filter(email=demo_email("hr")).first()
+    if admin is None or hr is None or ApprovalRule.objects.filter(name=RECRUITING_RULE).exists():
+        return
+    try:
+        approval_rules.approval_rule_create(
+            actor=admin,
+            name=RECRUITING_RULE,
+            content_rules=["recruiting"],
+            stage_name="HR",
+            reviewers=[hr],
+            approval=ApprovalRule.Approval.ANY,
+            order=ApprovalRule.Order.SEQUENCE,
+        )
+    except DomainError as exc:
+        logger.warning("Demo approval rule skipped: %s", exc.message)
 
 
 def _picture(caption: str, colour: tuple[int, int, int]) -> bytes:

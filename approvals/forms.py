@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Department
-from approvals.models import Stage, Verdict
+from approvals.models import Verdict
 from channels_app.models import BrandAccount
 from channels_app.readiness import account_readiness
 
@@ -55,7 +55,8 @@ class DecisionForm(forms.Form):
     verdict = forms.ChoiceField(choices=Verdict.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    stage = forms.ChoiceField(choices=[("", "—"), *Stage.choices], required=False)
+    # comms, legal or a post's approval-rule stage (rule-<id>): the service says which it has.
+    stage = forms.CharField(required=False, max_length=16)
     reason = forms.SlugField(required=False, max_length=40)
 
     def clean(self) -> dict[str, Any]:

@@ -36,6 +36,8 @@ class Rule:
     HASHTAGS = "hashtags"
     IMAGE_ALT_TEXT = "image_alt_text"
     IMAGE_COUNT = "image_count"
+    # A recruiting post (a job, an opening): advice only; approval rules may add a stage for it.
+    RECRUITING = "recruiting"
 
 
 # More hashtags than this reads as spam on the platform (platforms' own advice: one or two on X,
@@ -235,6 +237,13 @@ def _term_findings(body: str, terms: Sequence[Term]) -> list[Finding]:
         findings.append(
             Finding(Rule.SPONSORED_WITHOUT_DISCLOSURE, Severity.HARD, message, start, end)
         )
+    recruiting = _matches(body, by_kind.get(GuidanceTerm.Kind.RECRUITING, []))
+    if recruiting:
+        start, end, term = recruiting[0]
+        message = term.advice or (
+            f"“{body[start:end]}” makes this a recruiting post: name the role and where to apply."
+        )
+        findings.append(Finding(Rule.RECRUITING, Severity.SOFT, message, start, end))
     for start, end, term in _matches(body, by_kind.get(GuidanceTerm.Kind.SENSITIVE, [])):
         subject = term.advice or "a sensitive subject"
         message = f"“{body[start:end]}” touches on {subject}: a legal review is added."

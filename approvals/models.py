@@ -141,6 +141,21 @@ class Revision(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The review plan, filled in once when the revision first enters review (the only write a
+    # revision ever gets after it was made, approvals.rules.plan): the approval-rule version in
+    # force then and the stages it resolved, each a dict of key, name, reason, approval (any or
+    # all), step and reviewers ([{id, full_name, email}], empty for the comms and legal roles).
+    # Empty for a revision never reviewed, or reviewed before approval rules existed (its stages
+    # are then Post.required_stages()).
+    rule_set = models.ForeignKey(
+        "approvals.ApprovalRuleSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+    )
+    stages = models.JSONField(default=list, blank=True, editable=False)
+    planned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ("post", "number")
@@ -218,7 +233,9 @@ class Decision(AppendOnlyModel):
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="decisions")
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="decisions")
-    stage = models.CharField(max_length=8, choices=Stage.choices)
+    # comms, legal, or an approval rule's stage ("rule-<id>", named in stage_name).
+    stage = models.CharField(max_length=16)
+    stage_name = models.CharField(max_length=60, blank=True)
     verdict = models.CharField(max_length=8, choices=Verdict.choices)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -233,11 +250,17 @@ class Decision(AppendOnlyModel):
     class Meta:
         ordering = ("created_at", "id")
         constraints = (
-            # The database itself refuses a second approval of one stage of one revision.
+            # The database itself refuses a second approval of one stage of one revision (an
+            # approval rule's stage that needs all of its reviewers takes one from each).
             models.UniqueConstraint(
                 fields=("revision", "stage"),
-                condition=models.Q(verdict="approve"),
+                condition=models.Q(verdict="approve", stage__in=("comms", "legal")),
                 name="approvals_decision_one_approval_per_stage",
+            ),
+            models.UniqueConstraint(
+                fields=("revision", "stage", "reviewer"),
+                condition=models.Q(verdict="approve"),
+                name="approvals_decision_one_approval_per_reviewer",
             ),
         )
         indexes = (
@@ -251,7 +274,132 @@ class Decision(AppendOnlyModel):
         )
 
     def __str__(self) -> str:
-        return f"{self.get_stage_display()} {self.get_verdict_display()} on post #{self.post_id}"
+        return f"{self.stage_label} {self.get_verdict_display()} on post #{self.post_id}"
+
+    @property
+    def stage_label(self) -> str:
+        if self.stage_name:
+            return self.stage_name
+        return Stage(self.stage).label if self.stage in Stage.values else self.stage
+
+
+# --- Approval rules (docs/governance.md) -------------------------------------------------------
+
+
+class ApprovalRule(models.Model):
+    """When a submitted post matches every condition set here (an empty one matches anything;
+    within one, any listed value), review gets one more stage: a named group of reviewers, any
+    one or all of whom approve, after the stages before it or alongside them. Retired rather
+    than deleted; each change writes a new ApprovalRuleSet."""
+
+    class PostKind(models.TextChoices):
+        POST = "post", "Post"
+        REPLY = "reply", "Reply"
+
+    class Approval(models.TextChoices):
+        ANY = "any", "Any one of them"
+        ALL = "all", "All of them"
+
+    class Order(models.TextChoices):
+        SEQUENCE = "sequence", "After the stages before it"
+        PARALLEL = "parallel", "Alongside the stages before it"
+
+    name = models.CharField(max_length=120)
+    # When
+    brand_accounts = models.ManyToManyField(
+        "channels_app.BrandAccount", blank=True, related_name="+"
+    )
+    departments = models.ManyToManyField("accounts.Department", blank=True, related_name="+")
+    platforms = models.JSONField(default=list, blank=True)
+    content_rules = models.JSONField(
+        default=list, blank=True, help_text="Content guidance rules (approvals.guidance.Rule)."
+    )
+    post_kind = models.CharField(max_length=8, choices=PostKind.choices, blank=True)
+    with_image = models.BooleanField(null=True, blank=True)
+    # Then
+    stage_name = models.CharField(max_length=60)
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    department_managers = models.BooleanField(
+        default=False, help_text="The managers of the post's department review too."
+    )
+    approval = models.CharField(max_length=8, choices=Approval.choices, default=Approval.ANY)
+    order = models.CharField(max_length=8, choices=Order.choices, default=Order.SEQUENCE)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def stage_key(self) -> str:
+        return f"rule-{self.pk}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class ApprovalRuleSet(AppendOnlyModel):
+    """One version of the approval rules: every rule in force after a change, as it then read
+    (approvals.rules.snapshot). A revision names the version it was reviewed under."""
+
+    number = models.PositiveIntegerField(unique=True)
+    rules = models.JSONField(default=list)
+    change = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-number",)
+
+    def __str__(self) -> str:
+        return f"Approval rules, version {self.number}"
+
+
+class StageReviewer(models.Model):
+    """One reviewer of one approval-rule stage of one revision (the plan's rows, for the review
+    queue and for who sees the post). opened_at: the stages before it were satisfied;
+    satisfied_at: it has the approvals it needs."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="stage_reviewers")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="stage_reviewers")
+    stage = models.CharField(max_length=16)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_seats"
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    satisfied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("revision", "stage", "reviewer")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("revision", "stage", "reviewer"), name="approvals_stagereviewer_once"
+            ),
+        )
+        indexes = (
+            models.Index(
+                fields=("reviewer", "revision"),
+                condition=models.Q(opened_at__isnull=False, satisfied_at__isnull=True),
+                name="approvals_stage_waiting",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.stage} of post #{self.post_id}: reviewer #{self.reviewer_id}"
 
 
 class CoachingAssignment(AppendOnlyModel):
@@ -428,6 +576,7 @@ class GuidanceTerm(models.Model):
         SENSITIVE = "sensitive", "Sensitive term (adds the legal stage)"
         SPONSORSHIP = "sponsorship", "Sign of sponsored content"
         DISCLOSURE = "disclosure", "Disclosure of sponsored content"
+        RECRUITING = "recruiting", "Recruiting language (approval rules may add a stage)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     phrase = models.CharField(

@@ -59,8 +59,27 @@ def post_submitted(post: Post, *, actor: Any, revised: bool = False) -> None:
     )
 
 
+def stages_opened(post: Post, stages: Iterable[Any], *, actor: Any) -> None:
+    """Approval-rule stages whose turn came (at submission, or once the stages before them
+    approved): their reviewers are told, like comms and legal on submission."""
+    for stage in stages:
+        people = User.objects.filter(pk__in=stage.reviewer_ids, is_active=True).exclude(
+            pk=post.author_id
+        )
+        notify(
+            recipients=list(people),
+            kind=Notification.Kind.SUBMITTED,
+            message=f"Post #{post.pk} on {post.brand_account.display_name} by {post.author} "
+            f"waits for the {stage.name} stage (revision {post.revision_number}): {stage.reason}",
+            subject=f"Post #{post.pk} waits for your review ({stage.name})",
+            target=post,
+            url=_post_url(post, review=True),
+            actor=actor,
+        )
+
+
 def decision_made(post: Post, decision: Decision, *, complete: bool) -> None:
-    stage = decision.get_stage_display()
+    stage = decision.stage_label
     if decision.verdict == Verdict.APPROVE:
         what = "approved" if complete else f"approved the {stage.lower()} stage of"
     elif decision.verdict == Verdict.CHANGES:

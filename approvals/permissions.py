@@ -9,6 +9,7 @@ from django.db.models import Q
 from accounts import authz
 from accounts.roles import OrgRole
 from approvals.models import (
+    ApprovalRule,
     CrisisPause,
     MediaAttachment,
     Post,
@@ -232,3 +233,15 @@ def access_review_reason(user: Any, pk: Any, *, lock: bool = False) -> ReviewRea
     """A review reason the person may read (visible_review_reasons); NotFound otherwise, also
     for a retired one to anyone but an org admin."""
     return authz.get_visible_or_404(visible_review_reasons(user), lock=lock, pk=pk)
+
+
+def access_approval_rule(user: Any, pk: Any, *, lock: bool = False) -> ApprovalRule:
+    """An approval rule, retired or not: org admins only; NotFound for everyone else, as for a
+    rule that does not exist."""
+    if not authz.is_org_admin(user):
+        raise NotFound()
+    return authz.get_visible_or_404(
+        ApprovalRule.objects.prefetch_related("brand_accounts", "departments", "reviewers"),
+        lock=lock,
+        pk=pk,
+    )

@@ -16,6 +16,7 @@ from accounts import authz
 from accounts.roles import OrgRole
 from approvals.models import Post
 from approvals.permissions import DRAFT_ON, PUBLISH_ON, REVIEW_ON, is_author, reviewer_stages
+from approvals.review_stages import is_stage_reviewer_of
 from approvals.services.crisis import crisis_pause_covering, paused_account_ids
 from approvals.services.drafting import COPYABLE_STATES
 from approvals.state_machine import Action, allowed_actions
@@ -82,7 +83,9 @@ def post_actions(
     if author and DRAFT_ON in perms:
         may |= AUTHOR_ACTIONS
     # Separation of duties: the author never decides on their own post.
-    if reviewer_stages(user) and not author and REVIEW_ON in perms:
+    if not author and (
+        (reviewer_stages(user) and REVIEW_ON in perms) or is_stage_reviewer_of(user, post)
+    ):
         may |= DECISIONS
     if PUBLISH_ON in perms:
         may |= PUBLISHER_ACTIONS

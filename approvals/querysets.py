@@ -37,11 +37,14 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
             [BrandAccountPerm.REVIEW_ON, BrandAccountPerm.PUBLISH_ON],
             BrandAccount.objects.all(),
         ).values("pk")
+        # An approval rule's reviewers see the posts they were named on (any revision).
+        seated = self._related_model("stage_reviewers").objects.filter(reviewer=user)
         return self.filter(
             Q(author=user)
             | Q(department_id__in=department_ids, reply_private=False)
             | Q(department_id__in=managed_ids)
             | Q(brand_account_id__in=accounts, first_submitted_at__isnull=False)
+            | Q(pk__in=seated.values("post_id"))
         )
 
     def with_list_relations(self) -> PostQuerySet:
@@ -105,6 +108,17 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
                 missing &= Q(legal_required=True)
             pending |= missing
         return posts.filter(pending)
+
+    def waiting_for_stage_reviewer(self, user: Any) -> PostQuerySet:
+        """Posts whose current revision has an approval-rule stage open, not yet satisfied, with
+        the person among its reviewers (an index lookup per post, as above)."""
+        seats = self._related_model("stage_reviewers").objects.filter(
+            revision_id=OuterRef("current_revision_id"),
+            reviewer=user,
+            opened_at__isnull=False,
+            satisfied_at__isnull=True,
+        )
+        return self.alias(my_open_seat=Subquery(seats.order_by().values("pk")[:1]))
 
     def not_approved_by(self, user: Any) -> PostQuerySet:
         """Posts whose current revision the person has not approved (for any stage)."""

@@ -16,7 +16,7 @@ from accounts.models import Department, Membership, User
 from accounts.roles import OrgRole
 from activity.models import AuditEvent
 from activity.selectors import audit_events_for
-from approvals import guidance, permissions
+from approvals import guidance, permissions, review_stages
 from approvals.models import (
     CoachingAssignment,
     CrisisPause,
@@ -28,8 +28,7 @@ from approvals.models import (
     ReviewComment,
     ReviewReason,
     Revision,
-    Stage,
-    Verdict,
+    StageReviewer,
 )
 from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
@@ -106,31 +105,41 @@ class StageStatus:
     label: str
     approved_by: Any | None
     approved_at: datetime | None
+    # What the review screen and the API show besides: why the stage applies, its state
+    # (approved, pending, or waiting for an earlier stage), any one or all of its reviewers,
+    # its step, the reviewers an approval rule named (empty for comms and legal: their role
+    # decides), and everyone who approved it.
+    reason: str = ""
+    state: str = "pending"
+    approval: str = "any"
+    step: int = 0
+    reviewers: tuple[dict[str, Any], ...] = ()
+    approvals: tuple[Decision, ...] = ()
+    rule: int | None = None
 
 
 def stage_statuses(post: Post, approvals: list[Decision] | None = None) -> list[StageStatus]:
-    """Each required stage and who approved the current revision for it (if anyone).
+    """Each stage of the current revision and who approved it (if anyone), with why it applies.
 
     approvals: the post's approve decisions already loaded (with_list_relations), else read.
+    No query beyond that: the stages are recorded on the revision, read with the post.
     """
-    if approvals is None:
-        approvals = getattr(post, "approval_decisions", None)
-    if approvals is None:
-        approvals = list(
-            Decision.objects.filter(
-                revision=post.current_revision, verdict=Verdict.APPROVE
-            ).select_related("reviewer")
-        )
-    current = {d.stage: d for d in approvals if d.revision_id == post.current_revision_id}
     statuses = []
-    for stage in post.required_stages():
-        decision = current.get(stage)
+    for stage in review_stages.post_progress(post, approvals):
+        first = stage.approvals[0] if stage.approvals else None
         statuses.append(
             StageStatus(
-                stage=stage,
-                label=Stage(stage).label,
-                approved_by=decision.reviewer if decision else None,
-                approved_at=decision.created_at if decision else None,
+                stage=stage.key,
+                label=stage.name,
+                approved_by=first.reviewer if first and stage.satisfied else None,
+                approved_at=first.created_at if first and stage.satisfied else None,
+                reason=stage.reason,
+                state=stage.state,
+                approval=stage.approval,
+                step=stage.step,
+                reviewers=tuple(stage.reviewers),
+                approvals=tuple(stage.approvals),
+                rule=stage.rule,
             )
         )
     return statuses
@@ -201,7 +210,8 @@ def review_queue(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
     findings (yes/no: the current revision has guidance findings), sort (oldest/newest)."""
     filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
     stages = permissions.reviewer_stages(user)
-    if not stages:
+    seated = review_stages.is_stage_reviewer(user)
+    if not stages and not seated:
         return Post.objects.none()
     wanted = filters.get("stage")
     if wanted and wanted not in stages:
@@ -221,10 +231,27 @@ def review_queue(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
     if findings and findings not in ("yes", "no"):
         raise InvalidInput("Use findings=yes or findings=no.", field="findings")
     accounts = permissions.accounts_with(user, [permissions.REVIEW_ON]).values("pk")
-    posts = Post.objects.filter(state=PostState.IN_REVIEW, brand_account_id__in=accounts).exclude(
-        author=user
-    )
-    posts = posts.pending_any_stage([wanted] if wanted else stages).not_approved_by(user)
+    if not seated or wanted:
+        posts = Post.objects.filter(
+            state=PostState.IN_REVIEW, brand_account_id__in=accounts
+        ).exclude(author=user)
+        posts = posts.pending_any_stage([wanted] if wanted else stages).not_approved_by(user)
+    else:
+        # Also an approval rule's reviewer: the posts whose open stage names them, besides
+        # (for comms and legal) those pending on the accounts they review.
+        posts = (
+            Post.objects.filter(state=PostState.IN_REVIEW)
+            .exclude(author=user)
+            .waiting_for_stage_reviewer(user)
+        )
+        waiting = Q(my_open_seat__isnull=False)
+        if stages:
+            waiting |= Q(
+                pk__in=Post.objects.filter(brand_account_id__in=accounts)
+                .pending_any_stage(stages)
+                .values("pk")
+            )
+        posts = posts.filter(waiting).not_approved_by(user)
     if filters.get("department"):
         posts = posts.filter(department__slug=filters["department"])
     if filters.get("brand_account"):
@@ -536,7 +563,7 @@ def home_summary(*, user: Any) -> dict[str, Any]:
         "posts_needing_attention": mine.exclude(notice="").filter(state=PostState.APPROVED).count(),
         "queue": None,
     }
-    if permissions.reviewer_stages(user):
+    if permissions.reviewer_stages(user) or review_stages.is_stage_reviewer(user):
         queue = review_queue(user=user).aggregate(n=Count("pk"), oldest=Min("submitted_at"))
         summary["queue"] = queue
     return summary
@@ -579,6 +606,7 @@ def post_audience(*, post: Post) -> QuerySet[User]:
         | Q(pk__in=authz.users_with_org_role(OrgRole.ORG_ADMIN).values("pk"))
         | Q(is_superuser=True)
     )
+    who |= Q(pk__in=StageReviewer.objects.filter(post_id=post.pk).values("reviewer_id"))
     if post.first_submitted_at is not None:
         for perm in (permissions.REVIEW_ON, permissions.PUBLISH_ON):
             who |= Q(pk__in=authz.users_holding(perm, post.brand_account).values("pk"))

@@ -43,6 +43,11 @@ urlpatterns = [
     path("crisis/", views.crisis_pause_list, name="crisis_pause_list"),
     path("crisis/<int:pk>/lift/", views.crisis_pause_lift, name="crisis_pause_lift"),
     path("quiet-periods/", views.quiet_period_list, name="quiet_period_list"),
+    path("approval-rules/", views.approval_rule_list, name="approval_rule_list"),
+    path("approval-rules/<int:pk>/", views.approval_rule_edit, name="approval_rule_edit"),
+    path(
+        "approval-rules/<int:pk>/retire/", views.approval_rule_retire, name="approval_rule_retire"
+    ),
     path("review-reasons/", views.review_reason_list, name="review_reason_list"),
     path("review-reasons/<int:pk>/", views.review_reason_edit, name="review_reason_edit"),
     path("review-reasons/summary/", views.review_reason_summary, name="review_reason_summary"),

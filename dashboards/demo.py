@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from accounts.demo import seed_people
-from approvals.demo import seed_posts, seed_quiet_period
+from approvals.demo import seed_approval_rule, seed_posts, seed_quiet_period
 from channels_app.demo import seed_brand_accounts
 from inbox.demo import seed_inbox
 from listening.demo import seed_listening
@@ -23,6 +23,7 @@ DEMO_STEPS: list[Callable[[], None]] = [
     seed_training,
     seed_posts,
     seed_quiet_period,
+    seed_approval_rule,
     seed_inbox,
     seed_listening,
 ]

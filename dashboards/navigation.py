@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from accounts import authz
+from approvals import review_stages
 from dashboards.governance.permissions import can_export_evidence, can_verify_audit_chain
 from inbox.permissions import can_use_inbox
 from listening.permissions import can_use_listening
@@ -35,7 +36,11 @@ def _everyone(user: Any) -> bool:
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", _everyone),
     NavItem("Posts", "post_list", _everyone),
-    NavItem("Review queue", "review_queue", lambda u: authz.is_reviewer(u)),
+    NavItem(
+        "Review queue",
+        "review_queue",
+        lambda u: authz.is_reviewer(u) or review_stages.is_stage_reviewer(u),
+    ),
     NavItem("Inbox", "inbox:list", can_use_inbox),
     NavItem("Calendar", "content_calendar", _everyone),
     NavItem("Training", "training_home", _everyone),
@@ -60,6 +65,7 @@ NAV_ITEMS: list[NavItem] = [
         lambda u: authz.sees_all_departments(u) or authz.manages_a_department(u),
         more=True,
     ),
+    NavItem("Approval rules", "approval_rule_list", lambda u: authz.is_org_admin(u), more=True),
     NavItem("Helpdesk", "inbox:helpdesk", lambda u: authz.is_org_admin(u), more=True),
     NavItem("People", "people", lambda u: authz.is_org_admin(u), more=True),
     NavItem("Evidence export", "evidence_export", can_export_evidence, more=True),

@@ -18,7 +18,6 @@ from approvals.models import (
     Post,
     ReviewComment,
     Revision,
-    Stage,
 )
 from approvals.post_actions import PERSON_ACTIONS
 from approvals.services.bulk import MAX_BULK_IDS, BulkAction
@@ -38,8 +37,44 @@ class DepartmentSummarySerializer(serializers.Serializer):  # type: ignore[type-
     name = serializers.CharField()
 
 
+class StrictTextField(serializers.CharField):
+    """Text only: DRF's CharField also takes numbers, which the schema (type string) does not."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StageApprovalSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    reviewer = UserSummarySerializer()
+    approved_at = serializers.DateTimeField(source="created_at")
+
+
+class StageReviewerSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    email = serializers.CharField()
+    full_name = serializers.CharField()
+
+
 class StageStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    stage = serializers.ChoiceField(choices=Stage.choices)
+    stage = serializers.CharField(
+        help_text="comms, legal, or an approval rule's stage (rule-<id>), as decisions name it."
+    )
+    name = serializers.CharField(source="label")
+    state = serializers.ChoiceField(
+        choices=[("approved", "approved"), ("pending", "pending"), ("waiting", "waiting")],
+        help_text="approved; pending (open, waiting for an approval); waiting (for an earlier "
+        "stage).",
+    )
+    reason = serializers.CharField(help_text="Why the stage applies (which rule matched).")
+    rule = serializers.IntegerField(allow_null=True, help_text="The approval rule's id.")
+    approval = serializers.ChoiceField(choices=[("any", "any"), ("all", "all")])
+    step = serializers.IntegerField(help_text="Stages of one step run in parallel.")
+    reviewers = StageReviewerSerializer(
+        many=True, help_text="An approval rule's reviewers (empty: comms or legal, by role)."
+    )
+    approvals = StageApprovalSerializer(many=True)
     approved_by = UserSummarySerializer(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)
 
@@ -180,12 +215,13 @@ class DecisionRequestSerializer(serializers.Serializer):  # type: ignore[type-ar
         default=None,
         help_text="The revision number you reviewed; refused with 409 when it is not current.",
     )
-    stage = serializers.ChoiceField(
-        choices=Stage.choices,
+    stage = StrictTextField(
+        max_length=16,
         required=False,
         allow_null=True,
         default=None,
-        help_text="Which of your stages decides (only needed when you hold both).",
+        help_text="Which of your stages decides (comms, legal, or a post's rule-<id> stage; only "
+        "needed when you hold more than one).",
     )
     reason = serializers.CharField(
         required=False,

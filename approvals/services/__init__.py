@@ -13,6 +13,8 @@ The services live in one module per topic and are re-exported here, so callers i
 - images: which images a revision carries (planning, cleaning uploads, copying rows);
 - drafting: new drafts, revisions and image edits;
 - review: submitting for review and the reviewers' decisions;
+- approval_rules: org admins' rules that add review stages, their versions, and the plan each
+  revision is reviewed under (called as `approvals.services.approval_rules`);
 - crisis: crisis pauses and the check that refuses publishing under one;
 - quiet_periods: planned windows without publishing, legal's exceptions, and the check that
   refuses (or holds) a post inside one;

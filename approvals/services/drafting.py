@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from activity.audit import audit_record
-from approvals import guidance, notifications
+from approvals import guidance, notifications, review_stages
 from approvals.models import Decision, MediaAttachment, Post, PostState, Revision, Verdict
+from approvals.services import approval_rules
 from approvals.services.checks import (
     _choose_department,
     _clean_body,
@@ -321,6 +322,14 @@ def _save_revision(
         fields["legal_required"] = result.requires_legal
         fields["submitted_at"] = timezone.now()
         fields["approved_at"] = None
+        # The new text is reviewed under the approval rules the post was submitted under.
+        stages = approval_rules.plan_review(
+            post=locked,
+            revision=revision,
+            result=result,
+            images=len(rows),
+            keep_version_of=previous,
+        )
     perform_transition(
         post=locked,
         action=Action.REVISE,
@@ -330,4 +339,7 @@ def _save_revision(
     )
     if under_review:
         notifications.post_submitted(locked, actor=actor, revised=True)
+        progress = review_stages.stage_progress(stages, [])
+        opened = approval_rules.record_progress(post=locked, progress=progress, revision=revision)
+        notifications.stages_opened(locked, opened, actor=actor)
     return locked

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import guidance, notifications, permissions
+from approvals import guidance, notifications, permissions, review_stages
 from approvals.models import Decision, Post, PostState, ReviewReason, Stage, Verdict
+from approvals.review_stages import StageProgress
+from approvals.services import approval_rules
 from approvals.services.checks import (
     _clean_note,
     _lock,
@@ -49,16 +51,21 @@ def post_submit(*, post: Post, actor: User) -> Post:
                 "Before you can submit: " + " ".join(item.message for item in missing),
                 code="requirements_missing",
             )
+        images = sorted(current_images(locked), key=_by_order)
         result = guidance.check_for_account(
-            body=locked.body,
-            account=account,
-            alt_texts=[row.alt_text for row in sorted(current_images(locked), key=_by_order)],
+            body=locked.body, account=account, alt_texts=[row.alt_text for row in images]
         )
         if result.blocks_submit:
             raise NotAllowed(
                 "Fix this before submitting: " + " ".join(f.message for f in result.hard),
                 field="body",
                 code="guidance",
+            )
+        revision = locked.current_revision
+        stages: list[dict[str, Any]] = []
+        if revision is not None:
+            stages = approval_rules.plan_review(
+                post=locked, revision=revision, result=result, images=len(images)
             )
         now = timezone.now()
         perform_transition(
@@ -68,6 +75,8 @@ def post_submit(*, post: Post, actor: User) -> Post:
             data={
                 "legal_required": result.requires_legal,
                 "advice": [finding.rule for finding in result.soft],
+                "rule_set": revision.rule_set.number if revision and revision.rule_set else None,
+                "stages": [stage["key"] for stage in stages],
             },
             fields={
                 "submitted_at": now,
@@ -77,38 +86,96 @@ def post_submit(*, post: Post, actor: User) -> Post:
             },
         )
         notifications.post_submitted(locked, actor=actor)
+        if revision is not None:
+            progress = review_stages.stage_progress(
+                stages, review_stages.revision_approvals(revision)
+            )
+            opened = approval_rules.record_progress(
+                post=locked, progress=progress, revision=revision
+            )
+            notifications.stages_opened(locked, opened, actor=actor)
     return locked
+
+
+def _may_decide(stage: StageProgress, *, actor: User, role_stages: list[str]) -> bool:
+    if stage.is_role_stage:
+        return stage.key in role_stages
+    return actor.pk in stage.reviewer_ids
 
 
 def _pick_stage(
     *,
-    actor_stages: list[str],
-    required: tuple[str, ...],
-    approved: dict[str, Decision],
+    actor: User,
+    role_stages: list[str],
+    progress: list[StageProgress],
     verdict: str,
     requested: str | None,
-) -> str:
+) -> StageProgress:
+    by_key = {stage.key: stage for stage in progress}
     if requested:
-        if requested not in Stage.values:
-            raise InvalidInput("Choose the comms or the legal stage.", field="stage")
-        if requested not in actor_stages:
-            raise NotAllowed(
-                f"You are not a {Stage(requested).label.lower()} reviewer.", code="wrong_stage"
+        if requested not in Stage.values and requested not in by_key:
+            raise InvalidInput(
+                "Choose the comms or the legal stage, or another stage of this post.",
+                field="stage",
             )
-        if requested not in required:
+        if requested in Stage.values:
+            label = Stage(requested).label.lower()
+            if requested not in role_stages:
+                raise NotAllowed(f"You are not a {label} reviewer.", code="wrong_stage")
+            if requested not in by_key:
+                raise NotAllowed(f"This post needs no {label} review.", code="wrong_stage")
+        elif not _may_decide(by_key[requested], actor=actor, role_stages=role_stages):
             raise NotAllowed(
-                f"This post needs no {Stage(requested).label.lower()} review.", code="wrong_stage"
+                f"You are not a reviewer of the {by_key[requested].name} stage.",
+                code="wrong_stage",
             )
-        return requested
-    candidates = [stage for stage in actor_stages if stage in required]
+        return by_key[requested]
+    candidates = [s for s in progress if _may_decide(s, actor=actor, role_stages=role_stages)]
     if not candidates:
         raise NotAllowed(
             "This post needs no legal review; comms decides on it.", code="wrong_stage"
         )
     if verdict == Verdict.APPROVE:
-        open_stages = [stage for stage in candidates if stage not in approved]
-        return open_stages[0] if open_stages else candidates[0]
+        mine = {d.stage for s in candidates for d in s.approvals if d.reviewer_id == actor.pk}
+        waiting = [s for s in candidates if s.open and not s.satisfied and s.key not in mine]
+        unsatisfied = [s for s in candidates if not s.satisfied]
+        return (waiting or unsatisfied or candidates)[0]
     return candidates[0]
+
+
+def _require_approvable(
+    stage: StageProgress, *, actor: User, progress: list[StageProgress], number: int
+) -> None:
+    """Approving: the stage is open and still needs this person's approval, and separation of
+    duties holds (one person approves one stage of a revision)."""
+    if stage.satisfied or any(d.reviewer_id == actor.pk for d in stage.approvals):
+        raise Conflict(
+            f"The {stage.name.lower()} stage already approved revision {number}.",
+            code="already_approved",
+        )
+    if not stage.open:
+        before = [s.name for s in progress if s.step < stage.step and not s.satisfied]
+        raise Conflict(
+            f"The {stage.name} stage comes after {', '.join(before)}: approve it once "
+            f"{'they have' if len(before) > 1 else 'that stage has'}.",
+            code="stage_not_open",
+        )
+    others = [s for s in progress if s.key != stage.key]
+    if any(d.reviewer_id == actor.pk for s in others for d in s.approvals):
+        raise NotAllowed(
+            "You approved another stage of this revision; a different person must "
+            "approve this one.",
+            code="separation_of_duties",
+        )
+    # A stage that needs every one of its reviewers needs this person too: approving another
+    # stage now would leave that one without them for good.
+    for other in others:
+        if other.approval == "all" and not other.satisfied and actor.pk in other.reviewer_ids:
+            raise NotAllowed(
+                f"The {other.name} stage needs every one of its reviewers, you included: "
+                "approve that stage, and let another reviewer approve this one.",
+                code="separation_of_duties",
+            )
 
 
 def _decide(
@@ -122,12 +189,16 @@ def _decide(
     reason: ReviewReason | str | None = None,
 ) -> Decision:
     account = post.brand_account
-    if not permissions.can_review(actor, account):
+    seated = review_stages.has_seat(actor, post)
+    reviews_account = permissions.can_review(actor, account)
+    if not seated and not reviews_account:
         raise NotAllowed(
             f"You do not review posts on {account.display_name}.", code="no_review_permission"
         )
-    actor_stages = permissions.reviewer_stages(actor)
-    if not actor_stages:
+    # Comms and legal decide through their role on the account; an approval rule's reviewers
+    # through the stage they were named in.
+    role_stages = permissions.reviewer_stages(actor) if reviews_account else []
+    if not role_stages and not seated:
         raise NotAllowed("Only comms and legal reviewers decide on posts.", code="not_reviewer")
     if permissions.is_author(actor, post):
         raise NotAllowed(
@@ -159,34 +230,22 @@ def _decide(
                 "current. Review it again before deciding.",
                 code="stale_revision",
             )
-        required = locked.required_stages()
-        approved = {
-            d.stage: d for d in Decision.objects.filter(revision=current, verdict=Verdict.APPROVE)
-        }
+        approvals = review_stages.revision_approvals(current)
+        progress = review_stages.stage_progress(review_stages.post_stages(locked), approvals)
         chosen = _pick_stage(
-            actor_stages=actor_stages,
-            required=required,
-            approved=approved,
+            actor=actor,
+            role_stages=role_stages,
+            progress=progress,
             verdict=verdict,
             requested=stage,
         )
         if verdict == Verdict.APPROVE:
-            if chosen in approved:
-                raise Conflict(
-                    f"The {Stage(chosen).label.lower()} stage already approved revision "
-                    f"{current.number}.",
-                    code="already_approved",
-                )
-            if any(d.reviewer_id == actor.pk for d in approved.values()):
-                raise NotAllowed(
-                    "You approved another stage of this revision; a different person must "
-                    "approve this one.",
-                    code="separation_of_duties",
-                )
+            _require_approvable(chosen, actor=actor, progress=progress, number=current.number)
         decision = Decision.objects.create(
             post=locked,
             revision=current,
-            stage=chosen,
+            stage=chosen.key,
+            stage_name="" if chosen.is_role_stage else chosen.name,
             verdict=verdict,
             reviewer=actor,
             note=note,
@@ -194,26 +253,34 @@ def _decide(
         )
         fields: dict[str, Any] = {}
         complete = False
+        opened: list[StageProgress] = []
         if verdict == Verdict.APPROVE:
-            remaining = [s for s in required if s not in approved and s != chosen]
-            complete = not remaining
+            progress = review_stages.stage_progress(
+                review_stages.post_stages(locked), [*approvals, decision]
+            )
+            complete = all(s.satisfied for s in progress)
             action = Action.APPROVE if complete else Action.APPROVE_STAGE
             if complete:
                 fields["approved_at"] = timezone.now()
+            opened = approval_rules.record_progress(
+                post=locked, progress=progress, revision=current
+            )
         perform_transition(
             post=locked,
             action=action,
             actor=actor,
             note=note,
             data={
-                "stage": chosen,
+                "stage": chosen.key,
                 "verdict": verdict,
                 "decision": decision.pk,
                 **({"reason": chosen_reason.slug} if chosen_reason else {}),
+                **({"stages_opened": [s.key for s in opened]} if opened else {}),
             },
             fields=fields,
         )
         notifications.decision_made(locked, decision, complete=complete)
+        notifications.stages_opened(locked, opened, actor=actor)
         coaching_check(decision=decision, post=locked)
     return decision
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import handover
+from approvals import handover, review_stages
 from approvals.models import Post
 from approvals.services.checks import (
     _lock,
@@ -21,7 +21,7 @@ from approvals.services.crisis import _require_no_crisis_pause
 from approvals.services.quiet_periods import require_no_quiet_period
 from approvals.state_machine import Action, perform_transition
 from channels_app.readiness import require_account_ready
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -44,11 +44,26 @@ def _lock_for_sending(post: Post, action: str, *, at: datetime | None = None) ->
     the checks every path towards the platform shares."""
     locked = _lock(post)
     _require_state(locked, action)
+    _require_every_stage_approved(locked)
     _require_active_account(locked.brand_account)
     require_account_ready(locked.brand_account)
     _require_no_crisis_pause(locked.brand_account)
     require_no_quiet_period(locked, at=at or timezone.now(), now=at is None)
     return locked
+
+
+def _require_every_stage_approved(post: Post) -> None:
+    """An approved post has every stage of its current revision approved (the decision that
+    approves it checks): a second look at the approval rules' stages, which the state alone
+    does not show, so that no path ever sends a post one of them still waits on."""
+    waiting = set(review_stages.pending_rule_stages(post))
+    if waiting:
+        names = [s["name"] for s in review_stages.post_stages(post) if s["key"] in waiting]
+        raise Conflict(
+            f"This post still waits for the {', '.join(names)} review: it can be scheduled or "
+            "published once every stage approved it.",
+            code="stages_pending",
+        )
 
 
 def clean_schedule_time(scheduled_at: datetime | None) -> datetime:

@@ -13,7 +13,7 @@ import importlib
 
 
 def restore_data_migration_rows() -> None:
-    """Make the data-migration rows again where they are missing (three queries when present)."""
+    """Make the data-migration rows again where they are missing (four queries when present)."""
     from django.apps import apps
     from django.contrib.auth.models import Group
 
@@ -26,6 +26,9 @@ def restore_data_migration_rows() -> None:
     if not GuidanceTerm.objects.exists():
         seed = importlib.import_module("approvals.migrations.0003_default_guidance_terms")
         seed.seed(apps, None)
+    if not GuidanceTerm.objects.filter(kind=GuidanceTerm.Kind.RECRUITING).exists():
+        recruiting = importlib.import_module("approvals.migrations.0017_default_recruiting_terms")
+        recruiting.seed(apps, None)
     if not ReviewReason.objects.exists():
         reasons = importlib.import_module("approvals.migrations.0013_default_review_reasons")
         reasons.create(apps, None)

@@ -70,7 +70,10 @@ def test_list_shows_visible_posts_with_filters(
     first = drafts["results"][0]
     assert first["body"] == "mine"
     assert first["brand_account"]["display_name"] == "Sales news"
-    assert first["stages"] == [{"stage": "comms", "approved_by": None, "approved_at": None}]
+    assert [
+        {key: stage[key] for key in ("stage", "state", "approved_by", "approved_at")}
+        for stage in first["stages"]
+    ] == [{"stage": "comms", "state": "pending", "approved_by": None, "approved_at": None}]
     assert api_as(sme).get("/api/v1/posts/?author=me&department=sales").json()["count"] == 2
     assert api_as(outsider).get("/api/v1/posts/").json()["count"] == 1
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.demo import demo_email
-from approvals.models import Post, QuietPeriod, ReviewComment
+from accounts.models import User
+from approvals import permissions, services
+from approvals.models import ApprovalRule, Post, QuietPeriod, ReviewComment, StageReviewer
 from dashboards.demo import seed_demo
 from publishing import tasks
 from publishing.models import FeedEntry
@@ -56,3 +58,31 @@ def test_the_demo_plans_one_upcoming_quiet_period_once(db: None) -> None:
     # It holds none of the demo's scheduled posts.
     scheduled = Post.objects.filter(state="scheduled").values_list("scheduled_at", flat=True)
     assert all(not (period.starts_at <= at < period.ends_at) for at in scheduled)
+
+
+def test_the_demo_sends_recruiting_posts_to_hr_after_comms(db: None) -> None:
+    seed_demo()
+    seed_demo()
+
+    rule = ApprovalRule.objects.get()
+    assert (rule.name, rule.stage_name, rule.content_rules) == (
+        "Recruiting posts need HR",
+        "HR",
+        ["recruiting"],
+    )
+    assert [u.email for u in rule.reviewers.all()] == [demo_email("hr")]
+    # None of the demo's own posts is a recruiting post: they keep comms (and legal) only.
+    assert not StageReviewer.objects.exists()
+
+    sme = User.objects.get(email=demo_email("sme.sales"))
+    comms = User.objects.get(email=demo_email("comms"))
+    hr = User.objects.get(email=demo_email("hr"))
+    account = permissions.draftable_accounts(sme).filter(department__slug="sales").first()
+    post = services.post_create(
+        actor=sme, brand_account=account, body="We're hiring: join our team in Lyon."
+    )
+    services.post_submit(post=post, actor=sme)
+    services.post_approve(post=post, actor=comms)
+    assert Post.objects.get(pk=post.pk).state == "in_review"
+    services.post_approve(post=post, actor=hr)
+    assert Post.objects.get(pk=post.pk).state == "approved"

@@ -4,12 +4,17 @@ A refused action re-renders the page with the service's message and the matching
 (400 bad input, 403 rule or permission, 409 state); nothing is written in that case.
 
 One module per topic (posts, compose, review, scheduling, comments, media, calendar, crisis,
-quiet periods, notifications; page_context holds what the post pages share); the views are
-re-exported here.
+quiet periods, approval rules, notifications; page_context holds what the post pages share);
+the views are re-exported here.
 """
 
 from __future__ import annotations
 
+from approvals.views.approval_rules import (
+    approval_rule_edit,
+    approval_rule_list,
+    approval_rule_retire,
+)
 from approvals.views.bulk import posts_bulk
 from approvals.views.calendar import content_calendar, post_reschedule
 from approvals.views.coaching import (
@@ -35,6 +40,9 @@ from approvals.views.review import post_decide, post_review, review_queue
 from approvals.views.scheduling import post_publish_now, post_retry, post_schedule, post_unschedule
 
 __all__ = [
+    "approval_rule_edit",
+    "approval_rule_list",
+    "approval_rule_retire",
     "comment_apply",
     "comment_create",
     "comment_resolve",

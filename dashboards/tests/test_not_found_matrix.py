@@ -22,7 +22,14 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, Department, Invitation, Membership, User
 from accounts.tests.factories import UserFactory, add_member
 from approvals import services as post_services
-from approvals.models import MediaAttachment, Post, QuietPeriod, ReviewComment, ReviewReason
+from approvals.models import (
+    ApprovalRule,
+    MediaAttachment,
+    Post,
+    QuietPeriod,
+    ReviewComment,
+    ReviewReason,
+)
 from approvals.tests.factories import make_account, make_post
 from approvals.tests.media_factories import picture, upload
 from channels_app.models import BrandAccount
@@ -72,6 +79,7 @@ class World:
     saved_reply: SavedReply
     quiet_period: QuietPeriod
     retired_reason: ReviewReason
+    approval_rule: ApprovalRule
     stream: ListeningStream
     match: StreamMatch
 
@@ -130,8 +138,12 @@ def world(db: None, sales: Department, rnd: Department, sme: User, hr_user: User
     # A retired review reason: only org admins still see it (the outsider reads active ones).
     retired_reason = ReviewReason.objects.get(slug="brand")
     ReviewReason.objects.filter(pk=retired_reason.pk).update(is_active=False)
+    # An approval rule: org admins' only, so the R&D manager does not see it.
+    approval_rule = ApprovalRule.objects.create(name="Sales needs HR", stage_name="HR")
+    approval_rule.reviewers.set([hr_user])
     return World(
         retired_reason=retired_reason,
+        approval_rule=approval_rule,
         stream=stream,
         match=match,
         quiet_period=quiet_period,
@@ -241,6 +253,8 @@ _comment = _child("pk", "comment_id", lambda w: w.comment.pk)
 _membership = _child("slug", "membership_id", lambda w: w.membership.pk)
 _invitation = _child("slug", "invitation_id", lambda w: w.invitation.pk)
 
+# An approval rule: only org admins see one.
+_rule = (lambda w: {"pk": w.approval_rule.pk}, lambda w: {"pk": MISSING})
 # A sales department's quiet period: the R&D outsider does not see it.
 _quiet = (lambda w: {"pk": w.quiet_period.pk}, lambda w: {"pk": MISSING})
 _quiet_on_post = (
@@ -387,6 +401,9 @@ CASES: dict[str, Case] = {
     "quiet_period_exception_revoke": Case(("post",), *_quiet_on_post),
     "api_quiet_period-detail": Case(("get", "patch"), *_quiet),
     "api_quiet_period-cancel": Case(("post",), *_quiet),
+    "approval_rule_edit": Case(("get", "post"), *_rule),
+    "approval_rule_retire": Case(("post",), *_rule),
+    "api_approval_rule-detail": Case(("get", "put", "patch", "delete"), *_rule),
     "api_post-quiet-period-exceptions": Case(("post",), _post, _no_post),
     "api_post-quiet-period-exception-revoke": Case(("post",), _post, _no_post),
     "api_crisis_pause-detail": Case(
