@@ -17,12 +17,15 @@ from django.db import models
 
 
 class RollupWatermark(models.Model):
-    """The one row (id 1): the last audit event folded into the summaries, when, and the
-    reporting zone their days are counted in."""
+    """The one row (id 1): the last audit event folded into the summaries, when, the reporting
+    zone their days are counted in, and the horizon the next fold goes up to."""
 
     last_event_id = models.BigIntegerField(default=0)
     advanced_at = models.DateTimeField(null=True, blank=True)
     zone = models.CharField(max_length=64, blank=True)
+    # The last event id there was at `horizon_at`: folded up to once FOLD_LAG has passed.
+    horizon_id = models.BigIntegerField(default=0)
+    horizon_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"summaries through event {self.last_event_id} ({self.zone})"

@@ -7,12 +7,14 @@ chunk's last event: a crash leaves either the whole chunk folded or none of it, 
 twice folds nothing twice. The beat task `dashboards.advance_rollups` calls it every minute;
 `rollups_rebuild` (`manage.py rebuild_rollups`) empties the rows and folds the whole trail.
 
-Ids follow time, but an event's id is taken when its transaction inserts it and it is seen only
-when that transaction commits; a transaction that took an id before the last folded one and
-commits after would be skipped. So only events older than `FOLD_LAG` are folded: no
-transition's transaction stays open that long (CELERY_TASK_TIME_LIMIT and the web timeouts are
-far shorter). The reports read the events past the watermark directly, so the lag costs no
-freshness.
+An event's id is taken when its transaction inserts it, and the event is seen only when that
+transaction commits: a transaction that took an id below the watermark and committed after it
+moved would be skipped. So the fold goes up to a *horizon*, the last id that existed at least
+`FOLD_LAG` ago (the watermark row remembers the last id and when it looked): no transition's
+transaction stays open that long (the task and web time limits are far shorter). The reports
+read the events past the watermark directly, so the lag costs no freshness. The rebuild folds
+up to the last id when it starts, without waiting: run it when no transition is under way (a
+deploy), or run it again.
 
 Days are local days in the reporting zone (`SOCIALHUB_TIME_ZONE`), stored on the watermark; if
 the setting changes, the next advance starts again from the first event.
@@ -27,15 +29,17 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from activity.models import AuditEvent
 from approvals.models import Post
 from dashboards.models import DailyActivity, ReviewTurnaround, RollupWatermark, StateRepeat
 from dashboards.reports.activity.figures import CLOSING, POST_TARGET, state_keys_of, with_turnaround
+from dashboards.reports.periods import reporting_zone, reporting_zone_name
 
 CHUNK = 5_000
-FOLD_LAG = timedelta(minutes=2)
+FOLD_LAG = timedelta(minutes=2)  # longer than any transaction writing a transition
 _EVENT_FIELDS = (
     "id",
     "target_id",
@@ -45,14 +49,6 @@ _EVENT_FIELDS = (
     "created_at",
     "department_id",
 )
-
-
-def reporting_zone() -> tzinfo:
-    return timezone.get_default_timezone()
-
-
-def reporting_zone_name() -> str:
-    return str(reporting_zone())
 
 
 @dataclass
@@ -84,49 +80,63 @@ def _watermark() -> RollupWatermark:
     return RollupWatermark.objects.select_for_update().get(pk=1)
 
 
-def rollups_advance(*, now: datetime | None = None, chunk: int = CHUNK, chunks: int = 0) -> int:
-    """Fold the events past the watermark (and older than FOLD_LAG before `now`); at most
-    `chunks` chunks when given. Returns how many events were folded."""
+def rollups_advance(
+    *,
+    now: datetime | None = None,
+    chunk: int = CHUNK,
+    chunks: int = 0,
+    lag: timedelta | None = None,
+) -> int:
+    """Fold the events past the watermark up to the horizon once it is `lag` (FOLD_LAG) old; at
+    most `chunks` chunks when given. Returns how many events were folded."""
     now = now or timezone.now()
-    cutoff = now - FOLD_LAG
+    lag = FOLD_LAG if lag is None else lag
     folded = 0
     done = 0
     while not chunks or done < chunks:
         with transaction.atomic():
             mark = _watermark()
+            before = mark.last_event_id
             if mark.zone != reporting_zone_name():
                 _empty()
-                mark.last_event_id, mark.zone = 0, reporting_zone_name()
+                mark.last_event_id, mark.horizon_id, mark.horizon_at = 0, 0, None
+                mark.zone = reporting_zone_name()
+            if mark.horizon_at is None or mark.last_event_id >= mark.horizon_id:
+                # Reached: what is committed now is the next horizon.
+                mark.horizon_id = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
+                mark.horizon_at = now
+            bound = mark.horizon_id if mark.horizon_at <= now - lag else mark.last_event_id
             events = list(
                 _post_events()
-                .filter(id__gt=mark.last_event_id)
+                .filter(id__gt=mark.last_event_id, id__lte=bound)
                 .order_by("id")
                 .values(*_EVENT_FIELDS)[:chunk]
             )
-            # Stop at the first event still inside the lag: ids follow time.
-            fresh = next((i for i, e in enumerate(events) if e["created_at"] > cutoff), None)
-            full = len(events) == chunk and fresh is None
-            events = events[:fresh]
             if events:
                 _fold(events, since=mark.last_event_id)
                 mark.last_event_id = events[-1]["id"]
-            mark.advanced_at = now
+                mark.advanced_at = now
+            elif bound > mark.last_event_id:
+                mark.last_event_id = bound  # no post transition up to the horizon
+                mark.advanced_at = now
             mark.save()
         folded += len(events)
         done += 1
-        if not full:
-            break
+        if mark.last_event_id == before:
+            break  # caught up with the horizon, or it is not old enough yet
     return folded
 
 
 def rollups_rebuild(*, now: datetime | None = None, chunk: int = CHUNK) -> int:
-    """Empty the summary rows and fold the whole audit trail again."""
+    """Empty the summary rows and fold the whole audit trail again, up to the events committed
+    when it starts (the beat task folds the later ones)."""
     with transaction.atomic():
         mark = _watermark()
         _empty()
         mark.last_event_id, mark.zone, mark.advanced_at = 0, reporting_zone_name(), None
+        mark.horizon_id, mark.horizon_at = 0, None
         mark.save()
-    return rollups_advance(now=now, chunk=chunk)
+    return rollups_advance(now=now, chunk=chunk, lag=timedelta(0))
 
 
 def _empty() -> None:

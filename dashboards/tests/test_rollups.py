@@ -26,7 +26,7 @@ from dashboards.models import DailyActivity, ReviewTurnaround, RollupWatermark, 
 from dashboards.reports.activity import STATES, department, organisation, post_events
 from dashboards.reports.activity.figures import POST_TARGET, state_keys_of
 from dashboards.reports.periods import Period
-from dashboards.reports.rollups import rollups_advance, rollups_rebuild
+from dashboards.reports.rollups import FOLD_LAG, rollups_advance, rollups_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +34,8 @@ PARIS = "Europe/Paris"
 ZONE = zoneinfo.ZoneInfo(PARIS)
 # Daylight-saving changes in Paris (a 23-hour and a 25-hour day), a Sunday and a Monday.
 SPRING, AUTUMN = date(2025, 3, 30), date(2025, 10, 26)
-# "Now" for folding: every event is old enough (the posts' own creation happens at the real now).
 LATER = timezone.now() + timedelta(days=1)
+NO_LAG = timedelta(0)  # fold up to the last event at once (no transaction is left open here)
 
 
 def _instant(rng: random.Random) -> datetime:
@@ -158,13 +158,15 @@ def _assert_same_figures(
         for dept in departments:
             rolled = _post_figures(department, period, dept, rolled=True, monkeypatch=monkeypatch)
             raw = _post_figures(department, period, dept, rolled=False, monkeypatch=monkeypatch)
-            assert rolled.from_summaries and not raw.from_summaries
+            assert rolled.from_summaries
+            assert not raw.from_summaries
             for name in ("totals", "turnaround", "snapshot", "weeks", "accounts", "people"):
                 assert getattr(rolled, name) == getattr(raw, name), (period, dept.slug, name)
         rolled_all = _post_figures(organisation, period, rolled=True, monkeypatch=monkeypatch)
         raw_all = _post_figures(organisation, period, rolled=False, monkeypatch=monkeypatch)
         assert rolled_all[:3] == raw_all[:3], period
-        assert rolled_all[4] and not raw_all[4]
+        assert rolled_all[4]
+        assert not raw_all[4]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -180,11 +182,11 @@ def test_incremental_equals_rebuilt_equals_the_audit_trail(
             events, states[post.pk] = _events_for(rng, post, states[post.pk], rng.randint(1, 5))
             batch += events
         AuditEvent.objects.bulk_create(batch)
-        rollups_advance(now=LATER, chunk=rng.randint(1, 7), chunks=rng.randint(1, 4))
+        rollups_advance(now=LATER, chunk=rng.randint(1, 7), chunks=rng.randint(1, 4), lag=NO_LAG)
     periods = _periods(rng)
     # Part folded, part past the watermark.
     _assert_same_figures(periods, [sales, rnd], monkeypatch)
-    rollups_advance(now=LATER, chunk=rng.randint(1, 7))
+    rollups_advance(now=LATER, chunk=rng.randint(1, 7), lag=NO_LAG)
     incremental = _snapshot()
     assert RollupWatermark.objects.get().last_event_id == post_events_last_id()
     # Everything folded.
@@ -230,39 +232,40 @@ def test_the_python_classification_agrees_with_the_report_states(
 
 
 @override_settings(TIME_ZONE=PARIS)
-def test_folding_is_idempotent_and_waits_for_recent_events(cast: list[Post]) -> None:
-    recent = AuditEvent.objects.filter(target_type=POST_TARGET).order_by("id")
-    newest = recent.last()
-    assert newest is not None
-    # Events younger than the lag stay past the watermark (their transaction may not be the
-    # last to commit): the reports read them directly.
-    assert rollups_advance(now=newest.created_at) == 0
-    assert rollups_advance(now=LATER) == recent.count()
+def test_folding_is_idempotent_and_waits_for_the_horizon(cast: list[Post]) -> None:
+    events = AuditEvent.objects.filter(target_type=POST_TARGET).exclude(to_state="")
+    now = timezone.now()
+    # The first run notes the last id (the horizon) and folds nothing: a transaction that took
+    # an id before it may not have committed yet. The reports read those events directly.
+    assert rollups_advance(now=now) == 0
+    mark = RollupWatermark.objects.get()
+    assert (mark.last_event_id, mark.horizon_id) == (0, post_events_last_id())
+    assert rollups_advance(now=now + FOLD_LAG - timedelta(seconds=1)) == 0
+    # Once the horizon is old enough, everything up to it is folded (in chunks).
+    assert rollups_advance(now=now + FOLD_LAG, chunk=5) == events.count()
     before = _snapshot()
-    assert rollups_advance(now=LATER) == 0
+    assert rollups_advance(now=now + FOLD_LAG * 3) == 0
     assert _snapshot() == before
+    assert RollupWatermark.objects.get().last_event_id == post_events_last_id()
 
 
 def test_a_change_of_reporting_zone_folds_everything_again(cast: list[Post], settings: Any) -> None:
     settings.TIME_ZONE = "UTC"
-    rollups_advance(now=LATER)
+    rollups_advance(now=LATER, lag=NO_LAG)
     assert RollupWatermark.objects.get().zone == "UTC"
     settings.TIME_ZONE = PARIS
     period = Period(first_day=date(2025, 1, 1), last_day=date(2025, 1, 2), zone=ZONE)
     # Until the next advance, the summaries are not read (their days are UTC's).
     assert not department._post_figures(period, cast[0].department).from_summaries
-    rollups_advance(now=LATER)
+    rollups_advance(now=LATER, lag=NO_LAG)
     mark = RollupWatermark.objects.get()
     assert mark.zone == PARIS
     assert mark.last_event_id == post_events_last_id()
 
 
 @override_settings(TIME_ZONE=PARIS)
-def test_the_rebuild_command(
-    cast: list[Post], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("dashboards.reports.rollups.FOLD_LAG", timedelta(0))
-    rollups_advance(now=LATER)
+def test_the_rebuild_command(cast: list[Post], capsys: pytest.CaptureFixture[str]) -> None:
+    rollups_advance(now=LATER, lag=NO_LAG)
     folded = _snapshot()
     DailyActivity.objects.update(posts=99)
     call_command("rebuild_rollups")
@@ -279,7 +282,7 @@ def test_the_beat_task_is_scheduled(settings: Any) -> None:
 def test_the_task_advances(cast: list[Post], monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboards import tasks
 
-    monkeypatch.setattr("dashboards.reports.rollups.FOLD_LAG", timedelta(0))
+    monkeypatch.setattr("dashboards.reports.rollups.FOLD_LAG", NO_LAG)
     tasks.advance_rollups()
     assert RollupWatermark.objects.get().last_event_id == post_events_last_id()
     assert (

@@ -43,8 +43,7 @@ from dashboards.reports.activity.figures import (
     state_keys_of,
 )
 from dashboards.reports.percentiles import percentiles_of_sql
-from dashboards.reports.periods import Period
-from dashboards.reports.rollups import reporting_zone_name
+from dashboards.reports.periods import Period, reporting_zone_name
 
 # The ways to slice: the key of a daily row (a dict of its columns) for each.
 SLICINGS = ("total", "week", "account", "author", "department")
