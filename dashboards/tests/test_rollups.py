@@ -291,3 +291,26 @@ def test_the_task_advances(cast: list[Post], monkeypatch: pytest.MonkeyPatch) ->
         ).count()
         == 0
     )
+
+
+@override_settings(TIME_ZONE=PARIS)
+def test_the_pages_say_how_fresh_the_figures_are(
+    cast: list[Post], manager: User, org_admin: User, client: Any
+) -> None:
+    rollups_advance(now=LATER, lag=NO_LAG)
+    client.force_login(manager)
+    page = client.get("/reports/departments/sales/").content.decode()
+    assert "daily summaries brought up to date at" in page
+    assert "every transition since read directly" in page
+    client.force_login(org_admin)
+    assert (
+        "daily summaries brought up to date at"
+        in client.get("/reports/organisation/").content.decode()
+    )
+    # A viewer in another zone: the audit trail, and why.
+    manager.timezone = "America/New_York"
+    manager.save(update_fields=["timezone"])
+    client.force_login(manager)
+    page = client.get("/reports/departments/sales/").content.decode()
+    assert "read from the audit trail" in page
+    assert "Europe/Paris" in page
