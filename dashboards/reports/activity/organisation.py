@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 
 from accounts.models import Department, Membership
 from dashboards.reports.activity.department import (
@@ -60,18 +60,21 @@ class DepartmentRow:
 def organisation_activity(*, period: Period, now: datetime) -> list[DepartmentRow]:
     """Every department with the same figures as its own page (twelve queries for any
     number)."""
-    departments = list(Department.objects.order_by("name"))
+    departments = list(
+        Department.objects.annotate(
+            n_members=Subquery(
+                Membership.objects.filter(department=OuterRef("pk"), user__is_active=True)
+                .order_by()
+                .values("department")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+        ).order_by("name")
+    )
     inbox = inbox_by_department(period=period, now=now)
     cases = cases_by_department(period=period)
     engagement = engagement_by_department(period=period)
     figures, turnarounds, snapshots, advanced_at, from_summaries = _post_figures(period)
-    members = dict(
-        Membership.objects.filter(user__is_active=True)
-        .order_by()
-        .values("department_id")
-        .annotate(n=Count("pk"))
-        .values_list("department_id", "n")
-    )
     coverage = {
         row["group__department"]: row
         for row in annotate_requirement_coverage(
@@ -89,7 +92,7 @@ def organisation_activity(*, period: Period, now: datetime) -> list[DepartmentRo
                 figures=figures.get(department.pk, Figures()),
                 turnaround=turnarounds.get(department.pk, Turnaround()),
                 snapshot=snapshots.get(department.pk, Snapshot()),
-                members=members.get(department.pk, 0),
+                members=department.n_members or 0,  # type: ignore[attr-defined]
                 member_accounts=cover.get("pairs") or 0,
                 certified_pairs=cover.get("certified_pairs") or 0,
                 inbox=with_case_copies(
