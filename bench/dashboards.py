@@ -14,7 +14,10 @@ rebuild_rollups` does). Then, in the same process and against the same database,
 - a bare authenticated endpoint (session and user loaded, nothing else): the baseline;
 - the department activity page (HTML with both charts), default range and a whole year;
 - the department activity report endpoint (JSON), default range and a whole year;
-- the organisation overview (every department) and the review queue health page;
+- the organisation overview (every department) and its endpoint, and the review queue health
+  page;
+- the overview and the department page for an org admin whose zone is not the organisation's:
+  computed from the audit trail, as every report was before the daily summaries;
 - the engagement section alone (publishing.LatestEngagement, one row per published post with
   its latest figures; 5 % of them unavailable): one department over 30 days and a year, and
   the per-department figures of the overview, each behind an authenticated endpoint like the
@@ -201,6 +204,14 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
     account_services.org_role_set(actor=None, user=reviewer, role=OrgRole.COMMS_REVIEWER, held=True)
     admin = User.objects.create_user("admin@bench.test", "bench-password-123")
     account_services.org_role_set(actor=None, user=admin, role=OrgRole.ORG_ADMIN, held=True)
+    # An org admin in another zone than the organisation's: the reports compute the post
+    # figures from the audit trail for them (the daily summaries count the organisation's days).
+    admin_elsewhere = User.objects.create_user(
+        "admin-tokyo@bench.test", "bench-password-123", timezone="Asia/Tokyo"
+    )
+    account_services.org_role_set(
+        actor=None, user=admin_elsewhere, role=OrgRole.ORG_ADMIN, held=True
+    )
 
     year = timedelta(days=365)
     with explicit_timestamps():
@@ -299,6 +310,7 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
         "manager": manager,
         "reviewer": reviewer,
         "admin": admin,
+        "admin_elsewhere": admin_elsewhere,
         "events": AuditEvent.objects.count(),
         "latest": LatestEngagement.objects.count(),
     }
@@ -335,10 +347,15 @@ def _latest(rng: Any, post: Any, department: Any, account: Any, author: Any, at:
 def fold_summaries() -> None:
     """Build the activity reports' summary rows, as `manage.py rebuild_rollups` does after a
     deploy (the beat task keeps them current from then on)."""
+    from django.db import connection
+
     from dashboards.reports.rollups import rollups_rebuild
 
     started = time.perf_counter()
     folded = rollups_rebuild()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(
         f"folded {folded:,} post transitions into the summary rows in "
         f"{time.perf_counter() - started:.0f} s"
@@ -489,6 +506,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"/api/v1/reports/department-activity/?department=department-000&from={year_ago}",
             ),
             ("admin", "organisation overview, last 30 days", "/reports/organisation/"),
+            (
+                "admin",
+                "organisation report endpoint, 30 days",
+                "/api/v1/reports/organisation-activity/",
+            ),
+            (
+                "admin_elsewhere",
+                "overview from the audit trail, 30 days",
+                "/reports/organisation/",
+            ),
+            (
+                "admin_elsewhere",
+                "department page from the audit trail",
+                "/reports/departments/department-000/",
+            ),
             ("reviewer", "review queue health", "/reports/review-queue/"),
             (
                 "manager",
