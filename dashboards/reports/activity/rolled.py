@@ -35,7 +35,6 @@ from dashboards.reports.activity.figures import (
     APPROVE,
     POST_TARGET,
     REJECT,
-    REQUEST_CHANGES,
     STATE_KEYS,
     Figures,
     Turnaround,
@@ -387,7 +386,6 @@ def rolled_decided_posts(period: Period, *, department: Department | None, mark:
 
 
 __all__ = [
-    "REQUEST_CHANGES",
     "SLICINGS",
     "Rolled",
     "covers",
