@@ -320,7 +320,7 @@ def _post_figures(period: Period, department: Department) -> DepartmentActivity:
             ]
             accounts.sort(key=lambda row: (row.name or "", row.account_id or 0))
             turnaround = rolled_turnarounds(period, department=department, group=None, mark=mark)
-            decided = rolled_decided_posts(period, department=department, mark=mark)
+            decided = rolled_decided_posts(period, department=department, rolled=rolled)
             return DepartmentActivity(
                 department=department,
                 period=period,

@@ -123,7 +123,7 @@ def _post_figures(
                 _snapshots(
                     period,
                     department=None,
-                    decided=rolled_decided_posts(period, department=None, mark=mark),
+                    decided=rolled_decided_posts(period, department=None, rolled=rolled),
                 ),
                 rolled.advanced_at,
                 True,

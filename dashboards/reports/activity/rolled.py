@@ -22,8 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, F, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import BigIntegerField, F, Q, Value
 from django.utils import timezone
 
 from accounts.models import Department
@@ -38,7 +37,6 @@ from dashboards.reports.activity.figures import (
     STATE_KEYS,
     Figures,
     Turnaround,
-    post_events,
     review_rounds,
     state_keys_of,
 )
@@ -82,6 +80,8 @@ class Rolled:
     advanced_at: datetime | None = None
     zone: str = ""
     figures: dict[str, dict[Any, Figures]] = field(default_factory=dict)
+    # Posts approved or rejected in the range by a transition past the watermark.
+    decided_since: set[int] = field(default_factory=set)
     account_names: dict[int | None, tuple[str | None, str | None]] = field(default_factory=dict)
 
     @property
@@ -175,17 +175,20 @@ def _statement(
         f"p.brand_account_id, a.display_name, a.platform, p.author_id, e.action, "
         f"{_null('bigint')}, {_null('bigint')}, e.created_at, e.id, e.target_id, e.from_state, "
         "e.to_state "
-        f"FROM {audit} e LEFT JOIN {post} p ON p.id = CAST(e.target_id AS bigint)"
+        # The posts with a transition past the watermark first (through the primary key: a
+        # few rows), then their transitions in the range (the index on target and time).
+        f"FROM (SELECT DISTINCT t.target_id FROM {audit} t WHERE t.id > %s"
+        " AND t.target_type = %s AND t.to_state <> ''"
+        f" AND t.created_at >= %s AND t.created_at < %s{inner_department}) tp"
+        f" JOIN {audit} e ON e.target_type = %s AND e.target_id = tp.target_id"
+        f" LEFT JOIN {post} p ON p.id = CAST(e.target_id AS bigint)"
         f" LEFT JOIN {account} a ON a.id = p.brand_account_id"
-        " WHERE e.target_type = %s AND e.to_state <> '' AND e.created_at >= %s"
-        f" AND e.created_at < %s{tail_department} AND e.target_id IN ("
-        f"SELECT t.target_id FROM {audit} t WHERE t.target_type = %s AND t.to_state <> ''"
-        f" AND t.created_at >= %s AND t.created_at < %s{inner_department}"
-        " AND t.id > %s)"
+        " WHERE e.to_state <> '' AND e.created_at >= %s"
+        f" AND e.created_at < %s{tail_department}"
     )
     dept = [department.pk] if department else []
     params: list[Any] = [first, last, *dept, first, last, first, *dept]
-    params += [POST_TARGET, start, end, *dept, POST_TARGET, start, end, *dept, mark]
+    params += [mark, POST_TARGET, start, end, *dept, POST_TARGET, start, end, *dept]
     return sql, params
 
 
@@ -309,6 +312,8 @@ def _add_tail(
             found.account_names.setdefault(account, (name, platform))
         week = _monday(timezone.localtime(created_at, period.zone).date())
         states = state_keys_of(action, from_state, to_state)
+        if event_id > mark and action in (APPROVE, REJECT):
+            found.decided_since.add(int(target_id))
         for slicing, key in _keys(
             tallies, week=week, department=department, account=account, author=author
         ):
@@ -366,23 +371,22 @@ def rolled_turnarounds(
     }
 
 
-def rolled_decided_posts(period: Period, *, department: Department | None, mark: int) -> Q:
-    """The posts approved or rejected in the range, as a filter on posts (the summary's reviews
-    up to the watermark, the events past it)."""
+def rolled_decided_posts(period: Period, *, department: Department | None, rolled: Rolled) -> Q:
+    """The posts approved or rejected in the range, as a filter on posts: the summary's reviews
+    up to the watermark, and those past it (the statement of rolled_figures read them). No
+    `OR` when there are none past it, so the database joins rather than scans every post."""
     stored = ReviewTurnaround.objects.filter(
         decided_at__gte=period.start,
         decided_at__lt=period.end,
         action__in=(APPROVE, REJECT),
-        event_id__lte=mark,
+        event_id__lte=rolled.last_event_id,
     )
     if department is not None:
         stored = stored.filter(department_id=department.pk)
-    newer: QuerySet[Any] = (
-        post_events(period, department=department)
-        .filter(action__in=(APPROVE, REJECT), id__gt=mark)
-        .values(post_id=Cast("target_id", BigIntegerField()))
-    )
-    return Q(pk__in=stored.values("post_id")) | Q(pk__in=newer)
+    decided = Q(pk__in=stored.values("post_id"))
+    if rolled.decided_since:
+        decided |= Q(pk__in=sorted(rolled.decided_since))
+    return decided
 
 
 __all__ = [
