@@ -8,12 +8,16 @@ Seeds a throwaway database (a SQLite file in a temporary folder, or the PostgreS
 named in --database-url, created for the run and dropped afterwards; it must not exist yet)
 with bulk_create: departments with 20 members each and one brand account, posts spread over
 the past year in every state, with their revisions, decisions and audit trail exactly as the
-workflow writes them. Then, in the same process and against the same database, it times:
+workflow writes them, and folds the summary rows the activity reports read (as `manage.py
+rebuild_rollups` does). Then, in the same process and against the same database, it times:
 
 - a bare authenticated endpoint (session and user loaded, nothing else): the baseline;
 - the department activity page (HTML with both charts), default range and a whole year;
 - the department activity report endpoint (JSON), default range and a whole year;
-- the organisation overview (every department) and the review queue health page;
+- the organisation overview (every department) and its endpoint, and the review queue health
+  page;
+- the overview and the department page for an org admin whose zone is not the organisation's:
+  computed from the audit trail, as every report was before the daily summaries;
 - the engagement section alone (publishing.LatestEngagement, one row per published post with
   its latest figures; 5 % of them unavailable): one department over 30 days and a year, and
   the per-department figures of the overview, each behind an authenticated endpoint like the
@@ -200,6 +204,14 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
     account_services.org_role_set(actor=None, user=reviewer, role=OrgRole.COMMS_REVIEWER, held=True)
     admin = User.objects.create_user("admin@bench.test", "bench-password-123")
     account_services.org_role_set(actor=None, user=admin, role=OrgRole.ORG_ADMIN, held=True)
+    # An org admin in another zone than the organisation's: the reports compute the post
+    # figures from the audit trail for them (the daily summaries count the organisation's days).
+    admin_elsewhere = User.objects.create_user(
+        "admin-tokyo@bench.test", "bench-password-123", timezone="Asia/Tokyo"
+    )
+    account_services.org_role_set(
+        actor=None, user=admin_elsewhere, role=OrgRole.ORG_ADMIN, held=True
+    )
 
     year = timedelta(days=365)
     with explicit_timestamps():
@@ -298,6 +310,7 @@ def _populate(posts: int, departments: int, members: int) -> dict[str, Any]:
         "manager": manager,
         "reviewer": reviewer,
         "admin": admin,
+        "admin_elsewhere": admin_elsewhere,
         "events": AuditEvent.objects.count(),
         "latest": LatestEngagement.objects.count(),
     }
@@ -329,6 +342,24 @@ def _latest(rng: Any, post: Any, department: Any, account: Any, author: Any, at:
 
 
 # --- Timing -------------------------------------------------------------------------------------
+
+
+def fold_summaries() -> None:
+    """Build the activity reports' summary rows, as `manage.py rebuild_rollups` does after a
+    deploy (the beat task keeps them current from then on)."""
+    from django.db import connection
+
+    from dashboards.reports.rollups import rollups_rebuild
+
+    started = time.perf_counter()
+    folded = rollups_rebuild()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(
+        f"folded {folded:,} post transitions into the summary rows in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
 
 
 def bare(request: Any) -> Any:
@@ -454,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.departments} departments in {time.perf_counter() - started:.0f} s "
             f"({connection.vendor}, throwaway)"
         )
+        fold_summaries()
         year_ago = (timezone.localdate() - timedelta(days=364)).isoformat()
         checks: list[tuple[str, str, str]] = [
             ("manager", "bare authenticated endpoint", "/bench/bare/"),
@@ -474,6 +506,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"/api/v1/reports/department-activity/?department=department-000&from={year_ago}",
             ),
             ("admin", "organisation overview, last 30 days", "/reports/organisation/"),
+            (
+                "admin",
+                "organisation report endpoint, 30 days",
+                "/api/v1/reports/organisation-activity/",
+            ),
+            (
+                "admin_elsewhere",
+                "overview from the audit trail, 30 days",
+                "/reports/organisation/",
+            ),
+            (
+                "admin_elsewhere",
+                "department page from the audit trail",
+                "/reports/departments/department-000/",
+            ),
             ("reviewer", "review queue health", "/reports/review-queue/"),
             (
                 "manager",

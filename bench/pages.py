@@ -24,7 +24,7 @@ import sys
 import time
 from typing import Any
 
-from bench.dashboards import _measure, _populate, _setup, throwaway_database
+from bench.dashboards import _measure, _populate, _setup, fold_summaries, throwaway_database
 
 # (who, label, path); the first is the baseline.
 PAGES: list[tuple[str, str, str]] = [
@@ -68,6 +68,7 @@ def run(posts: int, departments: int, members: int, repeat: int, database_url: s
             f"seeded {posts:,} posts ({cast['events']:,} audit events) over {departments} "
             f"departments in {time.perf_counter() - started:.0f} s ({connection.vendor}, throwaway)"
         )
+        fold_summaries()
         clients: dict[str, Any] = {}
         results: list[tuple[str, str, float, int]] = []
         failed = 0

@@ -582,6 +582,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "listening.read_streams",
         "schedule": _env("float", "SOCIALHUB_LISTENING_SWEEP_INTERVAL", default=60.0),
     },
+    # The activity reports' summary rows: fold the post transitions past the watermark
+    # (dashboards/reports/rollups.py; the reports read the newer ones directly).
+    "dashboards-advance-rollups": {
+        "task": "dashboards.advance_rollups",
+        "schedule": _env("float", "SOCIALHUB_ROLLUPS_INTERVAL", default=60.0),
+    },
     # Engagement of published posts: read back the figures of those whose next step is due.
     "publishing-collect-engagement": {
         "task": "publishing.collect_engagement",

@@ -55,6 +55,14 @@ def duration_percentiles(
     rows = rows.order_by().annotate(_group=group_expr).values("_group", value)
     db = rows.db
     inner_sql, params = rows.query.get_compiler(using=db).as_sql()
+    return percentiles_of_sql(inner_sql, params, value=value, db=db)
+
+
+def percentiles_of_sql(
+    inner_sql: str, params: Any, *, value: str, db: str = "default"
+) -> dict[Any, dict[str, Any]]:
+    """duration_percentiles over a derived table given as SQL, whose columns are `_group` and
+    `value` (the summary rows and the events past them, dashboards/reports/activity/rolled.py)."""
     quoted = connections[db].ops.quote_name
     g, v = quoted("_group"), quoted(value)
     if connections[db].vendor == "postgresql":

@@ -33,6 +33,16 @@ def viewer_zone(user: Any) -> tzinfo:
     return timezone.get_default_timezone()
 
 
+def reporting_zone() -> tzinfo:
+    """The zone whose days the activity reports' summary rows count (dashboards/models.py): the
+    organisation's `SOCIALHUB_TIME_ZONE`."""
+    return timezone.get_default_timezone()
+
+
+def reporting_zone_name() -> str:
+    return str(reporting_zone())
+
+
 def local_midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 

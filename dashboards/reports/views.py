@@ -22,7 +22,7 @@ from dashboards.reports import (
     inbox_figures,
     selectors,
 )
-from dashboards.reports.periods import Period, parse_period, viewer_zone
+from dashboards.reports.periods import Period, parse_period, reporting_zone_name, viewer_zone
 
 ALL_ACTIVITY = "Activity reports are for department managers, comms reviewers and org admins."
 
@@ -167,6 +167,7 @@ def department_activity(request: HttpRequest, slug: str) -> HttpResponse:
     context.update(
         {
             "report": report,
+            "reporting_zone": reporting_zone_name(),
             "period": period,
             "values": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
             "weeks_chart": _weeks_chart(report),
@@ -290,6 +291,8 @@ def organisation_activity(request: HttpRequest) -> HttpResponse:
     if result is None or period is None:
         return render(request, "dashboards/reports/organisation.html", context, status=400)
     rows, column, descending = result
+    context["freshness"] = rows[0] if rows else None
+    context["reporting_zone"] = reporting_zone_name()
     headers = [
         (key, label, key == column, descending)
         for key, label in (

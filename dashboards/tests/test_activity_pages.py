@@ -376,15 +376,17 @@ def _count(fetch: Callable[[], Any]) -> int:
 
 
 # The department's API and CSV: session, user, roles, memberships, the department (5), then the
-# report (9): totals, turnaround percentiles, revisions of decided posts, posts waiting now,
-# weeks, per account, per person (activity, then the people), coverage; then the inbox (5):
+# report (7): the watermark, the summary rows with the transitions past it (totals, weeks, per
+# account and per person at once), turnaround percentiles, revisions of decided posts, posts
+# waiting now, the people, coverage; then the inbox (5):
 # totals, their median first response, per person (figures, medians, then the people); then
 # the helpdesk cases (3): totals, their median time to solve, per person; then the engagement of
 # the published posts (4): totals, weeks, per account, per person.
-DEPARTMENT_API = 5 + 9 + 5 + 3 + 4
+DEPARTMENT_API = 5 + 7 + 5 + 3 + 4
 # The page also lists the other departments and shows the crisis banner and unread count.
 DEPARTMENT_PAGE = DEPARTMENT_API + 3
-# Session, user, roles; departments, figures, turnaround, revisions, waiting, members,
+# Session, user, roles; departments (with their members), the watermark, figures (summary rows
+# and the transitions past it), turnaround, revisions, waiting,
 # coverage; the inbox per department (figures, medians) and in all (figures, median); the
 # helpdesk cases likewise (counts, medians; per department and in all); the engagement per
 # department; the crisis banner and the unread notifications.

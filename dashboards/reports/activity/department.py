@@ -26,6 +26,12 @@ from dashboards.reports.activity.figures import (
     post_events,
     review_rounds,
 )
+from dashboards.reports.activity.rolled import (
+    covers,
+    rolled_decided_posts,
+    rolled_figures,
+    rolled_turnarounds,
+)
 from dashboards.reports.case_figures import CaseFigures, case_totals, cases_by_person
 from dashboards.reports.engagement_figures import DepartmentEngagement, department_engagement
 from dashboards.reports.inbox_figures import (
@@ -107,6 +113,10 @@ class DepartmentActivity:
     # The public figures of the posts published in the range
     # (dashboards/reports/engagement_figures.py).
     engagement: DepartmentEngagement = field(default_factory=DepartmentEngagement)
+    # When the post figures came from the summary rows (dashboards/reports/rollups.py): the
+    # time the summaries were last advanced (the transitions since are read directly).
+    summaries_advanced_at: datetime | None = None
+    from_summaries: bool = False
 
 
 def _waiting_now(*, department: Department | None) -> dict[int, dict[str, Any]]:
@@ -123,16 +133,20 @@ def _waiting_now(*, department: Department | None) -> dict[int, dict[str, Any]]:
     return {row["department_id"]: row for row in rows}
 
 
-def _snapshots(period: Period, *, department: Department | None) -> dict[int, Snapshot]:
+def _snapshots(
+    period: Period, *, department: Department | None, decided: Q | None = None
+) -> dict[int, Snapshot]:
     """{department id: Snapshot}: posts waiting now, and the revisions of the posts approved or
-    rejected in the range (two queries)."""
-    decided = (
-        post_events(period, department=department)
-        .filter(action__in=(APPROVE, REJECT))
-        .values(post_id=Cast("target_id", BigIntegerField()))
-    )
+    rejected in the range (two queries). `decided` filters those posts when the summary rows
+    say which they are (rolled.rolled_decided_posts)."""
+    if decided is None:
+        decided = Q(
+            pk__in=post_events(period, department=department)
+            .filter(action__in=(APPROVE, REJECT))
+            .values(post_id=Cast("target_id", BigIntegerField()))
+        )
     revisions = dict(
-        Post.objects.filter(pk__in=decided)
+        Post.objects.filter(decided)
         .order_by()
         .values("department_id")
         .annotate(revisions=Avg("current_revision__number"))
@@ -225,17 +239,20 @@ def _accounts(period: Period, department: Department) -> list[AccountRow]:
     ]
 
 
-def _people(period: Period, department: Department) -> list[PersonRow]:
+def _people(
+    period: Period, department: Department, by_author: dict[Any, Figures] | None = None
+) -> list[PersonRow]:
     """Every member (with activity in the range or not) and every author with activity in the
-    range who has left the department since. Two queries."""
-    post = _post_of_event()
-    activity = (
-        post_events(period, department=department)
-        .annotate(author_id=Subquery(post.values("author_id")))
-        .values("author_id")
-        .annotate(**_figure_aggregates())
-    )
-    by_author = {row["author_id"]: Figures.from_row(row) for row in activity}
+    range who has left the department since. Two queries (one when `by_author` is given)."""
+    if by_author is None:
+        post = _post_of_event()
+        activity = (
+            post_events(period, department=department)
+            .annotate(author_id=Subquery(post.values("author_id")))
+            .values("author_id")
+            .annotate(**_figure_aggregates())
+        )
+        by_author = {row["author_id"]: Figures.from_row(row) for row in activity}
     memberships = Membership.objects.filter(department=department)
     people = (
         User.objects.filter(
@@ -274,24 +291,67 @@ def department_activity(
         replace(row, figures=with_case_copies(row.figures, by_person.get(row.user_id)))
         for row in inbox_people
     ]
+    report = _post_figures(period, department)
+    report.generated_at = now
+    report.coverage = _coverage(department, now)
+    report.inbox, report.inbox_people, report.cases = inbox, inbox_people, cases
+    report.engagement = department_engagement(department=department, period=period)
+    return report
+
+
+def _post_figures(period: Period, department: Department) -> DepartmentActivity:
+    """The posts' figures: from the summary rows when their days are the period's (five
+    queries), else from the audit trail (eight)."""
+    if covers(period):
+        rolled = rolled_figures(
+            period, department=department, by=("total", "week", "account", "author")
+        )
+        if rolled.current:
+            mark = rolled.last_event_id
+            figures = rolled.figures
+            accounts = [
+                AccountRow(
+                    account_id=pk,  # type: ignore[arg-type]
+                    name=rolled.account_names.get(pk, (None, None))[0],  # type: ignore[arg-type]
+                    platform=rolled.account_names.get(pk, (None, None))[1],  # type: ignore[arg-type]
+                    figures=found,
+                )
+                for pk, found in figures["account"].items()
+            ]
+            accounts.sort(key=lambda row: (row.name or "", row.account_id or 0))
+            turnaround = rolled_turnarounds(period, department=department, group=None, mark=mark)
+            decided = rolled_decided_posts(period, department=department, rolled=rolled)
+            return DepartmentActivity(
+                department=department,
+                period=period,
+                generated_at=period.start,
+                totals=figures["total"].get(None, Figures()),
+                turnaround=turnaround.get(None, Turnaround()),
+                snapshot=_snapshots(period, department=department, decided=decided).get(
+                    department.pk, Snapshot()
+                ),
+                weeks=[
+                    Week(start=day, figures=figures["week"].get(day, Figures()))
+                    for day in period.week_starts()
+                ],
+                accounts=accounts,
+                people=_people(period, department, figures["author"]),
+                summaries_advanced_at=rolled.advanced_at,
+                from_summaries=True,
+            )
     totals_row = post_events(period, department=department).aggregate(**_figure_aggregates())
     turnaround = _turnarounds(review_rounds(period, department=department), group=None)
     snapshot = _snapshots(period, department=department).get(department.pk, Snapshot())
     return DepartmentActivity(
         department=department,
         period=period,
-        generated_at=now,
+        generated_at=period.start,
         totals=Figures.from_row(totals_row),
         turnaround=turnaround.get(None, Turnaround()),
         snapshot=snapshot,
         weeks=_weeks(period, department),
         accounts=_accounts(period, department),
         people=_people(period, department),
-        coverage=_coverage(department, now),
-        inbox=inbox,
-        inbox_people=inbox_people,
-        cases=cases,
-        engagement=department_engagement(department=department, period=period),
     )
 
 

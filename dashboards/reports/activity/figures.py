@@ -50,6 +50,27 @@ STATE_KEYS = tuple(key for key, _label, _q in STATES)
 STATE_LABELS = {key: label for key, label, _q in STATES}
 
 
+def state_keys_of(action: str, from_state: str, to_state: str) -> tuple[str, ...]:
+    """The states a transition makes its post count for: STATES's conditions, in Python, for
+    folding events into summary rows (a test checks both agree on every transition)."""
+    keys = []
+    if action == CREATED:
+        keys.append("drafted")
+    if to_state == S.IN_REVIEW and from_state != S.IN_REVIEW:
+        keys.append("submitted")
+    if action == REQUEST_CHANGES:
+        keys.append("changes_requested")
+    if action == APPROVE:
+        keys.append("approved")
+    if action == REJECT:
+        keys.append("rejected")
+    if to_state == S.PUBLISHED and from_state != S.PUBLISHED:
+        keys.append("published")
+    if to_state == S.FAILED and from_state != S.FAILED:
+        keys.append("failed")
+    return tuple(keys)
+
+
 @dataclass(frozen=True)
 class Figures:
     """Counts of one slice (a department, an account, a person, a week) over the range."""
@@ -109,6 +130,12 @@ def _post_of_event() -> QuerySet[Post]:
 def review_rounds(period: Period, *, department: Department | None = None) -> QuerySet[Any]:
     """One row per review ended inside the range, with `entered_at` (when the post last entered
     review before the decision) and `turnaround` (seconds between the two)."""
+    return with_turnaround(post_events(period, department=department).filter(action__in=CLOSING))
+
+
+def with_turnaround(closing: QuerySet[AuditEvent]) -> QuerySet[Any]:
+    """Closing events annotated with `entered_at` and `turnaround` (also what the summary rows
+    store, dashboards/reports/rollups.py: the same SQL, so the same milliseconds)."""
     entered = (
         AuditEvent.objects.filter(
             target_type=POST_TARGET,
@@ -120,11 +147,8 @@ def review_rounds(period: Period, *, department: Department | None = None) -> Qu
         .order_by("-id")
         .values("created_at")[:1]
     )
-    return (
-        post_events(period, department=department)
-        .filter(action__in=CLOSING)
-        .annotate(entered_at=Subquery(entered))
-        .annotate(turnaround=SecondsBetween(F("created_at"), F("entered_at")))
+    return closing.annotate(entered_at=Subquery(entered)).annotate(
+        turnaround=SecondsBetween(F("created_at"), F("entered_at"))
     )
 
 
