@@ -229,24 +229,7 @@ def chain_head() -> ChainHead:
     return ChainHead(seq=row[0], hash=row[1]) if row else ChainHead(seq=0, hash=GENESIS)
 
 
-_ROW_FIELDS = (
-    "id",
-    "seq",
-    "digest",
-    "prev_hash",
-    "hash",
-    "action",
-    "actor_id",
-    "created_at",
-    "data",
-    "department_id",
-    "from_state",
-    "note",
-    "target_id",
-    "target_label",
-    "target_type",
-    "to_state",
-)
+_ROW_FIELDS = ("id", "seq", "digest", "prev_hash", "hash", *CONTENT_FIELDS)
 
 
 def _rows(chunk_size: int) -> Iterator[tuple[Any, ...]]:
