@@ -492,6 +492,7 @@ SPECTACULAR_SETTINGS = {
         "HelpdeskKindEnum": "inbox.helpdesks.registry.HelpdeskKind",
         "CaseDeliveryEnum": "inbox.models.CaseDelivery",
         "OrgRoleEnum": "accounts.roles.OrgRole",
+        "PlatformEnum": "channels_app.platforms.Platform",
     },
 }
 

@@ -13,6 +13,7 @@ from accounts.api.serializers import UserSummarySerializer
 from activity.models import AuditEvent, Notification
 from approvals import selectors
 from approvals.models import (
+    ApprovalRule,
     CrisisPause,
     MediaAttachment,
     Post,
@@ -69,7 +70,7 @@ class StageStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     reason = serializers.CharField(help_text="Why the stage applies (which rule matched).")
     rule = serializers.IntegerField(allow_null=True, help_text="The approval rule's id.")
-    approval = serializers.ChoiceField(choices=[("any", "any"), ("all", "all")])
+    approval = serializers.ChoiceField(choices=ApprovalRule.Approval.choices)
     step = serializers.IntegerField(help_text="Stages of one step run in parallel.")
     reviewers = StageReviewerSerializer(
         many=True, help_text="An approval rule's reviewers (empty: comms or legal, by role)."
