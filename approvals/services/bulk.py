@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from accounts import authz
 from approvals import permissions
 from approvals.models import Post, PostState
 from approvals.services.checks import _clean_note
@@ -130,8 +131,14 @@ def posts_bulk_apply(
             return post_schedule(post=post, actor=actor, scheduled_at=when)
 
     else:
-        if not permissions.reviewer_stages(actor):
-            raise NotAllowed("Only comms and legal reviewers decide on posts.", code="not_reviewer")
+        # Comms and legal by role, and anyone an approval rule named a stage's reviewer (each
+        # post's own service then decides which stage, if any, is theirs to approve now).
+        if not permissions.reviewer_stages(actor) and not authz.has_a_review_seat(actor):
+            raise NotAllowed(
+                "Only reviewers decide on posts: comms, legal, and the reviewers approval "
+                "rules name.",
+                code="not_reviewer",
+            )
         why = {
             BulkAction.APPROVE: "",
             BulkAction.REQUEST_CHANGES: "tell the authors what to change.",

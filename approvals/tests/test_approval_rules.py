@@ -482,3 +482,37 @@ def test_a_rule_may_match_replies_and_images(
     unmatched = _submit(sme, other, PLAIN)
     assert len(_keys(matched)) == 2
     assert _keys(unmatched) == ["comms"]
+
+
+def test_a_stage_reviewer_approves_in_bulk_from_their_queue(
+    org_admin: User,
+    sme: User,
+    account: BrandAccount,
+    comms_reviewer: User,
+    hr_user: User,
+    outsider: User,
+    api_as: Any,
+) -> None:
+    """The queue offers its bulk form to everyone with posts in it, HR included: each post goes
+    through the single decision, which finds HR's stage."""
+    _rule(org_admin, reviewers=[hr_user])
+    first, second = _submit(sme, account, RECRUITING), _submit(sme, account, RECRUITING)
+    for post in (first, second):
+        services.post_approve(post=post, actor=comms_reviewer)
+
+    response = api_as(hr_user).post(
+        "/api/v1/posts/bulk/", {"action": "approve", "ids": [first.pk, second.pk]}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert [(r["id"], r["ok"], r["state"]) for r in response.json()["results"]] == [
+        (first.pk, True, "approved"),
+        (second.pk, True, "approved"),
+    ]
+    assert [s.state for s in selectors.stage_statuses(_fresh(first))] == ["approved", "approved"]
+    # Someone no rule names, without a reviewer's role, is still refused as a whole.
+    refused = api_as(outsider).post(
+        "/api/v1/posts/bulk/", {"action": "approve", "ids": [first.pk]}, format="json"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "not_reviewer"
