@@ -142,7 +142,7 @@ class Revision(AppendOnlyModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # The review plan, filled in once when the revision first enters review (the only write a
-    # revision ever gets after it was made, approvals.rules.plan): the approval-rule version in
+    # revision gets after it was made: approval_rules.plan_review): the approval-rule version in
     # force then and the stages it resolved, each a dict of key, name, reason, approval (any or
     # all), step and reviewers ([{id, full_name, email}], empty for the comms and legal roles).
     # Empty for a revision never reviewed, or reviewed before approval rules existed (its stages

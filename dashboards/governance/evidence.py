@@ -220,7 +220,10 @@ def _files(export: EvidenceExport) -> Iterable[tuple[str, Iterator[dict[str, Any
             "body",
             "created_by_id",
             "created_at",
+            "stages",
+            "planned_at",
             created_by_email=models.F("created_by__email"),
+            rule_set_number=models.F("rule_set__number"),
         ),
     )
     yield (
@@ -273,6 +276,7 @@ def _files(export: EvidenceExport) -> Iterable[tuple[str, Iterator[dict[str, Any
             "post_id",
             "revision_id",
             "stage",
+            "stage_name",
             "verdict",
             "reviewer_id",
             "created_at",

@@ -21,6 +21,7 @@ from activity.chain import chain_head
 from activity.models import AuditEvent
 from approvals import services
 from approvals.models import MediaAttachment, Post
+from approvals.services import approval_rules
 from approvals.tests.factories import approved_post, make_account, make_post
 from channels_app.models import BrandAccount
 from dashboards.governance.evidence import evidence_zip_verify
@@ -157,6 +158,36 @@ def test_legal_downloads_every_part_of_a_posts_history(
     again = _client(legal_reviewer).post(PAGE, _range())
     path.write_bytes(b"".join(again.streaming_content))  # type: ignore[attr-defined]
     assert evidence_zip_verify(path) == []
+
+
+def test_a_rule_stage_is_exported_with_its_name_and_the_rules_version(
+    legal_reviewer: User,
+    org_admin: User,
+    hr_user: User,
+    sme: User,
+    comms_reviewer: User,
+    account: BrandAccount,
+) -> None:
+    approval_rules.approval_rule_create(
+        actor=org_admin,
+        name="Recruiting posts need HR",
+        stage_name="HR",
+        content_rules=["recruiting"],
+        reviewers=[hr_user],
+    )
+    post = make_post(sme, account, "We're hiring a sales lead: apply on our careers page.")
+    services.post_submit(post=post, actor=sme)
+    services.post_approve(post=Post.objects.get(pk=post.pk), actor=comms_reviewer)
+    services.post_approve(post=Post.objects.get(pk=post.pk), actor=hr_user)
+
+    archive = _zip(_client(legal_reviewer).post(PAGE, _range()))
+
+    (revision,) = _jsonl(archive, "revisions.jsonl")
+    assert revision["rule_set_number"] == 1
+    assert [stage["name"] for stage in revision["stages"]] == ["Comms", "HR"]
+    decisions = _jsonl(archive, "decisions.jsonl")
+    assert [d["stage_name"] for d in decisions][1] == "HR"
+    assert decisions[1]["stage"] == revision["stages"][1]["key"]
 
 
 def test_org_admin_filters_by_department_and_account(
