@@ -24,7 +24,12 @@ from approvals.models import MediaAttachment, Post
 from approvals.services import approval_rules
 from approvals.tests.factories import approved_post, make_account, make_post
 from channels_app.models import BrandAccount
-from dashboards.governance.evidence import evidence_zip_verify
+from core.errors import NotFound
+from dashboards.governance.evidence import (
+    evidence_export_start,
+    evidence_filters_parse,
+    evidence_zip_verify,
+)
 from publishing.models import PublishAttempt
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +229,16 @@ def test_everyone_else_is_told_the_pages_do_not_exist(
     assert api_as(user).post(API, _range(), format="json").status_code == 404
     assert api_as(user).get("/api/v1/audit/verify/").status_code == 404
     assert not AuditEvent.objects.filter(action="evidence.exported").exists()
+
+
+def test_the_service_itself_refuses_everyone_else(sme: User, manager: User) -> None:
+    """The rule lives in the service, not only in the page and the API that call it."""
+    filters = evidence_filters_parse(_range(), zone=timezone.get_current_timezone())
+    before = AuditEvent.objects.count()
+    for person in (sme, manager):
+        with pytest.raises(NotFound):
+            evidence_export_start(actor=person, filters=filters)
+    assert AuditEvent.objects.count() == before
 
 
 def test_signed_out_people_are_sent_to_sign_in(api: Any) -> None:
