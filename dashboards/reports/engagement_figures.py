@@ -14,14 +14,14 @@ platform refused) is None, shown as "—", never 0; a sum covers the posts that 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from accounts.models import Department
-from dashboards.reports.periods import Period
+from dashboards.reports.periods import Period, as_local_date
 from publishing.models import LatestEngagement
 
 # The platforms' figures, in the order of every table, chart and CSV.
@@ -146,19 +146,13 @@ def _published(period: Period, department: Department | None) -> QuerySet[Latest
     return rows
 
 
-def _as_local_date(value: datetime | date, zone: tzinfo) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(zone).date() if value.tzinfo else value.date()
-    return value
-
-
 def department_engagement(*, department: Department, period: Period) -> DepartmentEngagement:
     """The department's engagement: in all, per week of publishing (Monday to Sunday in the
     period's zone), per brand account and per author (four queries)."""
     rows = _published(period, department)
     totals = EngagementFigures.from_row(rows.aggregate(**_aggregates()))
     by_week = {
-        _as_local_date(row["week"], period.zone): EngagementFigures.from_row(row)
+        as_local_date(row["week"], period.zone): EngagementFigures.from_row(row)
         for row in rows.annotate(week=TruncWeek("published_at", tzinfo=period.zone))
         .values("week")
         .annotate(**_aggregates())

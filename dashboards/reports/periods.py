@@ -116,3 +116,11 @@ def week_start(now: datetime, zone: tzinfo) -> datetime:
     """Monday 00:00 of the current week in the zone."""
     today = timezone.localtime(now, zone).date()
     return local_midnight(today - timedelta(days=today.weekday()), zone)
+
+
+def as_local_date(value: datetime | date, zone: tzinfo) -> date:
+    """A grouped day or week as the database returns it (a date, or an aware datetime on
+    PostgreSQL's date_trunc) as the date it is in the zone."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).date() if value.tzinfo else value.date()
+    return value

@@ -4,7 +4,7 @@ waits in review now, and its people's training coverage."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Avg, BigIntegerField, Count, Min, OuterRef, Q, QuerySet, Subquery
@@ -39,7 +39,7 @@ from dashboards.reports.inbox_figures import (
     InboxPersonRow,
     department_inbox,
 )
-from dashboards.reports.periods import Period
+from dashboards.reports.periods import Period, as_local_date
 from training.requirements import annotate_requirement_coverage
 
 
@@ -205,14 +205,8 @@ def _weeks(period: Period, department: Department | None) -> list[Week]:
         .values("week")
         .annotate(**_figure_aggregates())
     )
-    found = {_as_local_date(row["week"], period.zone): Figures.from_row(row) for row in rows}
+    found = {as_local_date(row["week"], period.zone): Figures.from_row(row) for row in rows}
     return [Week(start=day, figures=found.get(day, Figures())) for day in period.week_starts()]
-
-
-def _as_local_date(value: datetime | date, zone: tzinfo) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(zone).date() if value.tzinfo else value.date()
-    return value
 
 
 def _accounts(period: Period, department: Department) -> list[AccountRow]:
