@@ -491,7 +491,9 @@ def plan_review(
             revision=revision,
             stage=stage["key"],
             reviewer_id=person["id"],
-            opened_at=now if stage["step"] == 0 else None,
+            # Opened by record_progress, which the caller runs next in the same transaction
+            # and which tells the reviewers of every stage it opens (a parallel one included).
+            opened_at=None,
         )
         for stage in stages
         for person in stage["reviewers"]

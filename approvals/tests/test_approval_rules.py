@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.tests.factories import UserFactory, add_member
-from activity.models import AuditEvent
+from activity.models import AuditEvent, Notification
 from approvals import permissions, review_stages, selectors, services
 from approvals.models import ApprovalRule, ApprovalRuleSet, Post, PostState, StageReviewer
 from approvals.services import approval_rules
@@ -132,9 +132,13 @@ def test_a_recruiting_post_waits_for_hr_after_comms(
         services.post_approve(post=post, actor=hr_user)
     assert refused.value.code == "stage_not_open"
 
+    told = Notification.objects.for_target(post).filter(recipient=hr_user)
+    assert not told.exists()
+
     services.post_approve(post=post, actor=comms_reviewer)
     post = _fresh(post)
     assert post.state == PostState.IN_REVIEW
+    assert ["waits for the HR stage" in n.message for n in told] == [True]  # told once, now
     assert [p.pk for p in selectors.review_queue(user=_fresh_user(hr_user))] == [post.pk]
     assert permissions.access_post(hr_user, post.pk) == post  # HR sees the post now
 
@@ -220,6 +224,9 @@ def test_a_parallel_stage_is_open_from_submission(
     _rule(org_admin, reviewers=[hr_user], order="parallel")
     post = _submit(sme, account, RECRUITING)
     assert [s.state for s in selectors.stage_statuses(post)] == ["pending", "pending"]
+    # HR is told at once, as comms is.
+    told = Notification.objects.for_target(post).filter(recipient=hr_user)
+    assert ["waits for the HR stage" in n.message for n in told] == [True]
     services.post_approve(post=post, actor=hr_user)  # before comms
     assert _fresh(post).state == PostState.IN_REVIEW
     services.post_approve(post=post, actor=comms_reviewer)
