@@ -37,6 +37,12 @@ def reviewer_stages(user: Any) -> list[str]:
     return [stage for stage, role in STAGE_ROLES.items() if authz.has_org_role(user, role)]
 
 
+def has_review_queue(user: Any) -> bool:
+    """Who decides on posts and has a review queue: comms and legal by role, and anyone an
+    approval rule named a stage's reviewer. No query beyond the organisation-roles query."""
+    return bool(reviewer_stages(user)) or authz.has_a_review_seat(user)
+
+
 def can_draft(user: Any, account: BrandAccount) -> bool:
     return authz.has_object_perm(user, DRAFT_ON, account)
 

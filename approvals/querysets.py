@@ -92,10 +92,6 @@ class PostQuerySet(models.QuerySet):  # type: ignore[type-arg]
         )
         return Subquery(approvals.order_by().values("pk")[:1])
 
-    def pending_stage(self, stage: str) -> PostQuerySet:
-        """Posts whose current revision still lacks this stage's approval."""
-        return self.pending_any_stage([stage])
-
     def pending_any_stage(self, stages: list[str]) -> PostQuerySet:
         """Posts whose current revision still lacks the approval of one of these stages."""
         posts = self

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from accounts import authz
 from approvals.models import ApprovalRule, Decision, Post, Revision, Stage, StageReviewer
 
 
@@ -157,12 +156,6 @@ def is_stage_reviewer_of(user: Any, post: Post) -> bool:
     return any(
         person["id"] == user.pk for stage in post_stages(post) for person in stage["reviewers"]
     )
-
-
-def is_stage_reviewer(user: Any) -> bool:
-    """Whether an approval rule ever named the person a reviewer of a post's stage (the review
-    queue is then theirs too). No query of its own: the organisation-roles query reads it."""
-    return authz.has_a_review_seat(user)
 
 
 def has_seat(user: Any, post: Post) -> bool:

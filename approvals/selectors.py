@@ -34,7 +34,7 @@ from approvals.querysets import PostQuerySet
 from channels_app.models import BrandAccount
 from channels_app.platforms import Platform
 from channels_app.selectors import length_limit
-from core.errors import InvalidInput, NotFound, whole_number
+from core.errors import InvalidInput, NotAllowed, NotFound, whole_number
 
 # --- Posts ------------------------------------------------------------------------------------
 
@@ -210,9 +210,12 @@ def review_queue(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
     findings (yes/no: the current revision has guidance findings), sort (oldest/newest)."""
     filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
     stages = permissions.reviewer_stages(user)
-    seated = review_stages.is_stage_reviewer(user)
+    seated = authz.has_a_review_seat(user)
     if not stages and not seated:
-        return Post.objects.none()
+        raise NotAllowed(
+            "Only comms and legal reviewers, and the reviewers approval rules name, have a "
+            "review queue."
+        )
     wanted = filters.get("stage")
     if wanted and wanted not in stages:
         raise InvalidInput("Choose a stage you review.", field="stage")
@@ -563,7 +566,7 @@ def home_summary(*, user: Any) -> dict[str, Any]:
         "posts_needing_attention": mine.exclude(notice="").filter(state=PostState.APPROVED).count(),
         "queue": None,
     }
-    if permissions.reviewer_stages(user) or review_stages.is_stage_reviewer(user):
+    if permissions.has_review_queue(user):
         queue = review_queue(user=user).aggregate(n=Count("pk"), oldest=Min("submitted_at"))
         summary["queue"] = queue
     return summary

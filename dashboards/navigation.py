@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from accounts import authz
-from approvals import review_stages
+from approvals.permissions import has_review_queue
 from dashboards.governance.permissions import can_export_evidence, can_verify_audit_chain
 from inbox.permissions import can_use_inbox
 from listening.permissions import can_use_listening
@@ -39,7 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "Review queue",
         "review_queue",
-        lambda u: authz.is_reviewer(u) or review_stages.is_stage_reviewer(u),
+        has_review_queue,
     ),
     NavItem("Inbox", "inbox:list", can_use_inbox),
     NavItem("Calendar", "content_calendar", _everyone),

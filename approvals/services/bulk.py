@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from accounts import authz
 from approvals import permissions
 from approvals.models import Post, PostState
 from approvals.services.checks import _clean_note
@@ -133,7 +132,7 @@ def posts_bulk_apply(
     else:
         # Comms and legal by role, and anyone an approval rule named a stage's reviewer (each
         # post's own service then decides which stage, if any, is theirs to approve now).
-        if not permissions.reviewer_stages(actor) and not authz.has_a_review_seat(actor):
+        if not permissions.has_review_queue(actor):
             raise NotAllowed(
                 "Only reviewers decide on posts: comms, legal, and the reviewers approval "
                 "rules name.",

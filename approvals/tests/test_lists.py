@@ -306,3 +306,15 @@ def test_open_training_assignments_come_a_page_at_a_time(
     assert "Page 1 of 2" in first
     assert first.count("everyone in") == 2
     assert second.count("everyone in") == 1
+
+
+def test_someone_without_a_queue_is_refused_with_a_reason(
+    sme: User, manager: User, account: BrandAccount
+) -> None:
+    """The selector owns the rule; the page shows its refusal (the API answers 403 the same)."""
+    submitted_post(sme, account, "Waiting")
+    for person in (sme, manager):
+        response = _client(person).get("/review/")
+        assert response.status_code == 403
+        assert b"have a review queue" in response.content
+        assert b"Waiting" not in response.content

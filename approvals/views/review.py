@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from approvals import permissions, review_stages, selectors, services
+from approvals import permissions, selectors, services
 from approvals.forms import DecisionForm, ScheduleForm
 from approvals.models import Post, Verdict
 from approvals.views.page_context import _refused, _review_context
@@ -22,13 +22,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     bulk form comes back to it), and checkboxes for bulk decisions."""
     filters = {key: request.GET.get(key, "") for key in selectors.QUEUE_FILTERS}
     try:
-        queue = selectors.review_queue(user=request.user, filters=filters)
-        status = (
-            200
-            if permissions.reviewer_stages(request.user)
-            or review_stages.is_stage_reviewer(request.user)
-            else 403
-        )
+        queue, status = selectors.review_queue(user=request.user, filters=filters), 200
     except DomainError as exc:
         messages.error(request, exc.message)
         queue, status = Post.objects.none(), exc.status_code
@@ -43,7 +37,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": any(value for key, value in filters.items() if key != "sort"),
         "stages": stages,
-        "is_reviewer": bool(stages) or review_stages.is_stage_reviewer(request.user),
+        "is_reviewer": permissions.has_review_queue(request.user),
         "bulk_actions": services.BulkAction.choices,
         "review_reasons": selectors.review_reasons_offered(),
         "schedule_form": ScheduleForm(),
