@@ -3,10 +3,12 @@ course once, the taxonomy pages and who sees the feedback."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -16,6 +18,7 @@ from approvals.models import CoachingAssignment, Decision, ReviewReason
 from approvals.tests.factories import submitted_post
 from channels_app.models import BrandAccount
 from core.errors import InvalidInput, NotAllowed
+from training import services as training_services
 from training.models import Assignment
 from training.tests.factories import make_course
 
@@ -69,6 +72,39 @@ def test_a_reason_without_a_course_or_a_threshold_of_zero_assigns_nothing(
     settings.SOCIALHUB_COACHING_THRESHOLD = 1
     _changes(sme, account, comms_reviewer, "brand")  # no course linked
     assert not CoachingAssignment.objects.exists()
+    tone = ReviewReason.objects.get(slug="tone")
+    tone.course = make_course("Writing in the brand's voice")
+    tone.save()
+    settings.SOCIALHUB_COACHING_THRESHOLD = 0  # coaching switched off
+    _changes(sme, account, comms_reviewer, "tone")
+    assert not CoachingAssignment.objects.exists()
+    assert not Assignment.objects.exists()
+
+
+def test_a_course_the_department_already_has_is_not_assigned_again(
+    sme: User,
+    manager: User,
+    sales: Any,
+    account: BrandAccount,
+    comms_reviewer: User,
+    hr_user: User,
+    tone: ReviewReason,
+) -> None:
+    assert tone.course is not None
+    training_services.assignment_create(
+        actor=hr_user,
+        course=tone.course,
+        due_on=timezone.localdate() + timedelta(days=30),
+        department=sales,
+    )
+    for _ in range(3):
+        _changes(sme, account, comms_reviewer, "tone")
+
+    coaching = CoachingAssignment.objects.get()
+    assert coaching.assignment is None  # the department's assignment covers it
+    assert not Assignment.objects.filter(user=sme).exists()
+    told = Notification.objects.get(recipient=sme, kind="coaching")
+    assert "already have" in told.message
 
 
 def test_decisions_carry_their_reason_and_other_when_none(

@@ -15,6 +15,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed
 from core.links import public_base_url
 from training import emails
 from training.models import Assignment, Course, TrainingNotice
+from training.selectors.my_training import assignments_for_person
 
 MAX_DUE_DAYS = 366 * 2
 
@@ -74,12 +75,19 @@ def assignment_create_for_coaching(
 ) -> Assignment | None:
     """Assign a course to a person because of what their reviews keep finding (approvals'
     coaching decides when). Nobody acts: the audit event has no actor. A course the person
-    already has an open assignment of is left as it is (None)."""
+    already has open — assigned to them or to one of their departments — is left as it is
+    (None), also when someone assigns it at the same moment: the reviewer's decision, in whose
+    transaction this runs, must not fail for it."""
     if not course.is_published:
         return None
-    if Assignment.objects.filter(course=course, user=user, cancelled_at=None).exists():
+    if assignments_for_person(user=user).filter(course=course).exists():
         return None
-    return _assign(actor=None, course=course, due_on=due_on, user=user, department=None, note=note)
+    try:
+        return _assign(
+            actor=None, course=course, due_on=due_on, user=user, department=None, note=note
+        )
+    except InvalidInput:  # assigned meanwhile (the unique open assignment refused a second)
+        return None
 
 
 def _assign(
