@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -240,7 +239,7 @@ def certification_matrix(request: HttpRequest) -> HttpResponse:
         return render(
             request, "training/matrix.html", {"bad_filter": exc.message, "rows": []}, status=400
         )
-    page = Paginator(base["people"], MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, base["people"], per_page=MATRIX_PAGE_SIZE)
     rows = selectors.matrix_rows(
         people=list(page.object_list),
         courses=base["courses"],

@@ -9,22 +9,22 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from accounts import authz
-from approvals import selectors, services
+from approvals import permissions, selectors, services
 from approvals.models import ReviewReason
+from approvals.services import coaching
 from core.errors import DomainError
+from core.paging import page_of
 from training.models import Course
 
 FEEDBACK_ROWS = 20
 
 
 class ReviewReasonForm(forms.Form):
-    name = forms.CharField(max_length=80)
-    description = forms.CharField(max_length=300, required=False)
+    name = forms.CharField(max_length=coaching.MAX_NAME)
+    description = forms.CharField(max_length=coaching.MAX_DESCRIPTION, required=False)
     course = forms.ModelChoiceField(
         queryset=Course.objects.none(),
         required=False,
@@ -39,7 +39,7 @@ class ReviewReasonForm(forms.Form):
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not authz.is_org_admin(request.user):
+    if not permissions.can_edit_review_reasons(request.user):
         raise Http404
 
 
@@ -83,7 +83,7 @@ def review_reason_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def review_reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
-    reason = get_object_or_404(ReviewReason, pk=pk)
+    reason = permissions.access_review_reason(request.user, pk)
     initial = {
         "name": reason.name,
         "description": reason.description,
@@ -121,9 +121,9 @@ def my_feedback(request: HttpRequest) -> HttpResponse:
     """What reviewers found in a person's own posts, by reason and month, and the courses
     assigned because of it."""
     decisions = selectors.reasoned_decisions(user=request.user, person=request.user)
-    page = Paginator(
-        decisions.select_related("reason", "post", "reviewer"), FEEDBACK_ROWS
-    ).get_page(request.GET.get("page"))
+    page = page_of(
+        request, decisions.select_related("reason", "post", "reviewer"), per_page=FEEDBACK_ROWS
+    )
     return render(
         request,
         "approvals/my_feedback.html",
@@ -150,6 +150,6 @@ def review_reason_summary(request: HttpRequest) -> HttpResponse:
             "department": scope.department,
             "summary": selectors.reasons_by_month(decisions=scope.decisions),
             "coaching": scope.coaching[: selectors.COACHING_ROWS],
-            "can_edit_reasons": authz.is_org_admin(request.user),
+            "can_edit_reasons": permissions.can_edit_review_reasons(request.user),
         },
     )
