@@ -341,10 +341,11 @@ def _write(rule: ApprovalRule, data: RuleInput) -> None:
 
 
 def _audit(rule: ApprovalRule, *, actor: User, action: str, rule_set: ApprovalRuleSet) -> None:
-    rule = _rules_in_force().filter(pk=rule.pk).first() or rule
     data: dict[str, Any] = {"rule_set": rule_set.number, "version": rule.version}
-    if not rule.is_retired:
-        data["rule"] = snapshot(rule)
+    # The rule as the new version just recorded it (a retired one is not in force: none).
+    recorded = next((r for r in rule_set.rules if r["id"] == rule.pk), None)
+    if recorded is not None:
+        data["rule"] = recorded
     audit_record(actor=actor, action=f"approval_rule.{action}", target=rule, data=data)
 
 
