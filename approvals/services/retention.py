@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import Department
@@ -31,23 +31,27 @@ def draft_retention_days() -> int:
     return int(settings.SOCIALHUB_DRAFT_RETENTION_DAYS)
 
 
+def _due(cutoff: datetime) -> QuerySet[Post]:
+    """Drafts never submitted nor published, untouched since the cutoff: what retention removes."""
+    return (
+        Post.objects.filter(
+            state__in=(PostState.DRAFT, PostState.WITHDRAWN),
+            first_submitted_at__isnull=True,
+            published_at__isnull=True,
+            updated_at__lt=cutoff,
+        )
+        .exclude(decisions__isnull=False)
+        .exclude(attempts__isnull=False)
+    )
+
+
 def purgeable_drafts(*, now: datetime) -> list[int]:
     """Ids of the drafts past retention, oldest first, at most BATCH (a run takes the next)."""
     days = draft_retention_days()
     if days <= 0:
         return []
-    return list(
-        Post.objects.filter(
-            state__in=(PostState.DRAFT, PostState.WITHDRAWN),
-            first_submitted_at__isnull=True,
-            published_at__isnull=True,
-            updated_at__lt=now - timedelta(days=days),
-        )
-        .exclude(decisions__isnull=False)
-        .exclude(attempts__isnull=False)
-        .order_by("updated_at", "pk")
-        .values_list("pk", flat=True)[:BATCH]
-    )
+    due = _due(now - timedelta(days=days))
+    return list(due.order_by("updated_at", "pk").values_list("pk", flat=True)[:BATCH])
 
 
 def drafts_purge(*, now: datetime | None = None) -> int:
@@ -60,13 +64,9 @@ def drafts_purge(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         # Locked and read again: a draft edited or submitted meanwhile is no longer due.
         ids = list(
-            Post.objects.select_for_update(of=("self",))
-            .filter(
-                pk__in=ids,
-                state__in=(PostState.DRAFT, PostState.WITHDRAWN),
-                first_submitted_at__isnull=True,
-                updated_at__lt=cutoff,
-            )
+            _due(cutoff)
+            .select_for_update(of=("self",))
+            .filter(pk__in=ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
