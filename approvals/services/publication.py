@@ -265,7 +265,6 @@ class ClaimedPost:
     what the send needs, read by the same statement."""
 
     post: Post
-    released: bool  # scheduled → publishing just now
     body: str
     revision_number: int
     images: int  # how many images the current revision carries
@@ -383,7 +382,6 @@ def post_claim_for_sending(
     )
     claimed = ClaimedPost(
         post=post,
-        released=released,
         body=post.claim_body or "",  # type: ignore[attr-defined]
         revision_number=post.claim_revision_number or 0,  # type: ignore[attr-defined]
         images=int(post.claim_images or 0),  # type: ignore[attr-defined]
